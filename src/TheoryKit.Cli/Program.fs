@@ -1,0 +1,4 @@
+module TheoryKit.Cli.Program
+
+[<EntryPoint>]
+let main _ = 0
