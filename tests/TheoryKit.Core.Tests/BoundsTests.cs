@@ -216,6 +216,16 @@ public class BoundsTests
         Assert.Equal(0.1, v.Ratio, 1e-12);
     }
 
+    [Fact]
+    public void IdenticalBoundsHaveNoSingleCrossing()
+    {
+        var r = Crossover.Solve(NeuronBounds.Mosw22, NeuronBounds.Mosw22, P());
+        Assert.Null(r.GammaStar);
+        Assert.Contains("coincide", r.Note);
+        var v = Crossover.Verdict(NeuronBounds.Mosw22, NeuronBounds.Mosw22, P(), 0.1, 0.2, 0.15);
+        Assert.Equal(CrossoverVerdict.Undecided, v.Verdict);
+    }
+
     // ---- Verdict ------------------------------------------------------------------------------
 
     [Fact]

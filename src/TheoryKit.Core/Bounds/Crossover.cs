@@ -143,6 +143,9 @@ public static class Crossover
         var grid = LogGrid(MinGamma, MaxGamma, GridPoints);
         var d = grid.Select(D).ToArray();
         var rateNote = soft.IsRate || hard.IsRate ? " (rate, constant c)" : "";
+        if (d.All(x => x == 0))
+            return new CrossoverResult(null, Numerical,
+                $"The two widths coincide at every margin on [1e-6, 0.5]: no single crossing{rateNote}.");
         int brackets = 0;
         double? root = null;
         for (int i = 0; i < grid.Length; i++)
