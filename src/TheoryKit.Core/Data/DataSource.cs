@@ -109,6 +109,7 @@ public static class DataSource
             if (o.Normalise)
             {
                 if (norm == 0) throw new InputException(r.File, line, null, "zero vector cannot be normalised to the unit sphere");
+                if (Math.Abs(norm - 1) <= 4.5e-16) continue;   // unit within 2 ulps already: keep exact (generator) values
                 for (int j = 0; j < d; j++) row[j] /= norm;
             }
             else if (norm > 1 + 1e-9)

@@ -14,8 +14,8 @@ internal static class IdxLoader
     /// <summary>Loads an images file and its labels; <see cref="DataOptions.Classes"/> picks a pair ("A-vs-B", A -> +1).</summary>
     public static RawData Load(string imagesPath, DataOptions o)
     {
-        var labelsPath = o.LabelsPath ?? DeriveLabelsPath(imagesPath);
         if (!File.Exists(imagesPath)) throw new InputException(imagesPath, null, null, "file not found");
+        var labelsPath = o.LabelsPath ?? DeriveLabelsPath(imagesPath);
         var labels = ReadLabels(labelsPath);
         int a, b;
         if (o.Classes is { } cls)
