@@ -65,7 +65,8 @@ public sealed record MarginResult(string Mode, double GammaLower, double GammaUp
 /// Certified separation margin gamma of the limiting kernel (THEORY.md §6; [JT20] Assumption 2.1).
 /// Planar data (rank &lt;= 2, which includes every d = 2 dataset) is solved exactly on the arcs of the
 /// circle. Otherwise: (1) the game on K_opt sampled directions is solved with <see cref="PdhgSolver"/>;
-/// (2) the smoothing c of the primal v(z) = U_q(z) / max(||U_q(z)||, c) is chosen on held-out samples (stream "margin-validate");
+/// (2) from there the Huber-smoothed dual (<see cref="SmoothedDualSolver"/>, smoothing c = width/2) is minimised, so that
+/// the primal v(z) = U_q(z) / max(||U_q(z)||, c) balances the margins (gap &lt;= c/2, robust where U_q vanishes);
 /// (3) on K fresh samples, in chunks, the dual mean and the n primal margins are estimated, and
 /// Hoeffding's inequality gives, with probability &gt;= 1 - 2 delta,
 /// gamma &lt;= dual_K(q) + sqrt(ln(1/delta) / (2K)) and gamma &gt;= min_i primal_K,i - sqrt(2 ln(n/delta) / K).
@@ -74,7 +75,7 @@ public sealed record MarginResult(string Mode, double GammaLower, double GammaUp
 public static class MarginSolver
 {
     private const int Chunk = 2048;
-    private const string OptStream = "margin-opt", ValidateStream = "margin-validate", CertStream = "margin-cert", VerifyStream = "margin-verify";
+    private const string OptStream = "margin-opt", CertStream = "margin-cert", VerifyStream = "margin-verify";
 
     /// <summary>Computes the certified interval for a dataset (X n x d row-major, labels +-1).</summary>
     /// <param name="data">The dataset.</param>
@@ -101,21 +102,21 @@ public static class MarginSolver
         var game = new MarginGame(z, kOpt, null, data.X, data.Y, n, d);
         z = null;
         var sol = PdhgSolver.Solve(game, new PdhgSolver.Options(options.Width / 16, 200000, TimeSpan.FromSeconds(0.4 * budget)));
-        double optGap = sol.Gap;
+        // Then the Huber-smoothed dual from that start: its minimiser q_c makes the clipped primal
+        // v = U_q / max(||U_q||, c) balance the margins (gap <= c/2), so q and c fit together.
+        var smooth = SmoothedDualSolver.Solve(game, new SmoothedDualSolver.Options(options.Width / 16, options.Width / 2, 2000,
+            TimeSpan.FromSeconds(Math.Max(0.1 * budget, 0.5 * budget - clock.Elapsed.TotalSeconds)), sol.Q));
+        double[] q = smooth.Q;
+        double c = smooth.Smoothing, optGap = smooth.Gap;
+        int iterations = sol.Iterations + smooth.Iterations;
         game = null;
-        // The smoothing c is chosen on held-out directions: chosen on the optimisation samples it overfits.
-        int kVal = (int)Math.Clamp(0.1 * budget / (14 * perDirection), 4096, 65536);
-        progress?.Report($"choosing the primal smoothing on {kVal} held-out directions");
-        var zVal = TheoryKit.Random.Gaussian.Matrix(kVal, d, options.Seed, ValidateStream, 0, options.Threads);
-        double c = BestSmoothing(new MarginGame(zVal, kVal, null, data.X, data.Y, n, d), sol.Q, out _);
-        zVal = null;
 
         // Phase 2: fresh samples until the width's sample count is reached or the budget ends.
         long kNeeded = options.CertificationSamples ?? SamplesForWidth(Math.Max(options.Width - 1.25 * optGap, options.Width / 2), n, options.Delta);
         progress?.Report($"certifying on up to {kNeeded} fresh directions");
-        var est = Estimate(data, sol.Q, c, options.Seed, CertStream, kNeeded, clock, options.CertificationSamples is null ? budget : double.PositiveInfinity, options.Threads, progress);
+        var est = Estimate(data, q, c, options.Seed, CertStream, kNeeded, clock, options.CertificationSamples is null ? budget : double.PositiveInfinity, options.Threads, progress);
         string stopped = options.CertificationSamples is not null ? "samples" : est.K >= kNeeded ? "width" : "time";
-        return Finish(data, options, "monte-carlo", sol.Q, c, kOpt, sol.Iterations, optGap, est, stopped, clock, cap, null);
+        return Finish(data, options, "monte-carlo", q, c, kOpt, iterations, optGap, est, stopped, clock, cap, null);
     }
 
     /// <summary>

@@ -62,7 +62,7 @@ public static class SmoothedDualSolver
         while (true)
         {
             bool finalLevel = c <= options.FinalSmoothing;
-            int levelIter = 0, levelCap = finalLevel ? int.MaxValue : 40;
+            int levelIter = 0, levelCap = finalLevel ? int.MaxValue : 40, stalled = 0;
             double t = 1, lip = 1.0 / c;
             var (_, fx) = game.Evaluate(ux, c, marg);
             best = Better(best, x, c, ux, game, marg);
@@ -94,20 +94,15 @@ public static class SmoothedDualSolver
                 if (levelIter % 5 == 0 || levelIter == levelCap)
                 {
                     game.Evaluate(ux, c, marg);
+                    double before = best.Gap;
                     best = Better(best, x, c, ux, game, marg);
                     if (best.Gap <= options.Tolerance) break;
+                    stalled = best.Gap < 0.99 * before ? 0 : stalled + 5;
+                    if (finalLevel && stalled >= 60) break;   // the smoothed optimum's gap (<= c/2) is reached
                 }
             }
             if (best.Gap <= options.Tolerance || Out() || finalLevel) break;
             c = Math.Max(c / 2, options.FinalSmoothing);
-        }
-        // For the final q, the best primal may use a larger smoothing: try a few.
-        var qBest = best.Q;
-        game.ComputeU(qBest, ux);
-        for (double cc = best.Smoothing * 2; cc <= 0.5; cc *= 2)
-        {
-            game.Evaluate(ux, cc, marg);
-            best = Better(best, qBest, cc, ux, game, marg);
         }
         return best with { Iterations = iter, Converged = best.Gap <= options.Tolerance };
     }
