@@ -2,7 +2,7 @@ namespace TheoryKit.LinearAlgebra;
 
 /// <summary>
 /// The GEMM backend chosen once per process: OpenBLAS when libopenblas.so.0 loads, otherwise the
-/// managed System.Numerics.Tensors fallback. Setting the environment variable
+/// managed blocked SIMD fallback (<see cref="ManagedGemm"/>). Setting the environment variable
 /// <c>THEORYKIT_BLAS=managed</c> forces the fallback. <see cref="Description"/> says which was chosen
 /// and why, for the start-up line of every command.
 /// </summary>
@@ -13,7 +13,7 @@ public static class Blas
     /// <summary>The selected backend.</summary>
     public static IGemm Current => Chosen.Value.gemm;
 
-    /// <summary>e.g. "OpenBLAS 0.3.21 ... (2 threads)" or "managed System.Numerics.Tensors (libopenblas.so.0 not loadable ...)".</summary>
+    /// <summary>e.g. "OpenBLAS 0.3.21 ... (2 threads)" or "managed blocked SIMD GEMM ... (libopenblas.so.0 not loadable ...)".</summary>
     public static string Description => Chosen.Value.why.Length == 0 ? Current.Name : $"{Current.Name} ({Chosen.Value.why})";
 
     private static (IGemm, string) Choose()

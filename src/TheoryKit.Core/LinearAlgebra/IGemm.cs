@@ -5,7 +5,7 @@ namespace TheoryKit.LinearAlgebra;
 /// m x k, op(B) is k x n and C is m x n. <c>transA</c> means A is stored k x m (row-major, leading
 /// dimension lda) and used transposed; likewise for B. Leading dimensions are row strides in elements.
 /// Implementations: <see cref="OpenBlasGemm"/> (native, cblas through P/Invoke) and
-/// <see cref="ManagedGemm"/> (System.Numerics.Tensors, parallel over rows). Selected once by <see cref="Blas"/>.
+/// <see cref="ManagedGemm"/> (cache-blocked Vector&lt;T&gt; kernel, parallel over row blocks, deterministic). Selected once by <see cref="Blas"/>.
 /// </summary>
 public interface IGemm
 {
