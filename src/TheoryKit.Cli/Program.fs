@@ -172,7 +172,7 @@ let describeData (ds: Dataset) (quiet: bool) =
 let marginRows (m: MarginResult) =
     [ "gamma interval", sprintf "[%s, %s]" (num m.GammaLower) (num m.GammaUpper),
         (if m.Mode = "exact-planar" then "exact (planar data, no sampling)" else sprintf "holds with probability >= %s" (num m.Confidence))
-      "gamma estimate", num m.GammaEstimate, "midpoint of the primal and dual estimates"
+      "gamma estimate", num m.GammaEstimate, "midpoint of the primal (clamped at 0) and dual estimates"
       "interval width", num m.Width, sprintf "stopped by: %s" m.StoppedBy
       "mode", m.Mode, ""
       "dual estimate", num m.DualEstimate, (if m.Mode = "exact-planar" then "" else sprintf "+ Hoeffding %s" (num m.HoeffdingUpper))

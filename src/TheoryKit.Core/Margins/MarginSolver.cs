@@ -35,7 +35,7 @@ public sealed record MarginOptions(double Width = 0.01, double TimeBudget = 30, 
 /// <param name="Mode">"exact-planar" (rank &lt;= 2: no sampling) or "monte-carlo".</param>
 /// <param name="GammaLower">Certified lower end (&gt;= 0).</param>
 /// <param name="GammaUpper">Certified upper end (&lt;= min_i ||x_i|| / 2).</param>
-/// <param name="GammaEstimate">Midpoint of the primal and dual estimates.</param>
+/// <param name="GammaEstimate">Midpoint of the primal (clamped at 0) and dual estimates.</param>
 /// <param name="Delta">Per-side failure probability (0 in exact mode).</param>
 /// <param name="DualEstimate">Mean of ||U_q(z)|| over the certification samples (exact: the dual value).</param>
 /// <param name="PrimalEstimate">min_i of the primal margins over the certification samples (exact: the primal value).</param>
@@ -178,7 +178,7 @@ public static class MarginSolver
         double hu = exact ? 0 : HoeffdingUpperTerm(est.K, options.Delta);
         double hl = exact ? 0 : HoeffdingLowerTerm(est.K, data.N, options.Delta);
         double upper = Math.Min(cap, est.Dual + hu), lower = Math.Min(upper, Math.Max(0, primal - hl)); // equal up to rounding when exact
-        double estimate = Math.Clamp((primal + est.Dual) / 2, lower, upper);
+        double estimate = Math.Clamp((Math.Max(primal, 0) + est.Dual) / 2, lower, upper);
         var cert = new MarginCertificate(MarginCertificate.FormatTag, mode, data.Provenance.Source, data.Fingerprint(), data.N, data.D,
             options.Seed, options.Delta, c, q, kOpt, est.K, lower, upper, planarPrimal);
         return new MarginResult(mode, lower, upper, estimate, options.Delta, est.Dual, primal, hu, hl, kOpt, est.K, optGap, iterations,
