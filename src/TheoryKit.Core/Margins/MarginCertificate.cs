@@ -54,7 +54,9 @@ public sealed record MarginCertificate(
         if (c.Q is null || c.Q.Length != c.N) throw new InputException(path, null, "q", $"expected {c.N} weights");
         if (c.Q.Any(v => !(v >= 0) || !double.IsFinite(v))) throw new InputException(path, null, "q", "weights must be finite and non-negative");
         if (!(c.Smoothing > 0)) throw new InputException(path, null, "smoothing", "must be positive");
-        if (!(c.Delta > 0 && c.Delta < 0.5)) throw new InputException(path, null, "delta", "must lie in (0, 0.5)");
+        // Exact certificates carry delta = 0 (no sampling); Monte Carlo ones a failure probability in (0, 0.5).
+        if (c.Mode == "exact-planar" ? c.Delta != 0 : !(c.Delta > 0 && c.Delta < 0.5))
+            throw new InputException(path, null, "delta", c.Mode == "exact-planar" ? "must be 0 for an exact certificate" : "must lie in (0, 0.5)");
         return c;
     }
 }

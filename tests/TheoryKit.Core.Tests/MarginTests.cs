@@ -1,0 +1,415 @@
+using TheoryKit.Data;
+using TheoryKit.Margins;
+
+namespace TheoryKit.Tests;
+
+// Known answers of THEORY.md §6 (closed forms evaluated here; python3 math gives the same digits):
+//   two points, opposite labels: gamma = (theta + (pi - theta) sin(theta/2)) / (2 pi)
+//     theta = 1: 0.3225647680806436, 2: 0.4711968451865751, pi: 0.5, 0.3: 0.11533040392348977
+//   two points, same label: gamma = (theta + (pi - theta) cos(theta/2)) / (2 pi)
+//   a single point: ||x|| / 2; the same point with both labels: 0
+//   unit vectors at 0, 0.5, 1.2 rad with labels +, -, +: 0.10184 (also recomputed below by an independent
+//   slow arc integral minimised by nested golden-section search)
+//   noisy 2-XOR, d = 6: gamma >= arctan(1/2) / (pi sqrt(2) sqrt(5)) = 0.046670
+//   linearly separable with margin g_lin: gamma >= g_lin / 2
+// Sandwich for two unit vectors at angle theta (H_11 = H_22 = 1/2, H_12 = k = cos(theta)(pi - theta)/(2 pi)):
+//   lambda_min = 1/2 - |k|; min_q q^T YHY q = (1/2 - y_1 y_2 k) / 2 at q = (1/2, 1/2) (the quadratic is
+//   convex along the simplex since |k| <= 1/2, symmetric, and the endpoints give 1/2).
+public class MarginTests
+{
+    private static double Opposite(double t) => (t + (Math.PI - t) * Math.Sin(t / 2)) / (2 * Math.PI);
+    private static double Same(double t) => (t + (Math.PI - t) * Math.Cos(t / 2)) / (2 * Math.PI);
+
+    internal static Dataset Make(double[] x, double[] y, int d) =>
+        new(x, y, y.Length, d, null, "+1", "-1", Array.Empty<LabelMap>(), new Provenance("test", "hand-built", false, null, Array.Empty<string>()));
+
+    private static Dataset Planar(double[] angles, double[] labels, double radius = 1) =>
+        Make(angles.SelectMany(a => new[] { radius * Math.Cos(a), radius * Math.Sin(a) }).ToArray(), labels, 2);
+
+    private static MarginOptions Mc(double width = 0.03, ulong seed = 1) => new(Width: width, TimeBudget: 3, Seed: seed, MonteCarlo: true);
+
+    private static void AssertExact(MarginResult r, double gamma)
+    {
+        Assert.Equal("exact-planar", r.Mode);
+        Assert.Equal(0.0, r.Delta);
+        Assert.True(r.GammaLower <= r.GammaUpper, $"{r.GammaLower} > {r.GammaUpper}");
+        Assert.True(r.Width <= 0.01, $"width {r.Width}");
+        Assert.InRange(gamma, r.GammaLower - 1e-6, r.GammaUpper + 1e-6);
+        // Exact mode solves to a gap of 1e-9, so both ends are this close to the true value.
+        Assert.Equal(gamma, r.GammaLower, 1e-8);
+        Assert.Equal(gamma, r.GammaUpper, 1e-8);
+    }
+
+    // ---- exact planar mode ----------------------------------------------------------------------------
+
+    [Theory]
+    [InlineData(1.0, 0.3225647680806436)]
+    [InlineData(2.0, 0.4711968451865751)]
+    [InlineData(Math.PI, 0.5)]
+    [InlineData(0.3, 0.11533040392348977)]
+    public void Two_points_opposite_labels(double theta, double gamma)
+    {
+        Assert.Equal(gamma, Opposite(theta), 1e-15); // the tabled digits are the closed form
+        var data = DataSource.Load($"two-point:{theta:R}", new DataOptions());
+        AssertExact(MarginSolver.Certify(data, new MarginOptions()), gamma);
+    }
+
+    [Theory]
+    [InlineData(0.3)]
+    [InlineData(1.0)]
+    [InlineData(2.0)]
+    [InlineData(3.0)]
+    public void Two_points_same_label(double theta)
+    {
+        var data = DataSource.Load($"two-point:{theta:R}:same", new DataOptions());
+        AssertExact(MarginSolver.Certify(data, new MarginOptions()), Same(theta));
+    }
+
+    [Fact]
+    public void Two_point_spec_with_same_flag_at_2()
+    {
+        var data = DataSource.Load("two-point:2.0:same", new DataOptions());
+        AssertExact(MarginSolver.Certify(data, new MarginOptions()), 0.4164774736321334);
+    }
+
+    [Theory]
+    [InlineData(1.0, 0.0, 0.0, 0.5)]   // unit vector
+    [InlineData(0.3, 0.4, 0.0, 0.25)]  // short vector, ||x|| = 0.5
+    [InlineData(0.0, -0.06, 0.08, 0.05)] // short vector, ||x|| = 0.1
+    public void Single_point_has_margin_half_its_norm(double a, double b, double c, double gamma)
+    {
+        var r = MarginSolver.Certify(Make(new[] { a, b, c }, new[] { -1.0 }, 3), new MarginOptions());
+        AssertExact(r, gamma);
+    }
+
+    [Fact]
+    public void Single_short_point_loaded_without_normalisation()
+    {
+        using var dir = new TempDir();
+        // The loader needs two classes: x (label 1) and -x (label 0), ||x|| = 0.5, kept short (Normalise = false).
+        // The +1 row alone is a single point with gamma = ||x|| / 2 = 0.25.
+        var path = dir.Write("short.csv", "x1,x2,y\n0.3,0.4,1\n-0.3,-0.4,0\n");
+        var loaded = DataSource.Load(path, new DataOptions { Normalise = false });
+        Assert.Equal(0.5, loaded.RowNorm(0), 1e-15);
+        int pos = loaded.Y[0] > 0 ? 0 : 1;
+        var one = Make(loaded.Row(pos).ToArray(), new[] { 1.0 }, 2);
+        AssertExact(MarginSolver.Certify(one, new MarginOptions()), 0.25);
+        // x and -x with opposite labels are both served by the constant v(z) = x / ||x||: gamma = ||x|| / 2.
+        AssertExact(MarginSolver.Certify(loaded, new MarginOptions()), 0.25);
+    }
+
+    [Fact]
+    public void Same_point_with_both_labels_has_margin_zero()
+    {
+        var r = MarginSolver.Certify(Make(new[] { 0.6, 0.8, 0.6, 0.8 }, new[] { 1.0, -1.0 }, 2), new MarginOptions());
+        AssertExact(r, 0.0);
+    }
+
+    [Fact]
+    public void Three_points_degenerate_case_a()
+    {
+        var data = Planar(new[] { 0.0, 0.5, 1.2 }, new[] { 1.0, -1.0, 1.0 });
+        var r = MarginSolver.Certify(data, new MarginOptions());
+        double independent = IndependentPlanar.Gamma3(new[] { 0.0, 0.5, 1.2 }, new[] { 1.0, -1.0, 1.0 });
+        Assert.Equal(0.10184, independent, 5e-6); // THEORY.md's 5 digits
+        AssertExact(r, independent);
+    }
+
+    [Fact]
+    public void Independent_planar_evaluator_reproduces_the_two_point_closed_form()
+    {
+        // Sanity check of the test's own slow evaluator: q = (1/2, 1/2) is optimal by symmetry.
+        double v = IndependentPlanar.Dual(new[] { 0.0, 1.0 }, new[] { 1.0, 1.0 }, new[] { 1.0, -1.0 }, new[] { 0.5, 0.5 });
+        Assert.Equal(Opposite(1.0), v, 1e-14);
+    }
+
+    [Fact]
+    public void Two_points_in_d5_use_exact_mode()
+    {
+        var d5 = DataSource.Load("two-point:1.0", new DataOptions { D = 5 });
+        AssertExact(MarginSolver.Certify(d5, new MarginOptions()), Opposite(1.0));
+
+        // The same pair in a generic plane of R^5 (orthonormal e, f not aligned with the axes).
+        var e = new[] { 0.5, 0.5, 0.5, 0.5, 0.0 };
+        var f = new[] { 0.5, -0.5, 0.0, 0.0, Math.Sqrt(0.5) };
+        double t = 2.0;
+        var x = e.Concat(e.Zip(f, (a, b) => Math.Cos(t) * a + Math.Sin(t) * b)).ToArray();
+        AssertExact(MarginSolver.Certify(Make(x, new[] { 1.0, 1.0 }, 5), new MarginOptions()), Same(t));
+        AssertExact(MarginSolver.Certify(Make(x, new[] { 1.0, -1.0 }, 5), new MarginOptions()), Opposite(t));
+    }
+
+    // ---- Monte Carlo mode -----------------------------------------------------------------------------
+
+    [Fact]
+    public void Monte_Carlo_interval_contains_the_exact_two_point_value()
+    {
+        // Holds with probability >= 1 - 2 delta = 0.95 over the samples; with a fixed seed it is deterministic.
+        var data = DataSource.Load("two-point:1.0", new DataOptions());
+        var r = MarginSolver.Certify(data, Mc());
+        Assert.Equal("monte-carlo", r.Mode);
+        Assert.InRange(0.3225647680806436, r.GammaLower, r.GammaUpper);
+        Assert.True(r.CertificationSamples > 0);
+    }
+
+    [Fact]
+    public void Monte_Carlo_interval_contains_the_exact_three_point_value()
+    {
+        var data = Planar(new[] { 0.0, 0.5, 1.2 }, new[] { 1.0, -1.0, 1.0 });
+        var r = MarginSolver.Certify(data, Mc());
+        Assert.InRange(0.10184187981598351, r.GammaLower, r.GammaUpper);
+    }
+
+    [Fact]
+    public void Hoeffding_terms_match_the_formulas_for_the_reported_K()
+    {
+        var data = DataSource.Load("two-point:1.0", new DataOptions());
+        var r = MarginSolver.Certify(data, Mc() with { Delta = 0.01 });
+        long k = r.CertificationSamples;
+        Assert.Equal(0.01, r.Delta);
+        Assert.Equal(Math.Sqrt(Math.Log(1 / 0.01) / (2.0 * k)), r.HoeffdingUpper, 1e-15);
+        Assert.Equal(Math.Sqrt(2 * Math.Log(2 / 0.01) / k), r.HoeffdingLower, 1e-15);
+        // The ends are the estimates shifted by exactly these terms (neither clamp is active here).
+        Assert.Equal(r.DualEstimate + r.HoeffdingUpper, r.GammaUpper, 1e-15);
+        Assert.Equal(r.PrimalEstimate - r.HoeffdingLower, r.GammaLower, 1e-15);
+        Assert.Equal(0.98, r.Confidence, 1e-15);
+    }
+
+    [Fact]
+    public void Noisy_xor_6_upper_end_is_above_the_known_lower_bound()
+    {
+        var data = DataSource.Load("noisy-xor:6", new DataOptions());
+        var r = MarginSolver.Certify(data, new MarginOptions(Width: 0.05, TimeBudget: 3, Seed: 3));
+        Assert.Equal("monte-carlo", r.Mode);
+        double known = Math.Atan(1 / Math.Sqrt(4)) / (Math.PI * Math.Sqrt(2) * Math.Sqrt(5));
+        Assert.Equal(0.046670, known, 5e-7);
+        Assert.True(r.GammaUpper >= known, $"upper {r.GammaUpper} < {known}");
+        Assert.True(r.GammaLower <= r.GammaUpper);
+        Assert.True(r.GammaLower >= 0);
+    }
+
+    [Fact]
+    public void Separable_upper_end_is_at_least_half_the_linear_margin()
+    {
+        var data = DataSource.Load("separable:0.3", new DataOptions { N = 100, D = 5, Seed = 4 });
+        var r = MarginSolver.Certify(data, new MarginOptions(Width: 0.05, TimeBudget: 3, Seed: 4));
+        Assert.Equal("monte-carlo", r.Mode);
+        Assert.True(r.GammaUpper >= 0.15, $"upper {r.GammaUpper}");
+        Assert.True(r.GammaLower <= r.GammaUpper);
+    }
+
+    [Fact]
+    public void Monte_Carlo_certificate_round_trips_and_verifies_on_fresh_samples()
+    {
+        using var dir = new TempDir();
+        var data = DataSource.Load("two-point:1.0", new DataOptions());
+        var r = MarginSolver.Certify(data, Mc(seed: 5));
+        var path = dir.Write("cert.json", r.Certificate.ToJson());
+        var back = MarginCertificate.Load(path);
+        AssertSameCertificate(r.Certificate, back);
+
+        var v = MarginSolver.Verify(back, data, seed: 99);
+        Assert.Equal("monte-carlo", v.Mode);
+        Assert.Equal(r.CertificationSamples, v.CertificationSamples);
+        Assert.True(v.GammaLower <= r.GammaUpper && r.GammaLower <= v.GammaUpper,
+            $"verify [{v.GammaLower}, {v.GammaUpper}] misses [{r.GammaLower}, {r.GammaUpper}]");
+        Assert.InRange(0.3225647680806436, v.GammaLower, v.GammaUpper);
+    }
+
+    [Fact]
+    public void Exact_certificate_round_trips_and_verifies()
+    {
+        // Exact certificates carry delta = 0; Load used to reject them ("delta must lie in (0, 0.5)").
+        using var dir = new TempDir();
+        var data = Planar(new[] { 0.0, 0.5, 1.2 }, new[] { 1.0, -1.0, 1.0 });
+        var r = MarginSolver.Certify(data, new MarginOptions());
+        var back = MarginCertificate.Load(dir.Write("exact.json", r.Certificate.ToJson()));
+        AssertSameCertificate(r.Certificate, back);
+        var v = MarginSolver.Verify(back, data, seed: 1);
+        Assert.Equal(r.GammaLower, v.GammaLower, 1e-12);
+        Assert.Equal(r.GammaUpper, v.GammaUpper, 1e-12);
+    }
+
+    [Fact]
+    public void Verify_with_a_different_dataset_throws()
+    {
+        var data = DataSource.Load("two-point:1.0", new DataOptions());
+        var cert = MarginSolver.Certify(data, Mc()).Certificate;
+        var e1 = Assert.Throws<InputException>(() => MarginSolver.Verify(cert, DataSource.Load("two-point:2.0", new DataOptions()), 1));
+        Assert.Equal("data_fingerprint", e1.Field);
+        var e2 = Assert.Throws<InputException>(() => MarginSolver.Verify(cert, DataSource.Load("noisy-xor:3", new DataOptions()), 1));
+        Assert.Equal("n", e2.Field);
+    }
+
+    [Fact]
+    public void Loading_a_malformed_certificate_names_the_file()
+    {
+        using var dir = new TempDir();
+        var truncated = dir.Write("truncated.json", "{ \"format\": \"theorykit-margin-certificate/1\", \"q\": [0.5, ");
+        var e = Assert.Throws<InputException>(() => MarginCertificate.Load(truncated));
+        Assert.Equal(truncated, e.File);
+        Assert.StartsWith(truncated, e.Message);
+        Assert.Contains("malformed", e.Message);
+
+        var wrongTag = dir.Write("other.json", "{ \"format\": \"something-else\" }");
+        e = Assert.Throws<InputException>(() => MarginCertificate.Load(wrongTag));
+        Assert.Equal(wrongTag, e.File);
+        Assert.Equal("format", e.Field);
+
+        var missing = Path.Combine(dir.Path, "missing.json");
+        e = Assert.Throws<InputException>(() => MarginCertificate.Load(missing));
+        Assert.Equal(missing, e.File);
+    }
+
+    private static void AssertSameCertificate(MarginCertificate a, MarginCertificate b)
+    {
+        Assert.Equal(a.Format, b.Format); Assert.Equal(a.Mode, b.Mode); Assert.Equal(a.DataSource, b.DataSource);
+        Assert.Equal(a.DataFingerprint, b.DataFingerprint); Assert.Equal(a.N, b.N); Assert.Equal(a.D, b.D);
+        Assert.Equal(a.Seed, b.Seed); Assert.Equal(a.Delta, b.Delta); Assert.Equal(a.Smoothing, b.Smoothing);
+        Assert.Equal(a.Q, b.Q); Assert.Equal(a.OptimisationSamples, b.OptimisationSamples);
+        Assert.Equal(a.CertificationSamples, b.CertificationSamples);
+        Assert.Equal(a.GammaLower, b.GammaLower); Assert.Equal(a.GammaUpper, b.GammaUpper);
+        Assert.Equal(a.PlanarPrimal, b.PlanarPrimal);
+    }
+
+    // ---- finite width ---------------------------------------------------------------------------------
+
+    [Fact]
+    public void Finite_width_margin_is_near_gamma_for_large_m()
+    {
+        // Lower side: the [JT20] transfer bound gamma_m >= gamma - sqrt(2 ln(n/delta)/m) (prob >= 1 - delta).
+        // Upper side: gamma_m <= (1/m) sum_s ||U_q*(w_s)||, a mean of m values in [0, 1] with mean gamma, so
+        // gamma_m <= gamma + sqrt(ln(1/delta)/(2m)) (Hoeffding, prob >= 1 - delta). delta = 1e-6, fixed seed.
+        const int m = 20_000;
+        const double delta = 1e-6, gamma = 0.3225647680806436;
+        var data = DataSource.Load("two-point:1.0", new DataOptions());
+        var w0 = TheoryKit.Random.Gaussian.Matrix(m, 2, 7, "w0");
+        var r = FiniteWidthMargin.Compute(data, w0, m);
+        Assert.Equal(m, r.Width);
+        Assert.True(r.Upper - r.Lower <= 1e-4, $"gap {r.Upper - r.Lower}");
+        Assert.True(r.Lower >= gamma - Math.Sqrt(2 * Math.Log(2 / delta) / m), $"lower {r.Lower}");
+        Assert.True(r.Upper <= gamma + Math.Sqrt(Math.Log(1 / delta) / (2.0 * m)), $"upper {r.Upper}");
+        Assert.Equal(gamma - Math.Sqrt(2 * Math.Log(2 / delta) / m), FiniteWidthMarginResult.TransferLowerBound(gamma, 2, m, delta), 1e-15);
+    }
+
+    [Fact]
+    public void Finite_width_margin_rejects_a_wrong_shape()
+    {
+        var data = DataSource.Load("two-point:1.0", new DataOptions());
+        Assert.Throws<ArgumentException>(() => FiniteWidthMargin.Compute(data, new double[7], 4));
+    }
+
+    // ---- sandwich -------------------------------------------------------------------------------------
+
+    [Theory]
+    [InlineData(1.0, false)]
+    [InlineData(2.0, false)]
+    [InlineData(0.3, false)]
+    [InlineData(1.0, true)]
+    [InlineData(2.5, true)]
+    public void Sandwich_two_points_closed_forms(double theta, bool same)
+    {
+        var data = DataSource.Load($"two-point:{theta:R}{(same ? ":same" : "")}", new DataOptions());
+        var s = MarginSandwich.Compute(data);
+        double k = Math.Cos(theta) * (Math.PI - theta) / (2 * Math.PI);
+        double yy = same ? 1 : -1;
+        Assert.Equal(0.5 - Math.Abs(k), s.LambdaMin, 1e-14);
+        Assert.Equal((0.5 - Math.Abs(k)) / 2, s.Lower, 1e-14);
+        Assert.Equal((0.5 + yy * k) / 2, s.QuadraticMin, 1e-12);
+        Assert.Equal(Math.Min(0.5, Math.Sqrt((0.5 + yy * k) / 2)), s.Upper, 1e-12);
+        double gamma = same ? Same(theta) : Opposite(theta);
+        Assert.InRange(gamma, s.Lower, s.Upper);
+    }
+
+    [Fact]
+    public void Sandwich_single_point_and_duplicated_point()
+    {
+        // One point x: H = ||x||^2 / 2, so Lower = ||x||^2 / 2 and Upper = ||x|| / sqrt(2); gamma = ||x|| / 2.
+        var s = MarginSandwich.Compute(Make(new[] { 0.3, 0.4 }, new[] { 1.0 }, 2));
+        Assert.Equal(0.125, s.Lower, 1e-15);
+        Assert.Equal(0.5 / Math.Sqrt(2), s.Upper, 1e-15);
+        // x with both labels: H is singular (lambda_min = 0 up to rounding) and q = (1/2, 1/2) gives 0: gamma = 0.
+        var both = MarginSandwich.Compute(Make(new[] { 0.6, 0.8, 0.6, 0.8 }, new[] { 1.0, -1.0 }, 2));
+        Assert.Equal(0.0, both.LambdaMin, 1e-15);
+        Assert.Equal(0.0, both.Lower, 1e-15);
+        Assert.Equal(0.0, both.Upper, 1e-7); // sqrt of a rounding-level quadratic
+    }
+
+    [Fact]
+    public void Sandwich_on_noisy_xor_3_brackets_the_certified_interval()
+    {
+        var data = DataSource.Load("noisy-xor:3", new DataOptions());
+        var s = MarginSandwich.Compute(data);
+        var r = MarginSolver.Certify(data, new MarginOptions(Width: 0.03, TimeBudget: 3, Seed: 2));
+        Assert.True(s.Lower <= s.Upper);
+        Assert.True(s.Lower <= r.GammaUpper, $"sandwich lower {s.Lower} > certified upper {r.GammaUpper}");
+        Assert.True(s.Upper >= r.GammaLower, $"sandwich upper {s.Upper} < certified lower {r.GammaLower}");
+        Assert.True(s.Upper >= 0.125, $"sandwich upper {s.Upper} below the known gamma >= 0.125");
+    }
+
+    [Fact]
+    public void Sandwich_on_three_planar_points_brackets_the_exact_value()
+    {
+        var s = MarginSandwich.Compute(Planar(new[] { 0.0, 0.5, 1.2 }, new[] { 1.0, -1.0, 1.0 }));
+        Assert.InRange(0.10184187981598351, s.Lower, s.Upper);
+    }
+
+    [Fact]
+    public void Sandwich_rejects_too_many_points_and_long_rows()
+    {
+        var big = Make(new double[4001], Enumerable.Repeat(1.0, 4001).ToArray(), 1);
+        Assert.Equal("n", Assert.Throws<InputException>(() => MarginSandwich.Compute(big)).Field);
+        Assert.Throws<InputException>(() => MarginSandwich.Compute(Make(new[] { 3.0, 4.0 }, new[] { 1.0 }, 2)));
+    }
+}
+
+/// <summary>
+/// Slow, independent exact margin for planar points (test oracle): the dual value as an explicit integral
+/// over the arcs of the circle, minimised over the 2-simplex by nested golden-section search.
+/// </summary>
+internal static class IndependentPlanar
+{
+    /// <summary>(1/2pi) integral over phi of || sum_i q_i y_i r_i (cos a_i, sin a_i) 1[cos(phi - a_i) &gt; 0] ||.</summary>
+    public static double Dual(double[] angles, double[] radii, double[] y, double[] q)
+    {
+        var cuts = new List<double>();
+        foreach (var a in angles)
+            foreach (var c in new[] { a + Math.PI / 2, a - Math.PI / 2 })
+                cuts.Add(((c % (2 * Math.PI)) + 2 * Math.PI) % (2 * Math.PI));
+        cuts.Sort();
+        double total = 0;
+        for (int k = 0; k < cuts.Count; k++)
+        {
+            double lo = cuts[k], hi = k + 1 < cuts.Count ? cuts[k + 1] : cuts[0] + 2 * Math.PI;
+            if (hi - lo <= 0) continue;
+            double mid = (lo + hi) / 2, ux = 0, uy = 0;
+            for (int i = 0; i < angles.Length; i++)
+                if (Math.Cos(mid - angles[i]) > 0)
+                {
+                    ux += q[i] * y[i] * radii[i] * Math.Cos(angles[i]);
+                    uy += q[i] * y[i] * radii[i] * Math.Sin(angles[i]);
+                }
+            total += (hi - lo) / (2 * Math.PI) * Math.Sqrt(ux * ux + uy * uy);
+        }
+        return total;
+    }
+
+    /// <summary>min over the simplex of <see cref="Dual"/> for three unit vectors (convex: nested golden sections).</summary>
+    public static double Gamma3(double[] angles, double[] y)
+    {
+        var r = new[] { 1.0, 1.0, 1.0 };
+        double Inner(double a) => Golden(b => Dual(angles, r, y, new[] { a, b, Math.Max(0, 1 - a - b) }), 0, 1 - a);
+        return Golden(Inner, 0, 1);
+    }
+
+    private static double Golden(Func<double, double> f, double lo, double hi)
+    {
+        double g = (Math.Sqrt(5) - 1) / 2;
+        double a = hi - g * (hi - lo), b = lo + g * (hi - lo), fa = f(a), fb = f(b);
+        for (int it = 0; it < 80 && hi - lo > 1e-12; it++)
+        {
+            if (fa <= fb) { hi = b; b = a; fb = fa; a = hi - g * (hi - lo); fa = f(a); }
+            else { lo = a; a = b; fa = fb; b = lo + g * (hi - lo); fb = f(b); }
+        }
+        return Math.Min(Math.Min(fa, fb), Math.Min(f(lo), f(hi)));
+    }
+}
