@@ -45,7 +45,8 @@ public sealed record MarginOptions(double Width = 0.01, double TimeBudget = 30, 
 /// <param name="CertificationSamples">Fresh samples K of the interval.</param>
 /// <param name="SolverGap">Duality gap of the optimisation on its own samples.</param>
 /// <param name="Iterations">Solver iterations.</param>
-/// <param name="StoppedBy">"exact", "width" (the sample count the width needs was reached), "time" (the budget ran out first) or "samples" (the count was fixed).</param>
+/// <param name="StoppedBy">"exact", "width" (the requested width was reached), "gap" (the samples the width needs were drawn
+/// but the primal-dual gap of q kept the interval wider), "time" (the budget ran out first) or "samples" (the count was fixed).</param>
 /// <param name="Seconds">Wall-clock seconds.</param>
 /// <param name="CertificationGflops">Throughput of the certification phase in GFLOP/s (3 GEMMs of 2 K n d flops).</param>
 /// <param name="Backend">GEMM backend description.</param>
@@ -116,7 +117,9 @@ public static class MarginSolver
         progress?.Report($"certifying on up to {kNeeded} fresh directions");
         var est = Estimate(data, q, c, options.Seed, CertStream, kNeeded, clock, options.CertificationSamples is null ? budget : double.PositiveInfinity, options.Threads, progress);
         string stopped = options.CertificationSamples is not null ? "samples" : est.K >= kNeeded ? "width" : "time";
-        return Finish(data, options, "monte-carlo", q, c, kOpt, iterations, optGap, est, stopped, clock, cap, null);
+        var result = Finish(data, options, "monte-carlo", q, c, kOpt, iterations, optGap, est, stopped, clock, cap, null);
+        // The samples sized for the width were drawn but the primal-dual gap kept the interval wider.
+        return stopped == "width" && result.Width > options.Width ? result with { StoppedBy = "gap" } : result;
     }
 
     /// <summary>
