@@ -47,14 +47,24 @@ let jobj (fields: (string * JsonNode) list) : JsonNode =
 /// Serialises indented JSON.
 let jsonText (node: JsonNode) = node.ToJsonString(JsonSerializerOptions(WriteIndented = true))
 
+/// Checks that an output file can be written later (its folder exists and is not a file), so a long
+/// computation does not end in a failed write. Raises InputException naming the path.
+let checkWritable (path: string) =
+    let dir = Path.GetDirectoryName(Path.GetFullPath path)
+    if not (Directory.Exists dir) then raise (TheoryKit.InputException(path, Nullable(), null, sprintf "folder '%s' does not exist" dir))
+
 /// Writes text to a file atomically: a temporary file in the same folder, then a rename.
+/// Raises InputException naming the path when the file cannot be written.
 let writeAtomic (path: string) (text: string) =
+    checkWritable path
     let full = Path.GetFullPath path
-    let dir = Path.GetDirectoryName full
-    if not (String.IsNullOrEmpty dir) then Directory.CreateDirectory dir |> ignore
-    let tmp = Path.Combine(dir, sprintf ".%s.%d.tmp" (Path.GetFileName full) Environment.ProcessId)
-    File.WriteAllText(tmp, text)
-    File.Move(tmp, full, true)
+    let tmp = Path.Combine(Path.GetDirectoryName full, sprintf ".%s.%d.tmp" (Path.GetFileName full) Environment.ProcessId)
+    try
+        File.WriteAllText(tmp, text)
+        File.Move(tmp, full, true)
+    with :? IOException | :? UnauthorizedAccessException as e ->
+        (try File.Delete tmp with _ -> ())
+        raise (TheoryKit.InputException(path, Nullable(), null, "cannot write: " + e.Message))
 
 /// Progress messages go to stderr so stdout stays clean for tables and JSON.
 let progress (quiet: bool) (prefix: string) =

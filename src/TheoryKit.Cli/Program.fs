@@ -136,14 +136,12 @@ type Args =
     | [<CliPrefix(CliPrefix.None)>] Margin of ParseResults<MarginArgs>
     | [<CliPrefix(CliPrefix.None)>] Bounds of ParseResults<BoundsArgs>
     | [<CliPrefix(CliPrefix.None)>] Crossover of ParseResults<CrossoverArgs>
-    | Version
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Margin _ -> "certified NTK margin interval of a dataset (THEORY.md §6)"
             | Bounds _ -> "neuron bounds of [JT20] Thm 2.2, [MLS25] and [MOSW22] at a given gamma and epsilon (§7-8)"
             | Crossover _ -> "main job: margin interval, bounds, crossover gamma* and verdict for a dataset"
-            | Version -> "print the version"
 
 /// The shared data options (each command's union lists them again, as Argu has no inheritance).
 let dataOptions n d seed split noise labelColumn labels classes noNormalise =
@@ -207,6 +205,13 @@ let runMargin (r: ParseResults<MarginArgs>) =
     let quiet = r.Contains MarginArgs.Quiet || r.Contains MarginArgs.Json
     let data = r.GetResult MarginArgs.Data
     let clock = Stopwatch.StartNew()
+    r.TryGetResult MarginArgs.Certificate |> Option.iter checkWritable
+    let marginOptions () =
+        MarginOptions(Width = r.GetResult(MarginArgs.Width, 0.01), TimeBudget = r.GetResult(MarginArgs.Time, 30.0),
+                      Delta = r.GetResult(MarginArgs.Delta, 0.025), Seed = r.GetResult(MarginArgs.Seed, 0UL), Threads = r.GetResult(MarginArgs.Threads, 0),
+                      CertificationSamples = Option.toNullable (r.TryGetResult MarginArgs.Samples),
+                      MonteCarlo = r.Contains MarginArgs.Monte_Carlo)
+    marginOptions().Validate()
     let ds = DataSource.Load(data, marginDataOptions r)
     describeData ds quiet
     let threads = r.GetResult(MarginArgs.Threads, 0)
@@ -218,11 +223,7 @@ let runMargin (r: ParseResults<MarginArgs>) =
             let samples = r.TryGetResult MarginArgs.Samples |> Option.toNullable
             MarginSolver.Verify(cert, ds, seed, samples, threads, progress quiet "verify")
         | None ->
-            let o = MarginOptions(Width = r.GetResult(MarginArgs.Width, 0.01), TimeBudget = r.GetResult(MarginArgs.Time, 30.0),
-                                  Delta = r.GetResult(MarginArgs.Delta, 0.025), Seed = r.GetResult(MarginArgs.Seed, 0UL), Threads = threads,
-                                  CertificationSamples = Option.toNullable (r.TryGetResult MarginArgs.Samples),
-                                  MonteCarlo = r.Contains MarginArgs.Monte_Carlo)
-            MarginSolver.Certify(ds, o, progress quiet "margin")
+            MarginSolver.Certify(ds, marginOptions (), progress quiet "margin")
     saveCertificate (r.TryGetResult MarginArgs.Certificate) quiet result
     let consistent =
         match r.TryGetResult MarginArgs.Verify with
@@ -313,6 +314,7 @@ let runCrossover (r: ParseResults<CrossoverArgs>) =
                                        r.GetResult(CrossoverArgs.C_Soft, 1.0), r.GetResult(CrossoverArgs.C_Hard, 1.0))
     (parameters 1).Validate()
     o.Validate()
+    r.TryGetResult CrossoverArgs.Certificate |> Option.iter checkWritable
     let ds = DataSource.Load(r.GetResult CrossoverArgs.Data, crossoverDataOptions r)
     describeData ds quiet
     let m = MarginSolver.Certify(ds, o, progress quiet "margin")
@@ -352,8 +354,8 @@ let runCrossover (r: ParseResults<CrossoverArgs>) =
             @ [ "gamma*", gammaStarText star, star.Method
                 "verdict", verdictText,
                   (match verdict with
-                   | Some v when v.Verdict = CrossoverVerdict.SoftFavoured -> "the whole interval lies below gamma*: soft labels need fewer neurons"
-                   | Some v when v.Verdict = CrossoverVerdict.HardFavoured -> "the whole interval lies above gamma*: hard labels need fewer neurons"
+                   | Some v when v.Verdict = CrossoverVerdict.SoftFavoured -> "m_soft < m_hard on the whole interval: soft labels need fewer neurons"
+                   | Some v when v.Verdict = CrossoverVerdict.HardFavoured -> "m_soft > m_hard on the whole interval: hard labels need fewer neurons"
                    | Some _ -> "the interval straddles gamma*"
                    | None -> "") ]
         table (sprintf "Crossover for %s (n = %d, d = %d), epsilon = %s" ds.Provenance.Description ds.N ds.D (num epsilon)) rows
@@ -364,12 +366,14 @@ let runCrossover (r: ParseResults<CrossoverArgs>) =
 let main argv =
     let parser = ArgumentParser.Create<Args>(programName = "theorykit")
     try
+        if argv = [| "--version" |] then
+            printfn "theorykit %s" (typeof<Dataset>.Assembly.GetName().Version.ToString(3)); 0
+        else
         let results = parser.ParseCommandLine(argv, raiseOnUsage = true)
         match results.GetSubCommand() with
         | Margin r -> runMargin r
         | Bounds r -> runBounds r
         | Crossover r -> runCrossover r
-        | Version -> printfn "theorykit %s" (typeof<Dataset>.Assembly.GetName().Version.ToString(3)); 0
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText -> printfn "%s" e.Message; 0
     | :? ArguParseException as e -> eprintfn "%s" e.Message; 2
