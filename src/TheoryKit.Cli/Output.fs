@@ -45,7 +45,8 @@ let jobj (fields: (string * JsonNode) list) : JsonNode =
     o
 
 /// Serialises indented JSON.
-let jsonText (node: JsonNode) = node.ToJsonString(JsonSerializerOptions(WriteIndented = true))
+let jsonText (node: JsonNode) =
+    node.ToJsonString(JsonSerializerOptions(WriteIndented = true, Encoder = Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping))
 
 /// Checks that an output file can be written later (its folder exists and is not a file), so a long
 /// computation does not end in a failed write. Raises InputException naming the path.

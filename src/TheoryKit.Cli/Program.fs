@@ -15,6 +15,7 @@ open System.Text.Json.Nodes
 type MarginArgs =
     | [<MainCommand; Mandatory>] Data of data: string
     | Verify of certificate: string
+    | Verify_Seed of seed: uint64
     | Width of width: float
     | Time of seconds: float
     | Delta of delta: float
@@ -38,6 +39,7 @@ type MarginArgs =
             match a with
             | Data _ -> "dataset: a CSV/LIBSVM/IDX file or a spec such as fashion-mnist:shirt-vs-t-shirt, two-point:1.0, noisy-xor:6, gaussians:2, separable:0.2"
             | Verify _ -> "re-check this certificate JSON on fresh samples of DATA"
+            | Verify_Seed _ -> "seed of the fresh verification samples (default: the certificate's seed + 1)"
             | Width _ -> "requested width of the certified interval (default 0.01)"
             | Time _ -> "time budget in seconds (default 30)"
             | Delta _ -> "per-side failure probability; the interval holds with probability >= 1 - 2 delta (default 0.025)"
@@ -202,7 +204,7 @@ let saveCertificate (path: string option) (quiet: bool) (m: MarginResult) =
     | None -> ()
 
 let runMargin (r: ParseResults<MarginArgs>) =
-    let quiet = r.Contains MarginArgs.Quiet || r.Contains MarginArgs.Json
+    let quiet = r.Contains MarginArgs.Quiet
     let data = r.GetResult MarginArgs.Data
     let clock = Stopwatch.StartNew()
     r.TryGetResult MarginArgs.Certificate |> Option.iter checkWritable
@@ -219,9 +221,9 @@ let runMargin (r: ParseResults<MarginArgs>) =
         match r.TryGetResult MarginArgs.Verify with
         | Some certPath ->
             let cert = MarginCertificate.Load certPath
-            let seed = r.GetResult(MarginArgs.Seed, cert.Seed + 1UL)
+            let seed = r.GetResult(MarginArgs.Verify_Seed, cert.Seed + 1UL)
             let samples = r.TryGetResult MarginArgs.Samples |> Option.toNullable
-            MarginSolver.Verify(cert, ds, seed, samples, threads, progress quiet "verify")
+            MarginSolver.Verify(cert, ds, seed, samples, threads, progress quiet "verify", certPath)
         | None ->
             MarginSolver.Certify(ds, marginOptions (), progress quiet "margin")
     saveCertificate (r.TryGetResult MarginArgs.Certificate) quiet result
@@ -243,7 +245,7 @@ let runMargin (r: ParseResults<MarginArgs>) =
             @ (match consistent with
                | Some(cert, ok) -> [ "certificate interval", sprintf "[%s, %s]" (num cert.GammaLower) (num cert.GammaUpper), (if ok then "consistent: the intervals overlap" else "INCONSISTENT: the intervals do not overlap") ]
                | None -> [])
-        table (sprintf "Margin of %s (n = %d, d = %d)" ds.Provenance.Description ds.N ds.D) rows
+        table (sprintf "Margin of %s" ds.Provenance.Description) (("points", sprintf "n = %d, d = %d" ds.N ds.D, "") :: rows)
     if not quiet then eprintfn "[margin] done in %.1f s" clock.Elapsed.TotalSeconds
     match consistent with
     | Some(_, false) -> 1
@@ -300,8 +302,18 @@ let runBounds (r: ParseResults<BoundsArgs>) =
                  "gamma* (MLS25 soft vs JT20 M)", gammaStarText jtx, jtx.Method ])
     0
 
+/// "[MLS25] ..., rate constant c_soft = 1, at the gamma estimate": the source, and the constant of a rate.
+let boundNote (b: NeuronBound) (p: BoundParameters) =
+    let constant =
+        match b.Id with
+        | "mls25-soft" -> sprintf " constant c_soft = %s" (num p.CSoft)
+        | "mls25-hard" -> sprintf " constant c_hard = %s" (num p.CHard)
+        | "mosw22" -> sprintf " constant c_mosw = %s" (num p.CMosw)
+        | _ -> ""
+    sprintf "%s%s, at the gamma estimate" b.Source constant
+
 let runCrossover (r: ParseResults<CrossoverArgs>) =
-    let quiet = r.Contains CrossoverArgs.Quiet || r.Contains CrossoverArgs.Json
+    let quiet = r.Contains CrossoverArgs.Quiet
     let clock = Stopwatch.StartNew()
     let epsilon = r.GetResult CrossoverArgs.Epsilon
     let hardBound = NeuronBounds.ById(r.GetResult(CrossoverArgs.Hard_Bound, "mls25-hard"))
@@ -345,8 +357,8 @@ let runCrossover (r: ParseResults<CrossoverArgs>) =
             @ [ "epsilon", num epsilon, sprintf "bounds: %s vs %s" soft.Id hardBound.Id ]
             @ (match verdict with
                | Some v ->
-                   [ "m_soft", num v.MSoft, sprintf "%s at the gamma estimate (%s)" soft.Source soft.Label
-                     "m_hard", num v.MHard, sprintf "%s at the gamma estimate (%s)" hardBound.Source hardBound.Label
+                   [ "m_soft", num v.MSoft, boundNote soft p
+                     "m_hard", num v.MHard, boundNote hardBound p
                      "m_hard / m_soft", num v.Ratio,
                        sprintf "at the interval ends: %s .. %s" (v.RatioAtLower |> Option.ofNullable |> Option.map num |> Option.defaultValue "inf")
                                                                 (v.RatioAtUpper |> Option.ofNullable |> Option.map num |> Option.defaultValue "n/a") ]
@@ -358,7 +370,7 @@ let runCrossover (r: ParseResults<CrossoverArgs>) =
                    | Some v when v.Verdict = CrossoverVerdict.HardFavoured -> "m_soft > m_hard on the whole interval: hard labels need fewer neurons"
                    | Some _ -> "the interval straddles gamma*"
                    | None -> "") ]
-        table (sprintf "Crossover for %s (n = %d, d = %d), epsilon = %s" ds.Provenance.Description ds.N ds.D (num epsilon)) rows
+        table (sprintf "Crossover for %s" ds.Provenance.Description) (("points", sprintf "n = %d, d = %d" ds.N ds.D, "") :: rows)
     if not quiet then eprintfn "[crossover] done in %.1f s" clock.Elapsed.TotalSeconds
     0
 

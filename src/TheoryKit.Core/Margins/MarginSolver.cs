@@ -127,18 +127,27 @@ public static class MarginSolver
     /// using only q and c from the certificate. Exact certificates are re-evaluated exactly.
     /// </summary>
     /// <exception cref="InputException">The certificate does not belong to this dataset.</exception>
-    public static MarginResult Verify(MarginCertificate cert, Dataset data, ulong seed, long? samples = null, int threads = 0, IProgress<string>? progress = null)
+    /// <param name="cert">The certificate.</param>
+    /// <param name="data">The dataset it claims to be about (checked through its fingerprint).</param>
+    /// <param name="seed">Seed of the fresh samples (stream "margin-verify").</param>
+    /// <param name="samples">Fresh sample count (null: the certificate's).</param>
+    /// <param name="threads">Threads (0: all cores).</param>
+    /// <param name="progress">Optional progress messages.</param>
+    /// <param name="certificateName">How errors name the certificate (its file path); default its data source.</param>
+    public static MarginResult Verify(MarginCertificate cert, Dataset data, ulong seed, long? samples = null, int threads = 0,
+        IProgress<string>? progress = null, string? certificateName = null)
     {
-        if (cert.N != data.N || cert.D != data.D) throw new InputException(cert.DataSource, null, "n", $"certificate is for n={cert.N}, d={cert.D}; the data has n={data.N}, d={data.D}");
-        if (cert.DataFingerprint != data.Fingerprint()) throw new InputException(cert.DataSource, null, "data_fingerprint", "certificate was computed on different data (fingerprint mismatch)");
+        string name = certificateName ?? cert.DataSource;
+        if (cert.N != data.N || cert.D != data.D) throw new InputException(name, null, "n", $"certificate is for n={cert.N}, d={cert.D}; the data has n={data.N}, d={data.D}");
+        if (cert.DataFingerprint != data.Fingerprint()) throw new InputException(name, null, "data_fingerprint", $"certificate was computed on different data (fingerprint mismatch; it names '{cert.DataSource}')");
         var clock = Stopwatch.StartNew();
         double cap = CapOf(data);
         var options = new MarginOptions(Delta: cert.Delta, Seed: seed, Threads: threads);
         if (cert.Mode == "exact-planar")
         {
-            var plane = PlanarMargin.PlaneCoordinates(data.X, data.N, data.D) ?? throw new InputException(cert.DataSource, null, "mode", "exact certificate but the data are not planar");
+            var plane = PlanarMargin.PlaneCoordinates(data.X, data.N, data.D) ?? throw new InputException(name, null, "mode", "exact certificate but the data are not planar");
             var game = PlanarMargin.Game(plane, data.Y, data.N);
-            if (cert.PlanarPrimal is null || cert.PlanarPrimal.Length != game.J * 2) throw new InputException(cert.DataSource, null, "planar_primal", $"expected {game.J * 2} numbers");
+            if (cert.PlanarPrimal is null || cert.PlanarPrimal.Length != game.J * 2) throw new InputException(name, null, "planar_primal", $"expected {game.J * 2} numbers");
             var m = new double[data.N];
             game.MarginsOf(ClipRows(cert.PlanarPrimal, 2), m);
             var r = new Estimates(game.DualValue(UOf(game, cert.Q)), m, 0, 0);
