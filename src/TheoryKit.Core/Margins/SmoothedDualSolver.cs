@@ -38,7 +38,9 @@ public static class SmoothedDualSolver
     /// <param name="MaxIterations">Iteration cap over all continuation levels.</param>
     /// <param name="Deadline">Wall-clock limit (null: none).</param>
     /// <param name="InitialQ">Warm start (length n, non-negative); null: uniform.</param>
-    public sealed record Options(double Tolerance, double FinalSmoothing, int MaxIterations = 20000, TimeSpan? Deadline = null, double[]? InitialQ = null);
+    /// <param name="StartSmoothing">First c of the continuation (a warm start near the answer can start at the final c).</param>
+    public sealed record Options(double Tolerance, double FinalSmoothing, int MaxIterations = 20000, TimeSpan? Deadline = null,
+        double[]? InitialQ = null, double StartSmoothing = 0.125);
 
     /// <summary>Solves the game; never throws for valid games (the best point found is returned).</summary>
     /// <exception cref="ArgumentException">Invalid options.</exception>
@@ -58,7 +60,7 @@ public static class SmoothedDualSolver
         int iter = 0;
         bool Out() => iter >= options.MaxIterations || (options.Deadline is { } dl && clock.Elapsed > dl);
 
-        double c = Math.Max(options.FinalSmoothing, 0.125);
+        double c = Math.Max(options.FinalSmoothing, options.StartSmoothing);
         while (true)
         {
             bool finalLevel = c <= options.FinalSmoothing;
