@@ -14,6 +14,7 @@ public static class Program
     private static readonly Dictionary<string, (string Help, Func<string[], int> Run)> QuickModes = new()
     {
         ["gflops"] = ("GEMM GFLOP/s of each backend at the margin solver's shapes [--threads N] [--reps N]", QuickGflops.Run),
+        ["margin"] = ("margin certification GFLOP/s beside dgemm on Fashion-MNIST [--n N] [--samples K] [--threads N]", QuickMargin.Run),
     };
 
     /// <summary>Dispatches on the first argument.</summary>
