@@ -1,0 +1,354 @@
+using System.Diagnostics;
+using System.Numerics;
+using System.Numerics.Tensors;
+using TheoryKit.Data;
+using TheoryKit.LinearAlgebra;
+using TheoryKit.Networks;
+
+namespace TheoryKit.Training;
+
+/// <summary>Floating-point precision of the training engine.</summary>
+public enum Precision
+{
+    /// <summary>float64 (default).</summary>
+    Double,
+    /// <summary>float32: half the memory and about twice the GEMM rate.</summary>
+    Single,
+}
+
+/// <summary>Settings of one training run (THEORY.md §3).</summary>
+/// <param name="Width">Width m.</param>
+/// <param name="Steps">Number of gradient steps T.</param>
+/// <param name="Eta">Step size eta (&gt; 0; [JT20] allow eta &lt;= 1).</param>
+/// <param name="Labels">Hard (logistic loss on y) or soft (KL to teacher probabilities p).</param>
+/// <param name="Symmetric">Symmetric initialisation (f(x; W0) = 0; m even).</param>
+/// <param name="Radius">rho of projected GD: rows are kept in ||w_s - w_s0|| &lt;= rho / sqrt(m); null for plain GD.</param>
+/// <param name="Seed">Seed of the initialisation.</param>
+/// <param name="Threads">Threads (0: all cores). Results are bit-identical for any thread count.</param>
+/// <param name="Precision">float64 or float32.</param>
+/// <param name="RecordEvery">Record the trajectory every this many steps (the loss averages use every step).</param>
+public sealed record TrainingOptions(int Width, int Steps, double Eta, LabelKind Labels = LabelKind.Hard, bool Symmetric = false,
+    double? Radius = null, ulong Seed = 0, int Threads = 0, Precision Precision = Precision.Double, int RecordEvery = 1)
+{
+    /// <summary>Checks the settings.</summary>
+    /// <exception cref="InputException">A setting is impossible.</exception>
+    public void Validate()
+    {
+        if (Width < 1) throw InputException.Parameter("width", $"must be >= 1, got {Width}");
+        if (Steps < 1) throw InputException.Parameter("steps", $"must be >= 1, got {Steps}");
+        if (!(Eta > 0) || !double.IsFinite(Eta)) throw InputException.Parameter("eta", $"must be positive, got {Eta}");
+        if (Radius is { } r && !(r > 0)) throw InputException.Parameter("radius", $"must be positive, got {r}");
+        if (RecordEvery < 1) throw InputException.Parameter("record-every", "must be >= 1");
+        if (Symmetric && Width % 2 != 0) throw InputException.Parameter("width", $"symmetric initialisation needs an even width, got {Width}");
+    }
+}
+
+/// <summary>One recorded point of a trajectory (THEORY.md §3), evaluated at W_t before step t.</summary>
+/// <param name="Step">t.</param>
+/// <param name="Loss">Training objective L(W_t): logistic risk (hard) or mean KL to the teacher (soft).</param>
+/// <param name="Risk">Hard-label logistic risk R(W_t) on the true labels.</param>
+/// <param name="Error">0-1 training error on the true labels.</param>
+/// <param name="MaxRowMovement">max_s ||w_{s,t} - w_{s,0}||.</param>
+/// <param name="FrobeniusMovement">||W_t - W_0||_F.</param>
+public sealed record TrajectoryPoint(int Step, double Loss, double Risk, double Error, double MaxRowMovement, double FrobeniusMovement);
+
+/// <summary>Outcome of a training run.</summary>
+/// <param name="Trajectory">Recorded points (every RecordEvery steps, and the final state at step T).</param>
+/// <param name="FinalLoss">L(W_T).</param>
+/// <param name="EpochAveragedLoss">(1/T) sum_{t&lt;T} L(W_t), the quantity the neuron bounds control.</param>
+/// <param name="EpochAveragedRisk">(1/T) sum_{t&lt;T} R(W_t) on the true labels.</param>
+/// <param name="FinalRisk">R(W_T) on the true labels.</param>
+/// <param name="TrainError">0-1 error at W_T on the training set.</param>
+/// <param name="TestRisk">Logistic risk at W_T on the held-out set (null without one).</param>
+/// <param name="TestError">0-1 error at W_T on the held-out set (null without one).</param>
+/// <param name="SecondsPerStep">Wall-clock seconds per gradient step.</param>
+/// <param name="Backend">GEMM backend and engine path ("gemm" or "fused").</param>
+/// <param name="W">Final first layer W_T (m x d row-major, float64).</param>
+public sealed record TrainingResult(TrajectoryPoint[] Trajectory, double FinalLoss, double EpochAveragedLoss, double EpochAveragedRisk,
+    double FinalRisk, double TrainError, double? TestRisk, double? TestError, double SecondsPerStep, string Backend, double[] W)
+{
+    /// <summary>1 - TestError, or null.</summary>
+    public double? TestAccuracy => TestError is { } e ? 1 - e : null;
+}
+
+/// <summary>
+/// Full-batch (projected) gradient descent on the two-layer ReLU student (THEORY.md §1-3).
+/// One step is two GEMM-shaped products: the forward pre-activations X W^T (n x m) and the gradient
+/// G^T X (m x d), with G_is = l'(f_i) a_s 1[&lt;w_s, x_i&gt; &gt; 0] / (n sqrt(m)); the update W -= eta G^T X is
+/// done by the GEMM itself (beta = 1). For d &lt;= 64 a fused kernel processes one row at a time, keeping
+/// W transposed (d x m) and never materialising an n x m matrix. Nothing on the step allocates; the
+/// only n x m buffer (GEMM path) is allocated once. Sums are taken in a fixed order over fixed row
+/// partitions, so trajectories are bit-identical for any thread count.
+/// </summary>
+public static class Trainer
+{
+    /// <summary>Row-count threshold dimension: d at or below this uses the fused kernel.</summary>
+    public const int FusedMaxDimension = 64;
+
+    /// <summary>Tests only: force the fused (true) or GEMM (false) path regardless of d.</summary>
+    internal static bool? ForceFused;
+
+    /// <summary>Trains a student from its initialisation.</summary>
+    /// <param name="train">Training data (n x d, labels +-1).</param>
+    /// <param name="softLabels">Teacher probabilities p_i in [0, 1] (length n) for soft labels; null for hard.</param>
+    /// <param name="options">Width, steps, eta, label kind, projection, seed, threads, precision.</param>
+    /// <param name="test">Optional held-out data evaluated at W_T.</param>
+    /// <param name="progress">Optional progress (step count).</param>
+    /// <exception cref="InputException">Invalid options, soft labels missing or of the wrong length, or test dimension != train dimension.</exception>
+    public static TrainingResult Train(Dataset train, double[]? softLabels, TrainingOptions options, Dataset? test = null, IProgress<int>? progress = null)
+    {
+        options.Validate();
+        if (options.Labels == LabelKind.Soft && (softLabels is null || softLabels.Length != train.N))
+            throw InputException.Parameter("labels", "soft-label training needs one teacher probability per training point");
+        if (softLabels is not null && softLabels.Any(p => !(p >= 0 && p <= 1)))
+            throw InputException.Parameter("soft-labels", "teacher probabilities must lie in [0, 1]");
+        if (test is not null && test.D != train.D) throw InputException.Parameter("test", $"test data have d = {test.D}, training data d = {train.D}");
+        var net = TwoLayerNetwork.Initialise(options.Width, train.D, options.Seed, options.Symmetric);
+        return options.Precision == Precision.Single
+            ? new Engine<float>(train, softLabels, net, options).Run(options, test, progress)
+            : new Engine<double>(train, softLabels, net, options).Run(options, test, progress);
+    }
+
+    /// <summary>Logits f(x_i; W) for X (n x d row-major) and W (m x d row-major), second layer a, via one GEMM.</summary>
+    public static double[] Logits(double[] w, double[] a, double[] x, int n, int d)
+    {
+        int m = a.Length;
+        var z = new double[(long)n * m];
+        Blas.MultiplyABt(x, w, z, n, m, d);
+        var f = new double[n];
+        double scale = 1 / Math.Sqrt(m);
+        Parallel.For(0, n, i =>
+        {
+            double s = 0;
+            var zi = z.AsSpan((int)((long)i * m), m);
+            for (int k = 0; k < m; k++) if (zi[k] > 0) s += a[k] * zi[k];
+            f[i] = s * scale;
+        });
+        return f;
+    }
+
+    /// <summary>Mean logistic risk and 0-1 error of logits f against labels y (an error counts f y &lt;= 0).</summary>
+    public static (double risk, double error) RiskAndError(double[] f, double[] y)
+    {
+        double r = 0, e = 0;
+        for (int i = 0; i < f.Length; i++) { r += Losses.Logistic(y[i], f[i]); if (f[i] * y[i] <= 0) e++; }
+        return (r / f.Length, e / f.Length);
+    }
+
+    private sealed class Engine<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private const int Partitions = 8;
+        private readonly int _n, _d, _m, _threads;
+        private readonly bool _fused;
+        private readonly T[] _x, _w, _w0, _aScaled;
+        private readonly double[] _y, _p, _f, _lossRow, _riskRow, _errRow;
+        private readonly LabelKind _kind;
+        private readonly T[]? _z;                 // n x m (GEMM path)
+        private readonly T[][]? _gradT, _rowBuf;  // per partition: d x m gradient (transposed), m row buffer (fused path)
+
+        public Engine(Dataset data, double[]? soft, TwoLayerNetwork net, TrainingOptions o)
+        {
+            _n = data.N; _d = data.D; _m = net.Width; _kind = o.Labels;
+            _threads = o.Threads > 0 ? o.Threads : Environment.ProcessorCount;
+            _fused = ForceFused ?? _d <= FusedMaxDimension;
+            _x = Convert(data.X);
+            _y = data.Y; _p = soft ?? data.Y.Select(v => v > 0 ? 1.0 : 0.0).ToArray();
+            _w0 = _fused ? Transpose(Convert(net.W0), _m, _d) : Convert(net.W0);
+            _w = (T[])_w0.Clone();
+            double scale = 1 / Math.Sqrt(_m);
+            _aScaled = net.A.Select(a => T.CreateTruncating(a * scale)).ToArray();
+            _f = new double[_n]; _lossRow = new double[_n]; _riskRow = new double[_n]; _errRow = new double[_n];
+            if (_fused)
+            {
+                _gradT = Enumerable.Range(0, Partitions).Select(_ => new T[(long)_d * _m]).ToArray();
+                _rowBuf = Enumerable.Range(0, Partitions).Select(_ => new T[_m]).ToArray();
+            }
+            else _z = new T[(long)_n * _m];
+        }
+
+        private static T[] Convert(double[] v)
+        {
+            if (typeof(T) == typeof(double)) return (T[])(object)v.Clone();
+            var r = new T[v.Length];
+            for (long k = 0; k < v.Length; k++) r[k] = T.CreateTruncating(v[k]);
+            return r;
+        }
+
+        private static T[] Transpose(T[] src, int rows, int cols)
+        {
+            var r = new T[src.Length];
+            for (int i = 0; i < rows; i++)
+                for (int j = 0; j < cols; j++) r[(long)j * rows + i] = src[(long)i * cols + j];
+            return r;
+        }
+
+        private void Gemm(bool ta, bool tb, int m, int n, int k, double alpha, T[] a, int lda, T[] b, int ldb, double beta, T[] c, int ldc)
+        {
+            if (typeof(T) == typeof(double))
+                Blas.Current.Dgemm(ta, tb, m, n, k, alpha, (double[])(object)a, lda, (double[])(object)b, ldb, beta, (double[])(object)c, ldc);
+            else
+                Blas.Current.Sgemm(ta, tb, m, n, k, (float)alpha, (float[])(object)a, lda, (float[])(object)b, ldb, (float)beta, (float[])(object)c, ldc);
+        }
+
+        public TrainingResult Run(TrainingOptions o, Dataset? test, IProgress<int>? progress)
+        {
+            if (!_fused) Blas.Current.SetThreads(_threads);
+            var record = new List<TrajectoryPoint>();
+            double sumLoss = 0, sumRisk = 0;
+            var clock = Stopwatch.StartNew();
+            for (int t = 0; t < o.Steps; t++)
+            {
+                bool recordNow = t % o.RecordEvery == 0;
+                var (loss, risk, err) = Step(o.Eta, update: true, measureMovement: recordNow);
+                sumLoss += loss; sumRisk += risk;
+                if (o.Radius is { } rho) Project(rho / Math.Sqrt(_m));
+                if (recordNow) record.Add(new TrajectoryPoint(t, loss, risk, err, _moveMax, _moveFro));
+                if ((t + 1) % 100 == 0) progress?.Report(t + 1);
+            }
+            double secondsPerStep = clock.Elapsed.TotalSeconds / o.Steps;
+            var (fl, fr, fe) = Step(0, update: false, measureMovement: true);
+            record.Add(new TrajectoryPoint(o.Steps, fl, fr, fe, _moveMax, _moveFro));
+            var w = FinalW();
+            double? testRisk = null, testErr = null;
+            if (test is not null)
+            {
+                var (r, e) = RiskAndError(Logits(w, _aScaled.Select(v => double.CreateTruncating(v) * Math.Sqrt(_m)).ToArray(), test.X, test.N, test.D), test.Y);
+                testRisk = r; testErr = e;
+            }
+            string backend = (_fused ? "fused managed kernel" : $"GEMM: {Blas.Current.Name}") + (typeof(T) == typeof(float) ? ", float32" : ", float64");
+            return new TrainingResult(record.ToArray(), fl, sumLoss / o.Steps, sumRisk / o.Steps, fr, fe, testRisk, testErr, secondsPerStep, backend, w);
+        }
+
+        private double _moveMax, _moveFro;
+        private double[]? _rowSq;
+
+        /// <summary>max_s ||w_s - w_s0|| and ||W - W0||_F of the current W into _moveMax, _moveFro.</summary>
+        private void Movement()
+        {
+            var rowSq = _rowSq ??= new double[_m];
+            Array.Clear(rowSq);
+            for (long k = 0; k < _w.Length; k++)
+            {
+                double dlt = double.CreateTruncating(_w[k] - _w0[k]);
+                rowSq[(int)(_fused ? k % _m : k / _d)] += dlt * dlt;
+            }
+            double max = 0, fro = 0;
+            foreach (var r in rowSq) { fro += r; max = Math.Max(max, r); }
+            _moveMax = Math.Sqrt(max); _moveFro = Math.Sqrt(fro);
+        }
+
+        /// <summary>Forward at the current W, losses, and (if update) W -= eta grad. Returns (loss, risk, error) at the current W.</summary>
+        private (double loss, double risk, double err) Step(double eta, bool update, bool measureMovement)
+        {
+            if (measureMovement) Movement();
+            if (_fused) FusedStep(eta, update); else GemmStep(eta, update);
+            double loss = 0, risk = 0, err = 0;
+            for (int i = 0; i < _n; i++) { loss += _lossRow[i]; risk += _riskRow[i]; err += _errRow[i]; }
+            return (loss / _n, risk / _n, err / _n);
+        }
+
+        /// <summary>Per-row loss bookkeeping and the derivative of the objective in f_i, divided by n.</summary>
+        private double RowDerivative(int i, double f)
+        {
+            _f[i] = f;
+            _riskRow[i] = Losses.Logistic(_y[i], f);
+            _errRow[i] = f * _y[i] <= 0 ? 1 : 0;
+            if (_kind == LabelKind.Hard)
+            {
+                _lossRow[i] = _riskRow[i];
+                return Losses.LogisticDerivative(_y[i], f) / _n;
+            }
+            _lossRow[i] = Losses.KL(_p[i], f);
+            return Losses.KLDerivative(_p[i], f) / _n;
+        }
+
+        private void GemmStep(double eta, bool update)
+        {
+            var z = _z!;
+            Gemm(false, true, _n, _m, _d, 1.0, _x, _d, _w, _d, 0.0, z, _m);          // Z = X W^T
+            Parallel.For(0, _n, new ParallelOptions { MaxDegreeOfParallelism = _threads }, i =>
+            {
+                var zi = z.AsSpan((int)((long)i * _m), _m);
+                double g = RowDerivative(i, double.CreateTruncating(ReluDot(zi, _aScaled)));
+                MaskScale(zi, _aScaled, T.CreateTruncating(g));                         // Z_i <- g a' 1[Z_i > 0]
+            });
+            if (update) Gemm(true, false, _m, _d, _n, -eta, z, _m, _x, _d, 1.0, _w, _d); // W -= eta G^T X
+        }
+
+        private void FusedStep(double eta, bool update)
+        {
+            int rowsPer = (_n + Partitions - 1) / Partitions;
+            Parallel.For(0, Partitions, new ParallelOptions { MaxDegreeOfParallelism = _threads }, part =>
+            {
+                var grad = _gradT![part]; var z = _rowBuf![part];
+                Array.Clear(grad);
+                int i0 = part * rowsPer, i1 = Math.Min(_n, i0 + rowsPer);
+                for (int i = i0; i < i1; i++)
+                {
+                    var xi = _x.AsSpan((int)((long)i * _d), _d);
+                    z.AsSpan().Clear();
+                    for (int j = 0; j < _d; j++) TensorPrimitives.MultiplyAdd(_w.AsSpan(j * _m, _m), xi[j], z, z);   // z = W x_i
+                    double g = RowDerivative(i, double.CreateTruncating(ReluDot(z, _aScaled)));
+                    if (!update) continue;
+                    MaskScale(z, _aScaled, T.CreateTruncating(g));
+                    for (int j = 0; j < _d; j++) TensorPrimitives.MultiplyAdd(z, xi[j], grad.AsSpan(j * _m, _m), grad.AsSpan(j * _m, _m));
+                }
+            });
+            if (!update) return;
+            var step = T.CreateTruncating(-eta);
+            for (int part = 0; part < Partitions; part++) TensorPrimitives.MultiplyAdd(_gradT![part], step, _w, _w);
+        }
+
+        /// <summary>sum_s a'_s relu(z_s), vectorised, in a fixed order.</summary>
+        private static T ReluDot(ReadOnlySpan<T> z, ReadOnlySpan<T> a)
+        {
+            var acc = Vector<T>.Zero;
+            int k = 0, w = Vector<T>.Count;
+            for (; k <= z.Length - w; k += w)
+                acc += Vector.Max(new Vector<T>(z.Slice(k, w)), Vector<T>.Zero) * new Vector<T>(a.Slice(k, w));
+            T s = Vector.Sum(acc);
+            for (; k < z.Length; k++) if (z[k] > T.Zero) s += z[k] * a[k];
+            return s;
+        }
+
+        /// <summary>z_s &lt;- g a'_s 1[z_s &gt; 0] in place.</summary>
+        private static void MaskScale(Span<T> z, ReadOnlySpan<T> a, T g)
+        {
+            int k = 0, w = Vector<T>.Count;
+            var gv = new Vector<T>(g);
+            for (; k <= z.Length - w; k += w)
+            {
+                var zv = new Vector<T>(z.Slice(k, w));
+                Vector.ConditionalSelect(Vector.GreaterThan(zv, Vector<T>.Zero), gv * new Vector<T>(a.Slice(k, w)), Vector<T>.Zero).CopyTo(z.Slice(k, w));
+            }
+            for (; k < z.Length; k++) z[k] = z[k] > T.Zero ? g * a[k] : T.Zero;
+        }
+
+        /// <summary>Projects every row onto the ball ||w_s - w_s0|| &lt;= radius (THEORY.md §3).</summary>
+        private void Project(double radius)
+        {
+            var sq = _rowSq ??= new double[_m];
+            Array.Clear(sq);
+            for (long k = 0; k < _w.Length; k++)
+            {
+                double dlt = double.CreateTruncating(_w[k] - _w0[k]);
+                sq[(int)(_fused ? k % _m : k / _d)] += dlt * dlt;
+            }
+            for (long k = 0; k < _w.Length; k++)
+            {
+                int s = (int)(_fused ? k % _m : k / _d);
+                double norm = Math.Sqrt(sq[s]);
+                if (norm > radius) _w[k] = _w0[k] + (_w[k] - _w0[k]) * T.CreateTruncating(radius / norm);
+            }
+        }
+
+        private double[] FinalW()
+        {
+            var w = new double[(long)_m * _d];
+            for (int s = 0; s < _m; s++)
+                for (int j = 0; j < _d; j++)
+                    w[(long)s * _d + j] = double.CreateTruncating(_fused ? _w[(long)j * _m + s] : _w[(long)s * _d + j]);
+            return w;
+        }
+    }
+}
