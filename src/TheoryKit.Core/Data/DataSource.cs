@@ -45,6 +45,28 @@ public static class DataSource
         return Finish(spec, Read(spec.Trim(), options), options);
     }
 
+    /// <summary>
+    /// The held-out set that goes with <paramref name="spec"/> (THEORY.md §9: test accuracy), or null when
+    /// the source has none: Fashion-MNIST's other split (train -> test, test -> train) for the same class
+    /// pair, all its points and clean labels; a generator's fresh draw of the same size from the seed
+    /// stream "test-set" (noisy-xor's full support and two-point are deterministic: the same points);
+    /// files: the file <paramref name="testPath"/> when given, loaded with the same options but no
+    /// subsampling or label noise.
+    /// </summary>
+    /// <exception cref="InputException">As <see cref="Load"/>.</exception>
+    public static Dataset? LoadTest(string spec, DataOptions options, string? testPath = null)
+    {
+        string kind = spec.Contains(':') ? spec[..spec.IndexOf(':')].Trim().ToLowerInvariant() : "";
+        if (testPath is not null) return Load(testPath, options with { N = null, Noise = 0 });
+        return kind switch
+        {
+            "fashion-mnist" => Load(spec, options with { Split = options.Split == "test" ? "train" : "test", N = null, Noise = 0 }),
+            "two-point" or "noisy-xor" or "gaussians" or "separable" =>
+                Load(spec, options with { Seed = SeedSequence.Derive(options.Seed, "test-set"), Noise = 0 }),
+            _ => null,
+        };
+    }
+
     private static RawData Read(string spec, DataOptions o)
     {
         int colon = spec.IndexOf(':');

@@ -1,0 +1,46 @@
+/// Line plots as PNG and SVG (ScottPlot 5, headless), written atomically.
+module TheoryKit.Cli.Plots
+
+open System
+open System.IO
+open ScottPlot
+
+/// One series: legend text, x values, y values, and whether to draw markers only (no line).
+type Series = { Name: string; X: float[]; Y: float[]; MarkersOnly: bool }
+
+let private logTicks (axis: IAxis) =
+    let ticks = TickGenerators.NumericAutomatic()
+    ticks.MinorTickGenerator <- TickGenerators.LogMinorTickGenerator()
+    ticks.LabelFormatter <- fun v -> (Math.Pow(10.0, v)).ToString("G4", Globalization.CultureInfo.InvariantCulture)
+    axis.TickGenerator <- ticks
+
+/// Writes `basePath`.png and `basePath`.svg (800 x 520). Log axes plot log10 of the values with decade
+/// labels; non-positive values are dropped from log axes. Returns the two paths.
+let save (basePath: string) (title: string) (xLabel: string) (yLabel: string) (logX: bool) (logY: bool) (series: Series list) =
+    Fonts.Default <- "DejaVu Sans"
+    let plt = new Plot()
+    for s in series do
+        let pts =
+            Array.zip s.X s.Y
+            |> Array.filter (fun (x, y) -> Double.IsFinite x && Double.IsFinite y && (not logX || x > 0.0) && (not logY || y > 0.0))
+            |> Array.map (fun (x, y) -> (if logX then Math.Log10 x else x), (if logY then Math.Log10 y else y))
+        if pts.Length > 0 then
+            let sc = plt.Add.Scatter(Array.map fst pts, Array.map snd pts)
+            sc.LegendText <- s.Name
+            if s.MarkersOnly then sc.LineWidth <- 0.0f
+    if logX then logTicks plt.Axes.Bottom
+    if logY then logTicks plt.Axes.Left
+    plt.Title(title) |> ignore
+    plt.XLabel(xLabel) |> ignore
+    plt.YLabel(yLabel) |> ignore
+    plt.ShowLegend() |> ignore
+    let write (ext: string) (render: string -> unit) =
+        let path = basePath + ext
+        let full = Path.GetFullPath path
+        let tmp = Path.Combine(Path.GetDirectoryName full, sprintf ".%s.%d.tmp%s" (Path.GetFileName full) Environment.ProcessId ext)
+        render tmp
+        File.Move(tmp, full, true)
+        path
+    let png = write ".png" (fun p -> plt.SavePng(p, 800, 520) |> ignore)
+    let svg = write ".svg" (fun p -> plt.SaveSvg(p, 800, 520) |> ignore)
+    png, svg
