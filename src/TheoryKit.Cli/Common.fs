@@ -1,0 +1,33 @@
+/// Pieces every command shares: data options, data description, JSON of a dataset.
+module TheoryKit.Cli.Common
+
+open System
+open System.Diagnostics
+open System.Text.Json.Nodes
+open Argu
+open TheoryKit
+open TheoryKit.Data
+open TheoryKit.Margins
+open TheoryKit.Bounds
+open TheoryKit.LinearAlgebra
+open TheoryKit.Cli.Output
+
+/// The shared data options (each command's union lists them again, as Argu has no inheritance).
+let dataOptions n d seed split noise labelColumn labels classes noNormalise =
+    DataOptions(N = Option.toNullable n, D = Option.toNullable d, Seed = defaultArg seed 0UL, Split = defaultArg split "train",
+                Noise = defaultArg noise 0.0, LabelColumn = Option.toObj labelColumn, LabelsPath = Option.toObj labels,
+                Classes = Option.toObj classes, Normalise = not noNormalise)
+
+let describeData (ds: Dataset) (quiet: bool) =
+    if not quiet then
+        eprintfn "[data] %s: n = %d, d = %d" ds.Provenance.Description ds.N ds.D
+        let mapping = ds.LabelMapping |> Seq.map (fun m -> sprintf "'%s' -> %+d (%d)" m.Original m.Sign m.Count) |> String.concat ", "
+        if mapping <> "" then eprintfn "[data] labels: %s" mapping
+        for note in ds.Provenance.Notes do eprintfn "[data] %s" note
+        eprintfn "[blas] %s" Blas.Description
+
+let dataJson (ds: Dataset) =
+    "data", (jobj [ "source", jstr ds.Provenance.Source; "description", jstr ds.Provenance.Description
+                    "n", jint (int64 ds.N); "d", jint (int64 ds.D); "normalised", jbool ds.Provenance.Normalised
+                    "positive_class", jstr ds.PositiveClass; "negative_class", jstr ds.NegativeClass ])
+

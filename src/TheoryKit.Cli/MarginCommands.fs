@@ -1,0 +1,346 @@
+/// `margin`, `bounds` and `crossover`: THEORY.md §6-8.
+module TheoryKit.Cli.MarginCommands
+
+open System
+open System.Diagnostics
+open System.Text.Json.Nodes
+open Argu
+open TheoryKit
+open TheoryKit.Data
+open TheoryKit.Margins
+open TheoryKit.Bounds
+open TheoryKit.LinearAlgebra
+open TheoryKit.Cli.Output
+open TheoryKit.Cli.Common
+
+type MarginArgs =
+    | [<MainCommand; Mandatory>] Data of data: string
+    | Verify of certificate: string
+    | Verify_Seed of seed: uint64
+    | Width of width: float
+    | Time of seconds: float
+    | Delta of delta: float
+    | Samples of count: int64
+    | Monte_Carlo
+    | Certificate of path: string
+    | Json
+    | Quiet
+    | Threads of count: int
+    | [<AltCommandLine("-n")>] N of points: int
+    | D of dimension: int
+    | Seed of seed: uint64
+    | Split of split: string
+    | Noise of rate: float
+    | Label_Column of name: string
+    | Labels of path: string
+    | Classes of pair: string
+    | No_Normalise
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Data _ -> "dataset: a CSV/LIBSVM/IDX file or a spec such as fashion-mnist:shirt-vs-t-shirt, two-point:1.0, noisy-xor:6, gaussians:2, separable:0.2"
+            | Verify _ -> "re-check this certificate JSON on fresh samples of DATA"
+            | Verify_Seed _ -> "seed of the fresh verification samples (default: the certificate's seed + 1)"
+            | Width _ -> "requested width of the certified interval (default 0.01)"
+            | Time _ -> "time budget in seconds (default 30)"
+            | Delta _ -> "per-side failure probability; the interval holds with probability >= 1 - 2 delta (default 0.025)"
+            | Samples _ -> "fix the number of fresh certification samples (default: chosen from width and time)"
+            | Monte_Carlo -> "use Monte Carlo even for planar (rank <= 2) data"
+            | Certificate _ -> "save the margin certificate (q, seed, sample counts, delta) as JSON to this path"
+            | Json -> "print JSON instead of a table"
+            | Quiet -> "no progress messages on stderr"
+            | Threads _ -> "threads (default: all cores); results do not depend on it"
+            | N _ -> "sample size of a generator, or subsample size of a real dataset (default: generator default / all)"
+            | D _ -> "dimension of a generator"
+            | Seed _ -> "master seed of every random choice (default 0)"
+            | Split _ -> "fashion-mnist split: train or test (default train)"
+            | Noise _ -> "label-flip noise rate in [0, 0.5)"
+            | Label_Column _ -> "CSV label column (name or 1-based index; default label/y/class/target or the last column)"
+            | Labels _ -> "IDX labels file (default: derived from the images file name)"
+            | Classes _ -> "class pair A-vs-B for IDX files with more than two labels"
+            | No_Normalise -> "keep rows as they are (they must have norm <= 1) instead of scaling them to the unit sphere"
+
+type BoundsArgs =
+    | [<Mandatory>] Gamma of gamma: float
+    | [<Mandatory>] Epsilon of epsilon: float
+    | [<AltCommandLine("-n")>] N of points: int
+    | Delta of delta: float
+    | Eta of eta: float
+    | C_Soft of c: float
+    | C_Hard of c: float
+    | C_Mosw of c: float
+    | Width of neurons: int
+    | Json
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Gamma _ -> "margin gamma in (0, 0.5]"
+            | Epsilon _ -> "target epoch-averaged loss epsilon in (0, 1)"
+            | N _ -> "number of training points n (default 1000)"
+            | Delta _ -> "confidence parameter delta in (0, 1/3) of [JT20] (default 0.1)"
+            | Eta _ -> "step size eta in (0, 1] (default 1)"
+            | C_Soft _ -> "constant of the [MLS25] soft-label rate (default 1; unpublished)"
+            | C_Hard _ -> "constant of the [MLS25] hard-label rate (default 1; unpublished)"
+            | C_Mosw _ -> "constant of the [MOSW22] rate (default 1)"
+            | Width _ -> "width m at which to evaluate the [JT20] radius (default M)"
+            | Json -> "print JSON instead of a table"
+
+type CrossoverArgs =
+    | [<MainCommand; Mandatory>] Data of data: string
+    | [<Mandatory>] Epsilon of epsilon: float
+    | Bound_Delta of delta: float
+    | C_Soft of c: float
+    | C_Hard of c: float
+    | Hard_Bound of id: string
+    | Width of width: float
+    | Time of seconds: float
+    | Delta of delta: float
+    | Certificate of path: string
+    | Json
+    | Quiet
+    | Threads of count: int
+    | [<AltCommandLine("-n")>] N of points: int
+    | D of dimension: int
+    | Seed of seed: uint64
+    | Split of split: string
+    | Noise of rate: float
+    | Label_Column of name: string
+    | Labels of path: string
+    | Classes of pair: string
+    | No_Normalise
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Data _ -> "dataset (as for `theorykit margin`)"
+            | Epsilon _ -> "target epoch-averaged loss epsilon in (0, 1)"
+            | Bound_Delta _ -> "delta of the [JT20] bound (default 0.1)"
+            | C_Soft _ -> "constant of the [MLS25] soft-label rate (default 1; unpublished)"
+            | C_Hard _ -> "constant of the [MLS25] hard-label rate (default 1; unpublished)"
+            | Hard_Bound _ -> "hard-label bound to compare with the soft rate: mls25-hard (default), jt20 or mosw22"
+            | Width _ -> "requested width of the certified margin interval (default 0.01)"
+            | Time _ -> "time budget of the margin in seconds (default 30)"
+            | Delta _ -> "per-side failure probability of the margin interval (default 0.025)"
+            | Certificate _ -> "save the margin certificate as JSON to this path"
+            | Json -> "print JSON instead of a table"
+            | Quiet -> "no progress messages on stderr"
+            | Threads _ -> "threads (default: all cores)"
+            | N _ -> "sample size of a generator, or subsample size of a real dataset"
+            | D _ -> "dimension of a generator"
+            | Seed _ -> "master seed (default 0)"
+            | Split _ -> "fashion-mnist split: train or test"
+            | Noise _ -> "label-flip noise rate in [0, 0.5)"
+            | Label_Column _ -> "CSV label column"
+            | Labels _ -> "IDX labels file"
+            | Classes _ -> "class pair A-vs-B for IDX files"
+            | No_Normalise -> "keep rows as they are (norm <= 1 required)"
+
+let marginDataOptions (r: ParseResults<MarginArgs>) =
+    dataOptions (r.TryGetResult MarginArgs.N) (r.TryGetResult MarginArgs.D) (r.TryGetResult MarginArgs.Seed) (r.TryGetResult MarginArgs.Split)
+                (r.TryGetResult MarginArgs.Noise) (r.TryGetResult MarginArgs.Label_Column) (r.TryGetResult MarginArgs.Labels)
+                (r.TryGetResult MarginArgs.Classes) (r.Contains MarginArgs.No_Normalise)
+
+let crossoverDataOptions (r: ParseResults<CrossoverArgs>) =
+    dataOptions (r.TryGetResult CrossoverArgs.N) (r.TryGetResult CrossoverArgs.D) (r.TryGetResult CrossoverArgs.Seed) (r.TryGetResult CrossoverArgs.Split)
+                (r.TryGetResult CrossoverArgs.Noise) (r.TryGetResult CrossoverArgs.Label_Column) (r.TryGetResult CrossoverArgs.Labels)
+                (r.TryGetResult CrossoverArgs.Classes) (r.Contains CrossoverArgs.No_Normalise)
+
+let marginRows (m: MarginResult) =
+    [ "gamma interval", sprintf "[%s, %s]" (num m.GammaLower) (num m.GammaUpper),
+        (if m.Mode = "exact-planar" then "exact (planar data, no sampling)" else sprintf "holds with probability >= %s" (num m.Confidence))
+      "gamma estimate", num m.GammaEstimate, "midpoint of the primal (clamped at 0) and dual estimates"
+      "interval width", num m.Width, sprintf "stopped by: %s" m.StoppedBy
+      "mode", m.Mode, ""
+      "dual estimate", num m.DualEstimate, (if m.Mode = "exact-planar" then "" else sprintf "+ Hoeffding %s" (num m.HoeffdingUpper))
+      "primal estimate", num m.PrimalEstimate, (if m.Mode = "exact-planar" then "" else sprintf "- Hoeffding %s" (num m.HoeffdingLower))
+      "samples", sprintf "%d fresh (%d to optimise)" m.CertificationSamples m.OptimisationSamples, sprintf "seed %d" m.Certificate.Seed
+      "solver gap", num m.SolverGap, sprintf "%d iterations" m.Iterations
+      "time", sprintf "%.1f s" m.Seconds, (if m.CertificationGflops > 0 then sprintf "%.1f GFLOP/s certifying" m.CertificationGflops else "") ]
+
+let marginJson (m: MarginResult) =
+    [ "gamma_lower", jnum m.GammaLower; "gamma_upper", jnum m.GammaUpper; "gamma_estimate", jnum m.GammaEstimate
+      "delta", jnum m.Delta; "confidence", jnum m.Confidence; "mode", jstr m.Mode; "width", jnum m.Width
+      "dual_estimate", jnum m.DualEstimate; "primal_estimate", jnum m.PrimalEstimate
+      "hoeffding_upper", jnum m.HoeffdingUpper; "hoeffding_lower", jnum m.HoeffdingLower
+      "optimisation_samples", jint (int64 m.OptimisationSamples); "certification_samples", jint m.CertificationSamples
+      "solver_gap", jnum m.SolverGap; "iterations", jint (int64 m.Iterations); "stopped_by", jstr m.StoppedBy
+      "seed", jint (int64 m.Certificate.Seed); "seconds", jnum m.Seconds; "certification_gflops", jnum m.CertificationGflops
+      "backend", jstr m.Backend ]
+
+let saveCertificate (path: string option) (quiet: bool) (m: MarginResult) =
+    match path with
+    | Some p ->
+        writeAtomic p (m.Certificate.ToJson())
+        if not quiet then eprintfn "[margin] certificate saved to %s" p
+    | None -> ()
+
+let runMargin (r: ParseResults<MarginArgs>) =
+    let quiet = r.Contains MarginArgs.Quiet
+    let data = r.GetResult MarginArgs.Data
+    let clock = Stopwatch.StartNew()
+    r.TryGetResult MarginArgs.Certificate |> Option.iter checkWritable
+    let marginOptions () =
+        MarginOptions(Width = r.GetResult(MarginArgs.Width, 0.01), TimeBudget = r.GetResult(MarginArgs.Time, 30.0),
+                      Delta = r.GetResult(MarginArgs.Delta, 0.025), Seed = r.GetResult(MarginArgs.Seed, 0UL), Threads = r.GetResult(MarginArgs.Threads, 0),
+                      CertificationSamples = Option.toNullable (r.TryGetResult MarginArgs.Samples),
+                      MonteCarlo = r.Contains MarginArgs.Monte_Carlo)
+    marginOptions().Validate()
+    let ds = DataSource.Load(data, marginDataOptions r)
+    describeData ds quiet
+    let threads = r.GetResult(MarginArgs.Threads, 0)
+    let result =
+        match r.TryGetResult MarginArgs.Verify with
+        | Some certPath ->
+            let cert = MarginCertificate.Load certPath
+            let seed = r.GetResult(MarginArgs.Verify_Seed, cert.Seed + 1UL)
+            let samples = r.TryGetResult MarginArgs.Samples |> Option.toNullable
+            MarginSolver.Verify(cert, ds, seed, samples, threads, progress quiet "verify", certPath)
+        | None ->
+            MarginSolver.Certify(ds, marginOptions (), progress quiet "margin")
+    saveCertificate (r.TryGetResult MarginArgs.Certificate) quiet result
+    let consistent =
+        match r.TryGetResult MarginArgs.Verify with
+        | Some certPath ->
+            let cert = MarginCertificate.Load certPath
+            Some(cert, result.GammaLower <= cert.GammaUpper && cert.GammaLower <= result.GammaUpper)
+        | None -> None
+    if r.Contains MarginArgs.Json then
+        let extra =
+            match consistent with
+            | Some(cert, ok) -> [ "verified", jbool ok; "certificate_lower", jnum cert.GammaLower; "certificate_upper", jnum cert.GammaUpper ]
+            | None -> []
+        printfn "%s" (jsonText (jobj ([ dataJson ds ] @ marginJson result @ extra)))
+    else
+        let rows =
+            marginRows result
+            @ (match consistent with
+               | Some(cert, ok) -> [ "certificate interval", sprintf "[%s, %s]" (num cert.GammaLower) (num cert.GammaUpper), (if ok then "consistent: the intervals overlap" else "INCONSISTENT: the intervals do not overlap") ]
+               | None -> [])
+        table (sprintf "Margin of %s" ds.Provenance.Description) (("points", sprintf "n = %d, d = %d" ds.N ds.D, "") :: rows)
+    if not quiet then eprintfn "[margin] done in %.1f s" clock.Elapsed.TotalSeconds
+    match consistent with
+    | Some(_, false) -> 1
+    | _ -> 0
+
+let boundsRows (p: BoundParameters) =
+    let jt = Jt20.Theorem22 p
+    let soft, hard = NeuronBounds.Mls25Soft.Evaluate p, NeuronBounds.Mls25Hard.Evaluate p
+    [ "lambda [JT20]", num jt.Lambda, "(sqrt(2 ln(4n/delta)) + ln(4/eps)) / (gamma/4)"
+      "M [JT20]", num jt.M, "width for Thm 2.2: 4096 lambda^2 / gamma^6"
+      "T [JT20]", num jt.T, "steps: ceil(2 lambda^2 / (eta eps))"
+      "radius [JT20]", num jt.Radius, sprintf "4 lambda / (gamma sqrt(m)) at m = %s" (num jt.WidthUsed)
+      "m_soft [MLS25]", num soft, sprintf "rate, constant c_soft = %s" (num p.CSoft)
+      "m_hard [MLS25]", num hard, sprintf "rate, constant c_hard = %s" (num p.CHard)
+      "m [MOSW22]", num (NeuronBounds.Mosw22.Evaluate p), sprintf "rate, constant c_mosw = %s" (num p.CMosw)
+      "m_hard / m_soft", num (hard / soft), (if soft < hard then "soft labels need fewer neurons" else "hard labels need fewer neurons") ]
+
+let crossoverFields (p: BoundParameters) =
+    let rate = Crossover.Solve(NeuronBounds.Mls25Soft, NeuronBounds.Mls25Hard, p)
+    let jt = Crossover.Solve(NeuronBounds.Mls25Soft, NeuronBounds.Jt20Width, p)
+    rate, jt
+
+let gammaStarText (c: CrossoverResult) =
+    match Option.ofNullable c.GammaStar with
+    | Some g -> num g
+    | None -> "none in (0, 0.5]"
+
+let runBounds (r: ParseResults<BoundsArgs>) =
+    let p = BoundParameters(r.GetResult BoundsArgs.Gamma, r.GetResult BoundsArgs.Epsilon, r.GetResult(BoundsArgs.N, 1000),
+                            r.GetResult(BoundsArgs.Delta, 0.1), r.GetResult(BoundsArgs.Eta, 1.0), r.GetResult(BoundsArgs.C_Soft, 1.0),
+                            r.GetResult(BoundsArgs.C_Hard, 1.0), r.GetResult(BoundsArgs.C_Mosw, 1.0), Option.toNullable (r.TryGetResult BoundsArgs.Width))
+    p.Validate()
+    let jt = Jt20.Theorem22 p
+    let rate, jtx = crossoverFields p
+    if r.Contains BoundsArgs.Json then
+        let bound (b: NeuronBound) =
+            jobj [ "id", jstr b.Id; "value", jnum (b.Evaluate p); "is_rate", jbool b.IsRate; "label", jstr b.Label
+                   "source", jstr b.Source; "latex", jstr b.Latex ]
+        let arr = JsonArray([| for b in NeuronBounds.All -> bound b |])
+        printfn "%s" (jsonText (jobj [ "gamma", jnum p.Gamma; "epsilon", jnum p.Epsilon; "n", jint (int64 p.N); "delta", jnum p.Delta
+                                       "eta", jnum p.Eta; "c_soft", jnum p.CSoft; "c_hard", jnum p.CHard; "c_mosw", jnum p.CMosw
+                                       "lambda", jnum jt.Lambda; "M", jnum jt.M; "T", jnum jt.T; "radius", jnum jt.Radius
+                                       "radius_width", jnum jt.WidthUsed
+                                       "m_soft", jnum (NeuronBounds.Mls25Soft.Evaluate p); "m_hard", jnum (NeuronBounds.Mls25Hard.Evaluate p)
+                                       "m_mosw", jnum (NeuronBounds.Mosw22.Evaluate p)
+                                       "gamma_star", (rate.GammaStar |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null)
+                                       "gamma_star_method", jstr rate.Method
+                                       "gamma_star_jt20", (jtx.GammaStar |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null)
+                                       "bounds", arr ]))
+    else
+        table (sprintf "Neuron bounds at gamma = %s, epsilon = %s, n = %d, delta = %s, eta = %s" (num p.Gamma) (num p.Epsilon) p.N (num p.Delta) (num p.Eta))
+            (boundsRows p
+             @ [ "gamma* (MLS25 soft vs hard)", gammaStarText rate, rate.Method
+                 "gamma* (MLS25 soft vs JT20 M)", gammaStarText jtx, jtx.Method ])
+    0
+
+/// "[MLS25] ..., rate constant c_soft = 1, at the gamma estimate": the source, and the constant of a rate.
+let boundNote (b: NeuronBound) (p: BoundParameters) =
+    let constant =
+        match b.Id with
+        | "mls25-soft" -> sprintf " constant c_soft = %s" (num p.CSoft)
+        | "mls25-hard" -> sprintf " constant c_hard = %s" (num p.CHard)
+        | "mosw22" -> sprintf " constant c_mosw = %s" (num p.CMosw)
+        | _ -> ""
+    sprintf "%s%s, at the gamma estimate" b.Source constant
+
+let runCrossover (r: ParseResults<CrossoverArgs>) =
+    let quiet = r.Contains CrossoverArgs.Quiet
+    let clock = Stopwatch.StartNew()
+    let epsilon = r.GetResult CrossoverArgs.Epsilon
+    let hardBound = NeuronBounds.ById(r.GetResult(CrossoverArgs.Hard_Bound, "mls25-hard"))
+    let soft = NeuronBounds.Mls25Soft
+    let o = MarginOptions(Width = r.GetResult(CrossoverArgs.Width, 0.01), TimeBudget = r.GetResult(CrossoverArgs.Time, 30.0),
+                          Delta = r.GetResult(CrossoverArgs.Delta, 0.025), Seed = r.GetResult(CrossoverArgs.Seed, 0UL),
+                          Threads = r.GetResult(CrossoverArgs.Threads, 0))
+    // Validate the bound parameters before the (long) margin computation.
+    let parameters n = BoundParameters(0.5, epsilon, n, r.GetResult(CrossoverArgs.Bound_Delta, 0.1), 1.0,
+                                       r.GetResult(CrossoverArgs.C_Soft, 1.0), r.GetResult(CrossoverArgs.C_Hard, 1.0))
+    (parameters 1).Validate()
+    o.Validate()
+    r.TryGetResult CrossoverArgs.Certificate |> Option.iter checkWritable
+    let ds = DataSource.Load(r.GetResult CrossoverArgs.Data, crossoverDataOptions r)
+    describeData ds quiet
+    let m = MarginSolver.Certify(ds, o, progress quiet "margin")
+    saveCertificate (r.TryGetResult CrossoverArgs.Certificate) quiet m
+    let p = parameters ds.N
+    let star = Crossover.Solve(soft, hardBound, p)
+    let verdict =
+        if m.GammaUpper <= 0.0 then None
+        else
+            let est = if m.GammaEstimate > 0.0 then m.GammaEstimate else m.GammaUpper
+            Some(Crossover.Verdict(soft, hardBound, p, m.GammaLower, min m.GammaUpper 0.5, min est 0.5))
+    let verdictText = verdict |> Option.map (fun v -> v.Label) |> Option.defaultValue "not separable (gamma = 0): no bound applies"
+    if r.Contains CrossoverArgs.Json then
+        let opt (f: VerdictResult -> float) = verdict |> Option.map (f >> jnum) |> Option.defaultValue null
+        let optN (f: VerdictResult -> Nullable<float>) = verdict |> Option.bind (f >> Option.ofNullable) |> Option.map jnum |> Option.defaultValue null
+        printfn "%s" (jsonText (jobj ([ dataJson ds ] @ marginJson m
+                                      @ [ "epsilon", jnum epsilon; "soft_bound", jstr soft.Id; "hard_bound", jstr hardBound.Id
+                                          "c_soft", jnum p.CSoft; "c_hard", jnum p.CHard; "bounds_are_rates", jbool (soft.IsRate && hardBound.IsRate)
+                                          "m_soft", opt (fun v -> v.MSoft); "m_hard", opt (fun v -> v.MHard)
+                                          "ratio_hard_over_soft", opt (fun v -> v.Ratio)
+                                          "ratio_at_lower", optN (fun v -> v.RatioAtLower); "ratio_at_upper", optN (fun v -> v.RatioAtUpper)
+                                          "gamma_star", (star.GammaStar |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null)
+                                          "gamma_star_method", jstr star.Method
+                                          "verdict", jstr verdictText ])))
+    else
+        let rows =
+            marginRows m
+            @ [ "epsilon", num epsilon, sprintf "bounds: %s vs %s" soft.Id hardBound.Id ]
+            @ (match verdict with
+               | Some v ->
+                   [ "m_soft", num v.MSoft, boundNote soft p
+                     "m_hard", num v.MHard, boundNote hardBound p
+                     "m_hard / m_soft", num v.Ratio,
+                       sprintf "at the interval ends: %s .. %s" (v.RatioAtLower |> Option.ofNullable |> Option.map num |> Option.defaultValue "inf")
+                                                                (v.RatioAtUpper |> Option.ofNullable |> Option.map num |> Option.defaultValue "n/a") ]
+               | None -> [])
+            @ [ "gamma*", gammaStarText star, star.Method
+                "verdict", verdictText,
+                  (match verdict with
+                   | Some v when v.Verdict = CrossoverVerdict.SoftFavoured -> "m_soft < m_hard on the whole interval: soft labels need fewer neurons"
+                   | Some v when v.Verdict = CrossoverVerdict.HardFavoured -> "m_soft > m_hard on the whole interval: hard labels need fewer neurons"
+                   | Some _ -> "the interval straddles gamma*"
+                   | None -> "") ]
+        table (sprintf "Crossover for %s" ds.Provenance.Description) (("points", sprintf "n = %d, d = %d" ds.N ds.D, "") :: rows)
+    if not quiet then eprintfn "[crossover] done in %.1f s" clock.Elapsed.TotalSeconds
+    0
+
