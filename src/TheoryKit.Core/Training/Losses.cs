@@ -15,8 +15,18 @@ public enum LabelKind
 /// </summary>
 public static class Losses
 {
-    /// <summary>softplus(t) = ln(1 + exp(t)), stable for any finite t.</summary>
-    public static double Softplus(double t) => Math.Max(t, 0) + Math.Log(1 + Math.Exp(-Math.Abs(t)));
+    /// <summary>softplus(t) = ln(1 + exp(t)), stable for any finite t and accurate to a few ulps (also for t &lt;&lt; 0,
+    /// where it equals exp(t) and the naive ln(1 + exp(t)) would round to 0).</summary>
+    public static double Softplus(double t) => Math.Max(t, 0) + Log1P(Math.Exp(-Math.Abs(t)));
+
+    /// <summary>ln(1 + v) for v &gt;= 0 without the cancellation of Math.Log(1 + v) for small v: with u = fl(1 + v),
+    /// ln(u) * v / (u - 1) is accurate to a few ulps (Goldberg, "What every computer scientist should know
+    /// about floating-point arithmetic", Theorem 4). .NET's double.LogP1 is the naive Log(v + 1).</summary>
+    private static double Log1P(double v)
+    {
+        double u = 1 + v;
+        return u == 1 ? v : Math.Log(u) * (v / (u - 1));
+    }
 
     /// <summary>sigmoid(t) = 1 / (1 + exp(-t)), stable for any finite t.</summary>
     public static double Sigmoid(double t)

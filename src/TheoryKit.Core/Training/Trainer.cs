@@ -141,7 +141,7 @@ public static class Trainer
         private readonly int _n, _d, _m, _threads;
         private readonly bool _fused;
         private readonly T[] _x, _w, _w0, _aScaled;
-        private readonly double[] _y, _p, _f, _lossRow, _riskRow, _errRow;
+        private readonly double[] _y, _p, _f, _lossRow, _riskRow, _errRow, _a;
         private readonly LabelKind _kind;
         private readonly T[]? _z;                 // n x m (GEMM path)
         private readonly T[][]? _gradT, _rowBuf;  // per partition: d x m gradient (transposed), m row buffer (fused path)
@@ -157,6 +157,7 @@ public static class Trainer
             _w = (T[])_w0.Clone();
             double scale = 1 / Math.Sqrt(_m);
             _aScaled = net.A.Select(a => T.CreateTruncating(a * scale)).ToArray();
+            _a = net.A;
             _f = new double[_n]; _lossRow = new double[_n]; _riskRow = new double[_n]; _errRow = new double[_n];
             if (_fused)
             {
@@ -212,7 +213,7 @@ public static class Trainer
             double? testRisk = null, testErr = null;
             if (test is not null)
             {
-                var (r, e) = RiskAndError(Logits(w, _aScaled.Select(v => double.CreateTruncating(v) * Math.Sqrt(_m)).ToArray(), test.X, test.N, test.D), test.Y);
+                var (r, e) = RiskAndError(Logits(w, _a, test.X, test.N, test.D), test.Y);
                 testRisk = r; testErr = e;
             }
             string backend = (_fused ? "fused managed kernel" : $"GEMM: {Blas.Current.Name}") + (typeof(T) == typeof(float) ? ", float32" : ", float64");
