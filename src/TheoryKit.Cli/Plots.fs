@@ -8,11 +8,19 @@ open ScottPlot
 /// One series: legend text, x values, y values, and whether to draw markers only (no line).
 type Series = { Name: string; X: float[]; Y: float[]; MarkersOnly: bool }
 
-let private logTicks (axis: IAxis) =
-    let ticks = TickGenerators.NumericAutomatic()
-    ticks.MinorTickGenerator <- TickGenerators.LogMinorTickGenerator()
-    ticks.LabelFormatter <- fun v -> (Math.Pow(10.0, v)).ToString("G4", Globalization.CultureInfo.InvariantCulture)
-    axis.TickGenerator <- ticks
+/// Ticks of a log10 axis: the data's own values when there are at most 12 (a width grid), else 1-2-5 steps
+/// per decade within the data's range.
+let private logTicks (axis: IAxis) (values: float[]) =
+    let inv (v: float) = v.ToString("G4", Globalization.CultureInfo.InvariantCulture)
+    let distinct = values |> Array.filter (fun v -> v > 0.0 && Double.IsFinite v) |> Array.distinct |> Array.sort
+    if distinct.Length > 0 then
+        let ticks =
+            if distinct.Length <= 12 then distinct
+            else
+                let lo, hi = Math.Floor(Math.Log10 distinct[0]), Math.Ceiling(Math.Log10 distinct[distinct.Length - 1])
+                [| for e in lo .. hi do for m in [ 1.0; 2.0; 5.0 ] -> m * Math.Pow(10.0, e) |]
+                |> Array.filter (fun v -> v >= distinct[0] / 1.5 && v <= distinct[distinct.Length - 1] * 1.5)
+        axis.SetTicks(ticks |> Array.map Math.Log10, ticks |> Array.map inv)
 
 /// Writes `basePath`.png and `basePath`.svg (800 x 520). Log axes plot log10 of the values with decade
 /// labels; non-positive values are dropped from log axes. Returns the two paths.
@@ -28,8 +36,8 @@ let save (basePath: string) (title: string) (xLabel: string) (yLabel: string) (l
             let sc = plt.Add.Scatter(Array.map fst pts, Array.map snd pts)
             sc.LegendText <- s.Name
             if s.MarkersOnly then sc.LineWidth <- 0.0f
-    if logX then logTicks plt.Axes.Bottom
-    if logY then logTicks plt.Axes.Left
+    if logX then logTicks plt.Axes.Bottom (series |> List.toArray |> Array.collect (fun s -> s.X))
+    if logY then logTicks plt.Axes.Left (series |> List.toArray |> Array.collect (fun s -> s.Y))
     plt.Title(title) |> ignore
     plt.XLabel(xLabel) |> ignore
     plt.YLabel(yLabel) |> ignore

@@ -13,6 +13,7 @@ type Args =
     | [<CliPrefix(CliPrefix.None)>] Bounds of ParseResults<BoundsArgs>
     | [<CliPrefix(CliPrefix.None)>] Crossover of ParseResults<CrossoverArgs>
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
+    | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepArgs>
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -20,6 +21,7 @@ type Args =
             | Bounds _ -> "neuron bounds of [JT20] Thm 2.2, [MLS25] and [MOSW22] at a given gamma and epsilon (§7-8)"
             | Crossover _ -> "main job: margin interval, bounds, crossover gamma* and verdict for a dataset"
             | Train _ -> "train a two-layer ReLU student on hard or soft labels by (projected) gradient descent (§1-4)"
+            | Sweep _ -> "width sweep: minimal width m* for soft and hard labels with Clopper-Pearson intervals, resumable journal (§9)"
 
 [<EntryPoint>]
 let main argv =
@@ -34,6 +36,7 @@ let main argv =
         | Bounds r -> runBounds r
         | Crossover r -> runCrossover r
         | Train r -> runTrain r
+        | Sweep r -> runSweep r
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText -> printfn "%s" e.Message; 0
     | :? ArguParseException as e -> eprintfn "%s" e.Message; 2

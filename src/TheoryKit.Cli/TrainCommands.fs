@@ -10,6 +10,7 @@ open TheoryKit.Data
 open TheoryKit.Margins
 open TheoryKit.Training
 open TheoryKit.Teachers
+open TheoryKit.Experiments
 open TheoryKit.Cli.Output
 open TheoryKit.Cli.Common
 
@@ -194,4 +195,208 @@ let runTrain (r: ParseResults<TrainArgs>) =
                                     "teacher accuracy", num rep.TrainAccuracy, sprintf "train; margin min y g = %s, tau = %s" (num rep.TrainMargin) (num tau) ]
                 | None -> []))
     if not quiet then eprintfn "[train] done in %.1f s" clock.Elapsed.TotalSeconds
+    0
+
+/// Options shared by `sweep` and `difficulty` (listed in both unions; read by `sweepTemplate`).
+type SweepArgs =
+    | [<MainCommand; Mandatory>] Data of data: string
+    | [<Mandatory>] Epsilon of epsilon: float
+    | Min_Width of neurons: int
+    | Max_Width of neurons: int
+    | Factor of factor: float
+    | Seeds of count: int
+    | Steps of steps: int
+    | Eta of eta: float
+    | Symmetric
+    | Radius of rho: float
+    | Float32
+    | Labels of kinds: string
+    | Teacher of kind: string
+    | Tau of tau: float
+    | Teacher_Width of neurons: int
+    | Teacher_Steps of steps: int
+    | Threshold of rate: float
+    | Delta_S of delta: float
+    | Journal of path: string
+    | Plot of path: string
+    | Test of path: string
+    | Json
+    | Quiet
+    | Threads of count: int
+    | [<AltCommandLine("-n")>] N of points: int
+    | D of dimension: int
+    | Seed of seed: uint64
+    | Split of split: string
+    | Noise of rate: float
+    | Label_Column of name: string
+    | Label_File of path: string
+    | Classes of pair: string
+    | No_Normalise
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Data _ -> "training data (as for `theorykit margin`); Fashion-MNIST pairs default to a 1000-point subsample"
+            | Epsilon _ -> "target epoch-averaged loss epsilon: a run succeeds when (1/T) sum_t L(W_t) <= epsilon"
+            | Min_Width _ -> "smallest width of the geometric grid (default 16)"
+            | Max_Width _ -> "largest width of the grid (default 1024)"
+            | Factor _ -> "ratio between grid widths (default 2)"
+            | Seeds _ -> "seeds S per width and label kind (default 5)"
+            | Steps _ -> "gradient steps T per run (default 200)"
+            | Eta _ -> "step size eta (default 1)"
+            | Symmetric -> "symmetric initialisation (f(x; W0) = 0)"
+            | Radius _ -> "projected GD radius rho (rows within rho / sqrt(m) of their start)"
+            | Float32 -> "train in float32"
+            | Labels _ -> "label kinds to sweep: soft,hard (default both)"
+            | Teacher _ -> "teacher of the soft labels: kernel (default), margin or wide"
+            | Tau _ -> "temperature tau of the soft labels (default 1)"
+            | Teacher_Width _ -> "width of the wide-network teacher (default 2048)"
+            | Teacher_Steps _ -> "steps of the kernel or wide-network teacher (default 1000)"
+            | Threshold _ -> "rate rule: m* is the smallest width whose success rate >= this (default 0.5)"
+            | Delta_S _ -> "Clopper-Pearson rule: m* is the smallest width whose one-sided 95% lower bound >= 1 - delta_s (default 0.5)"
+            | Journal _ -> "JSON Lines journal of every run; rerunning the same command resumes it (default <data>-eps<E>.sweep.jsonl)"
+            | Plot _ -> "base path of the plots (default: the journal's path without .jsonl); writes -success and -accuracy .png/.svg"
+            | Test _ -> "held-out data file (for file datasets)"
+            | Json -> "print JSON instead of a table"
+            | Quiet -> "no progress on stderr"
+            | Threads _ -> "threads per training run (default: all cores); results do not depend on it"
+            | N _ -> "sample size of a generator, or subsample size of a real dataset"
+            | D _ -> "dimension of a generator"
+            | Seed _ -> "master seed of data, teacher and every run (default 0)"
+            | Split _ -> "fashion-mnist split of the training data (default train)"
+            | Noise _ -> "label-flip noise rate in [0, 0.5) of the training labels"
+            | Label_Column _ -> "CSV label column"
+            | Label_File _ -> "IDX labels file"
+            | Classes _ -> "class pair A-vs-B for IDX files"
+            | No_Normalise -> "keep rows as they are (norm <= 1 required)"
+
+/// A file-name-safe form of a data spec, for default journal names.
+let slug (s: string) =
+    let chars = s.ToLowerInvariant() |> Seq.map (fun c -> if Char.IsLetterOrDigit c || c = '.' || c = '-' then c else '-') |> Seq.toArray
+    String(chars).Trim('-')
+
+let parseKinds (s: string) =
+    s.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries) |> Array.map parseLabels |> Array.distinct |> Array.toList
+
+let sweepTraining (r: ParseResults<SweepArgs>) seed =
+    TrainingOptions(2, r.GetResult(SweepArgs.Steps, 200), r.GetResult(SweepArgs.Eta, 1.0), LabelKind.Hard, r.Contains SweepArgs.Symmetric,
+                    Option.toNullable (r.TryGetResult SweepArgs.Radius), seed, r.GetResult(SweepArgs.Threads, 0),
+                    (if r.Contains SweepArgs.Float32 then Precision.Single else Precision.Double), max 1 (r.GetResult(SweepArgs.Steps, 200)))
+
+let teacherOf (r: ParseResults<SweepArgs>) seed =
+    { Kind = r.GetResult(SweepArgs.Teacher, "kernel"); Tau = r.GetResult(SweepArgs.Tau, 1.0); Width = r.GetResult(SweepArgs.Teacher_Width, 2048)
+      Steps = r.GetResult(SweepArgs.Teacher_Steps, 1000); Eta = 1.0; Certificate = None; Beta = None; Seed = seed }
+
+let sweepSpec (r: ParseResults<SweepArgs>) (source: string) seed (teacher: TeacherSettings) =
+    Experiments.SweepSpec(source, r.GetResult SweepArgs.Epsilon, r.GetResult(SweepArgs.Min_Width, 16), r.GetResult(SweepArgs.Max_Width, 1024),
+              r.GetResult(SweepArgs.Seeds, 5), sweepTraining r seed,
+              Factor = r.GetResult(SweepArgs.Factor, 2.0), Labels = parseKinds (r.GetResult(SweepArgs.Labels, "soft,hard")),
+              Temperature = teacher.Tau, Teacher = teacher.Kind, SuccessThreshold = r.GetResult(SweepArgs.Threshold, 0.5),
+              DeltaS = r.GetResult(SweepArgs.Delta_S, 0.5), MasterSeed = seed)
+
+let sweepProgress (quiet: bool) (clock: Stopwatch) =
+    { new IProgress<Experiments.SweepProgress> with
+        member _.Report p =
+            if not quiet then
+                let eta = match Option.ofNullable p.Eta with Some e -> sprintf ", about %s left" (e.ToString(@"h\:mm\:ss")) | None -> ""
+                let last = match p.Last with
+                           | null -> ""
+                           | l -> sprintf " (last: %s m = %d seed %d, loss %s)" (Experiments.SweepSpec.KindName l.Labels) l.Width l.SeedIndex (num l.EpochAveragedLoss)
+                eprintfn "[sweep] %d of %d runs done (%d from the journal)%s%s, %.0f s" p.Done p.Total p.Resumed last eta clock.Elapsed.TotalSeconds }
+
+let minimalJson (m: Experiments.MinimalWidth) =
+    let opt (x: Nullable<int>) = x |> Option.ofNullable |> Option.map (int64 >> jint) |> Option.defaultValue null
+    jobj [ "rule", jstr m.Rule; "m_star", opt m.Width; "lower", opt m.Lower; "upper", opt m.Upper; "meaning", jstr m.Meaning ]
+
+let widthText (m: Experiments.MinimalWidth) =
+    match Option.ofNullable m.Width, Option.ofNullable m.Lower with
+    | Some w, Some lo -> sprintf "%d (in (%d, %d])" w lo w
+    | Some w, None -> sprintf "<= %d (smallest grid width)" w
+    | None, Some lo -> sprintf "> %d (beyond the grid)" lo
+    | None, None -> "none"
+
+let sweepPlots (basePath: string) (res: Experiments.SweepResult) =
+    let series f =
+        [ for l in res.Labels ->
+            { Plots.Name = Experiments.SweepSpec.KindName l.Labels + " labels"; Plots.X = l.Widths |> Seq.map (fun w -> float w.Width) |> Seq.toArray
+              Plots.Y = l.Widths |> Seq.map f |> Seq.toArray; Plots.MarkersOnly = false } ]
+    let s = Plots.save (basePath + "-success") (sprintf "Success rate (epoch-averaged loss <= %s), %s" (num res.Epsilon) res.DataSource) "width m" "success rate" true false
+                       (series (fun w -> w.Rate))
+    let a = Plots.save (basePath + "-accuracy") (sprintf "Test accuracy, %s" res.DataSource) "width m" "mean test accuracy" true false
+                       (series (fun w -> w.MeanTestAccuracy |> Option.ofNullable |> Option.defaultValue nan))
+    [ fst s; snd s; fst a; snd a ]
+
+let sweepJson (res: Experiments.SweepResult) (journal: string) (plots: string list) =
+    let label kind = res.For kind |> Option.ofObj
+    let mstar kind (f: Experiments.MinimalWidth -> Nullable<int>) =
+        label kind |> Option.bind (fun l -> Option.ofNullable (f l.ByRate)) |> Option.map (int64 >> jint) |> Option.defaultValue null
+    let widths (l: Experiments.LabelSweep) =
+        JsonArray([| for w in l.Widths ->
+                        jobj [ "width", jint (int64 w.Width); "runs", jint (int64 w.Runs); "successes", jint (int64 w.Successes)
+                               "rate", jnum w.Rate; "rate_lower", jnum w.RateLower; "rate_upper", jnum w.RateUpper
+                               "mean_epoch_averaged_loss", jnum w.MeanEpochAveragedLoss; "mean_final_risk", jnum w.MeanFinalRisk
+                               "mean_test_accuracy", (w.MeanTestAccuracy |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null) ] |]) :> JsonNode
+    jobj [ "data_source", jstr res.DataSource; "epsilon", jnum res.Epsilon; "seeds", jint (int64 res.Seeds)
+           "widths", JsonArray([| for w in res.Widths -> jint (int64 w) |])
+           "m_star_soft", mstar LabelKind.Soft (fun m -> m.Width); "m_star_soft_lower", mstar LabelKind.Soft (fun m -> m.Lower)
+           "m_star_soft_upper", mstar LabelKind.Soft (fun m -> m.Upper)
+           "m_star_hard", mstar LabelKind.Hard (fun m -> m.Width); "m_star_hard_lower", mstar LabelKind.Hard (fun m -> m.Lower)
+           "m_star_hard_upper", mstar LabelKind.Hard (fun m -> m.Upper)
+           "ratio_hard_over_soft", (res.RatioByRate |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null)
+           "ratio_hard_over_soft_clopper_pearson", (res.RatioByClopperPearson |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null)
+           "rule", jstr (sprintf "smallest grid width with success rate >= %s" (num res.SuccessThreshold))
+           "by_label", JsonArray([| for l in res.Labels ->
+                                      jobj [ "labels", jstr (Experiments.SweepSpec.KindName l.Labels); "by_rate", minimalJson l.ByRate
+                                             "by_clopper_pearson", minimalJson l.ByClopperPearson; "widths", widths l ] |])
+           "new_runs", jint (int64 res.NewRuns); "resumed_runs", jint (int64 res.ResumedRuns)
+           "journal", jstr journal; "plots", JsonArray([| for p in plots -> jstr p |]) ]
+
+let sweepRows (res: Experiments.SweepResult) =
+    [ for l in res.Labels do
+        let kind = Experiments.SweepSpec.KindName l.Labels
+        for w in l.Widths ->
+            sprintf "%s, m = %d" kind w.Width,
+            sprintf "%d/%d succeed [%s, %s]" w.Successes w.Runs (num w.RateLower) (num w.RateUpper),
+            sprintf "loss %s, test accuracy %s" (num w.MeanEpochAveragedLoss) (w.MeanTestAccuracy |> Option.ofNullable |> Option.map num |> Option.defaultValue "n/a")
+        yield sprintf "m*_%s" kind, widthText l.ByRate, sprintf "rate >= %s; Clopper-Pearson rule: %s" (num res.SuccessThreshold) (widthText l.ByClopperPearson) ]
+    @ [ "m*_hard / m*_soft", (res.RatioByRate |> Option.ofNullable |> Option.map num |> Option.defaultValue "n/a"), "by the rate rule" ]
+
+let sweepDataOptions (r: ParseResults<SweepArgs>) seed (spec: string) =
+    let n = match r.TryGetResult SweepArgs.N with
+            | Some n -> Some n
+            | None when spec.Trim().ToLowerInvariant().StartsWith "fashion-mnist:" -> Some 1000
+            | None -> None
+    dataOptions n (r.TryGetResult SweepArgs.D) (Some seed) (r.TryGetResult SweepArgs.Split) (r.TryGetResult SweepArgs.Noise)
+                (r.TryGetResult SweepArgs.Label_Column) (r.TryGetResult SweepArgs.Label_File) (r.TryGetResult SweepArgs.Classes)
+                (r.Contains SweepArgs.No_Normalise)
+
+let runSweep (r: ParseResults<SweepArgs>) =
+    let quiet = r.Contains SweepArgs.Quiet
+    let clock = Stopwatch.StartNew()
+    let seed = r.GetResult(SweepArgs.Seed, 0UL)
+    let source = r.GetResult SweepArgs.Data
+    let teacher = teacherOf r seed
+    let spec = sweepSpec r source seed teacher
+    spec.Validate()
+    if not (teacher.Tau > 0.0) then raise (InputException.Parameter("tau", sprintf "must be positive, got %g" teacher.Tau))
+    let journal = r.GetResult(SweepArgs.Journal, sprintf "%s-eps%s.sweep.jsonl" (slug source) (num spec.Epsilon))
+    checkWritable journal
+    let plotBase = r.GetResult(SweepArgs.Plot, (if journal.EndsWith ".jsonl" then journal.[.. journal.Length - 7] else journal))
+    checkWritable plotBase
+    let dataOpts = sweepDataOptions r seed source
+    let train = DataSource.Load(source, dataOpts)
+    let test = DataSource.LoadTest(source, dataOpts, Option.toObj (r.TryGetResult SweepArgs.Test)) |> Option.ofObj
+    describeData train quiet
+    let softLabels (ds: Dataset) =
+        let t, _ = fitTeacher teacher ds test quiet
+        SoftLabels.From(t.Logits ds, teacher.Tau)
+    if not quiet then eprintfn "[sweep] widths %s x %d seeds x %s, T = %d, eta = %s; journal %s" (String.Join(",", spec.Widths())) spec.Seeds
+                                (String.Join("+", spec.LabelOrder() |> Array.map Experiments.SweepSpec.KindName)) spec.Training.Steps (num spec.Training.Eta) journal
+    let res = Experiments.WidthSweep.Run(spec, train, Option.toObj test, Func<Dataset, float[]>(softLabels), journal, sweepProgress quiet clock, spec.Training.Threads)
+    let plots = sweepPlots plotBase res
+    if r.Contains SweepArgs.Json then printfn "%s" (jsonText (sweepJson res journal plots))
+    else
+        table (sprintf "Width sweep on %s, epsilon = %s (%d seeds, T = %d, eta = %s)" train.Provenance.Description (num spec.Epsilon) spec.Seeds spec.Training.Steps (num spec.Training.Eta))
+            (sweepRows res @ [ "journal", journal, sprintf "%d new runs, %d from the journal" res.NewRuns res.ResumedRuns
+                               "plots", String.Join(", ", plots), "" ])
+    if not quiet then eprintfn "[sweep] done in %.1f s: %d runs (%d new)" clock.Elapsed.TotalSeconds res.Runs.Count res.NewRuns
     0
