@@ -14,6 +14,7 @@ type Args =
     | [<CliPrefix(CliPrefix.None)>] Crossover of ParseResults<CrossoverArgs>
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
     | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepArgs>
+    | [<CliPrefix(CliPrefix.None)>] Difficulty of ParseResults<SweepArgs>
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -22,6 +23,7 @@ type Args =
             | Crossover _ -> "main job: margin interval, bounds, crossover gamma* and verdict for a dataset"
             | Train _ -> "train a two-layer ReLU student on hard or soft labels by (projected) gradient descent (§1-4)"
             | Sweep _ -> "width sweep: minimal width m* for soft and hard labels with Clopper-Pearson intervals, resumable journal (§9)"
+            | Difficulty _ -> "difficulty family: certified gamma and width sweep per member, fitted slope of log m* against log(1/gamma) beside the theory's (§9)"
 
 [<EntryPoint>]
 let main argv =
@@ -37,6 +39,7 @@ let main argv =
         | Crossover r -> runCrossover r
         | Train r -> runTrain r
         | Sweep r -> runSweep r
+        | Difficulty r -> runDifficulty r
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText -> printfn "%s" e.Message; 0
     | :? ArguParseException as e -> eprintfn "%s" e.Message; 2

@@ -197,9 +197,13 @@ let runTrain (r: ParseResults<TrainArgs>) =
     if not quiet then eprintfn "[train] done in %.1f s" clock.Elapsed.TotalSeconds
     0
 
-/// Options shared by `sweep` and `difficulty` (listed in both unions; read by `sweepTemplate`).
+/// Options of `sweep` and `difficulty` (one union serves both; the family options are refused by `sweep`).
 type SweepArgs =
     | [<MainCommand; Mandatory>] Data of data: string
+    | Values of list: string
+    | Pair of pair: string
+    | Margin_Time of seconds: float
+    | Journal_Dir of path: string
     | [<Mandatory>] Epsilon of epsilon: float
     | Min_Width of neurons: int
     | Max_Width of neurons: int
@@ -235,7 +239,11 @@ type SweepArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Data _ -> "training data (as for `theorykit margin`); Fashion-MNIST pairs default to a 1000-point subsample"
+            | Data _ -> "sweep: training data (as for `theorykit margin`; Fashion-MNIST pairs default to a 1000-point subsample); difficulty: the family two-point, noisy-xor, gaussians or fashion-mnist"
+            | Values _ -> "difficulty: the family's parameter values, comma-separated (two-point: angles; noisy-xor: d; gaussians: separations; fashion-mnist: noise rates)"
+            | Pair _ -> "difficulty: the Fashion-MNIST class pair (default trouser-vs-bag)"
+            | Margin_Time _ -> "difficulty: time budget of each member's margin certificate in seconds (default 5)"
+            | Journal_Dir _ -> "difficulty: folder of the members' journals (default difficulty-<family>-eps<E>)"
             | Epsilon _ -> "target epoch-averaged loss epsilon: a run succeeds when (1/T) sum_t L(W_t) <= epsilon"
             | Min_Width _ -> "smallest width of the geometric grid (default 16)"
             | Max_Width _ -> "largest width of the grid (default 1024)"
@@ -370,6 +378,9 @@ let sweepDataOptions (r: ParseResults<SweepArgs>) seed (spec: string) =
                 (r.Contains SweepArgs.No_Normalise)
 
 let runSweep (r: ParseResults<SweepArgs>) =
+    for name, given in [ "values", r.Contains SweepArgs.Values; "pair", r.Contains SweepArgs.Pair
+                         "margin-time", r.Contains SweepArgs.Margin_Time; "journal-dir", r.Contains SweepArgs.Journal_Dir ] do
+        if given then raise (InputException.Parameter(name, "belongs to `theorykit difficulty`, not `sweep`"))
     let quiet = r.Contains SweepArgs.Quiet
     let clock = Stopwatch.StartNew()
     let seed = r.GetResult(SweepArgs.Seed, 0UL)
@@ -399,4 +410,99 @@ let runSweep (r: ParseResults<SweepArgs>) =
             (sweepRows res @ [ "journal", journal, sprintf "%d new runs, %d from the journal" res.NewRuns res.ResumedRuns
                                "plots", String.Join(", ", plots), "" ])
     if not quiet then eprintfn "[sweep] done in %.1f s: %d runs (%d new)" clock.Elapsed.TotalSeconds res.Runs.Count res.NewRuns
+    0
+
+let runDifficulty (r: ParseResults<SweepArgs>) =
+    let quiet = r.Contains SweepArgs.Quiet
+    let clock = Stopwatch.StartNew()
+    let seed = r.GetResult(SweepArgs.Seed, 0UL)
+    let family = r.GetResult SweepArgs.Data
+    let teacher = teacherOf r seed
+    let template = sweepSpec r family seed teacher
+    template.Validate()
+    if not (teacher.Tau > 0.0) then raise (InputException.Parameter("tau", sprintf "must be positive, got %g" teacher.Tau))
+    let values =
+        r.TryGetResult SweepArgs.Values
+        |> Option.map (fun v ->
+            v.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries)
+            |> Array.map (fun x ->
+                match Double.TryParse(x, Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with
+                | true, d -> d
+                | _ -> raise (InputException.Parameter("values", sprintf "cannot parse '%s' as a number" x))))
+    let options =
+        DifficultyOptions(Values = Option.toObj (values |> Option.map (fun a -> a :> Collections.Generic.IReadOnlyList<float>)),
+                          N = Option.toNullable (r.TryGetResult SweepArgs.N), D = Option.toNullable (r.TryGetResult SweepArgs.D),
+                          Pair = r.GetResult(SweepArgs.Pair, "trouser-vs-bag"), DataSeed = seed,
+                          Margin = MarginOptions(Width = 0.01, TimeBudget = r.GetResult(SweepArgs.Margin_Time, 5.0), Seed = seed))
+    let members = Difficulty.Members(family, options)
+    let folder = r.GetResult(SweepArgs.Journal_Dir, sprintf "difficulty-%s-eps%s" (slug family) (num template.Epsilon))
+    IO.Directory.CreateDirectory folder |> ignore
+    let plotBase = r.GetResult(SweepArgs.Plot, IO.Path.Combine(folder, "scaling"))
+    checkWritable plotBase
+    let softLabels (ds: Dataset) =
+        let t, _ = fitTeacher teacher ds None true
+        SoftLabels.From(t.Logits ds, teacher.Tau)
+    let prog =
+        { new IProgress<DifficultyProgress> with
+            member _.Report p =
+                if not quiet then
+                    match p.Sweep with
+                    | null -> eprintfn "[difficulty] member %d of %d, %s: %s (%.0f s)" p.Member p.Members p.Name p.Phase clock.Elapsed.TotalSeconds
+                    | s when s.Done = s.Total -> eprintfn "[difficulty] member %d of %d, %s: %d runs done (%.0f s)" p.Member p.Members p.Name s.Total clock.Elapsed.TotalSeconds
+                    | _ -> () }
+    let res = Difficulty.Run(members, options, template, Func<Dataset, float[]>(softLabels), folder, prog, template.Training.Threads)
+    // Plot: m* against 1/gamma (log-log) with the fitted line and the theory's slopes through the fit's centre.
+    let series =
+        [ for sl in res.Slopes do
+            let kind = SweepSpec.KindName sl.Labels
+            let xs = sl.LogInverseGamma |> Array.map exp
+            let ys = sl.LogMinimalWidth |> Array.map exp
+            yield { Plots.Name = sprintf "%s labels: measured m*" kind; Plots.X = xs; Plots.Y = ys; Plots.MarkersOnly = true }
+            match sl.Fit with
+            | null -> ()
+            | fit ->
+                let x0, x1 = Array.min sl.LogInverseGamma, Array.max sl.LogInverseGamma
+                let line slope name =
+                    let xm, ym = Array.average sl.LogInverseGamma, Array.average sl.LogMinimalWidth
+                    { Plots.Name = name; Plots.X = [| exp x0; exp x1 |]; Plots.Y = [| exp (ym + slope * (x0 - xm)); exp (ym + slope * (x1 - xm)) |]; Plots.MarkersOnly = false }
+                yield line fit.Slope (sprintf "%s fit: slope %s [%s, %s]" kind (num fit.Slope) (num fit.SlopeLower) (num fit.SlopeUpper))
+                for t in sl.Theory -> line t.Slope (sprintf "%s theory: slope %s %s" kind (num t.Slope) t.Source) ]
+    let p1, p2 = Plots.save plotBase (sprintf "Minimal width against 1/gamma: %s, epsilon = %s" family (num template.Epsilon)) "1 / gamma" "minimal width m*" true true series
+    let plots = [ p1; p2 ]
+    let optInt (x: Nullable<int>) = x |> Option.ofNullable |> Option.map (int64 >> jint) |> Option.defaultValue null
+    if r.Contains SweepArgs.Json then
+        printfn "%s" (jsonText (jobj [ "family", jstr res.Family; "epsilon", jnum template.Epsilon
+                                       "members", JsonArray([| for m in res.Members ->
+                                                                jobj [ "name", jstr m.Member.Name; "parameter", jstr m.Member.Parameter; "value", jnum m.Member.Value
+                                                                       "gamma_lower", jnum m.Margin.GammaLower; "gamma_upper", jnum m.Margin.GammaUpper
+                                                                       "gamma_estimate", jnum m.Margin.GammaEstimate
+                                                                       "m_star_soft", (m.Sweep.For LabelKind.Soft |> Option.ofObj |> Option.map (fun l -> optInt l.ByRate.Width) |> Option.defaultValue null)
+                                                                       "m_star_hard", (m.Sweep.For LabelKind.Hard |> Option.ofObj |> Option.map (fun l -> optInt l.ByRate.Width) |> Option.defaultValue null)
+                                                                       "journal", jstr m.JournalPath ] |])
+                                       "slopes", JsonArray([| for sl in res.Slopes ->
+                                                               jobj [ "labels", jstr (SweepSpec.KindName sl.Labels)
+                                                                      "slope", (match sl.Fit with null -> null | f -> jnum f.Slope)
+                                                                      "slope_lower", (match sl.Fit with null -> null | f -> jnum f.SlopeLower)
+                                                                      "slope_upper", (match sl.Fit with null -> null | f -> jnum f.SlopeUpper)
+                                                                      "theory", JsonArray([| for t in sl.Theory -> jobj [ "slope", jnum t.Slope; "source", jstr t.Source ] |])
+                                                                      "statement", jstr sl.Statement
+                                                                      "excluded", JsonArray([| for e in sl.Excluded -> jstr e |]) ] |])
+                                       "note", jstr res.Note; "plots", JsonArray([| for p in plots -> jstr p |]) ]))
+    else
+        let memberRows =
+            [ for m in res.Members ->
+                m.Member.Name,
+                sprintf "gamma in [%s, %s]" (num m.Margin.GammaLower) (num m.Margin.GammaUpper),
+                sprintf "m*_soft %s, m*_hard %s"
+                    (m.Sweep.For LabelKind.Soft |> Option.ofObj |> Option.map (fun l -> widthText l.ByRate) |> Option.defaultValue "-")
+                    (m.Sweep.For LabelKind.Hard |> Option.ofObj |> Option.map (fun l -> widthText l.ByRate) |> Option.defaultValue "-") ]
+        let slopeRows =
+            [ for sl in res.Slopes ->
+                sprintf "slope (%s)" (SweepSpec.KindName sl.Labels),
+                (match sl.Fit with null -> "no fit" | f -> sprintf "%s [%s, %s]" (num f.Slope) (num f.SlopeLower) (num f.SlopeUpper)),
+                sl.Statement ]
+        table (sprintf "Difficulty family %s, epsilon = %s: log m* against log(1/gamma)" res.Family (num template.Epsilon))
+            (memberRows @ slopeRows @ [ "plots", String.Join(", ", plots), ""; "journals", folder, "" ])
+        if not quiet then eprintfn "[difficulty] %s" res.Note
+    if not quiet then eprintfn "[difficulty] done in %.1f s" clock.Elapsed.TotalSeconds
     0
