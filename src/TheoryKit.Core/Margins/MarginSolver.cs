@@ -173,7 +173,7 @@ public static class MarginSolver
             var game = PlanarMargin.Game(plane, data.Y, data.N);
             if (cert.PlanarPrimal is null || cert.PlanarPrimal.Length != game.J * 2) throw new InputException(name, null, "planar_primal", $"expected {game.J * 2} numbers");
             var m = new double[data.N];
-            game.MarginsOf(ClipRows(cert.PlanarPrimal, 2), m);
+            game.MarginsOf(PlanarMargin.ClipRowsToUnitBall(cert.PlanarPrimal, 2), m);
             var r = new Estimates(game.DualValue(UOf(game, cert.Q)), m, 0, 0);
             return Finish(data, options with { Delta = 0 }, "exact-planar", cert.Q, cert.Smoothing, 0, 0, 0, r, "exact", clock, cap, cert.PlanarPrimal);
         }
@@ -234,18 +234,6 @@ public static class MarginSolver
         var u = new double[game.J * game.D];
         game.ComputeU(q, u);
         return u;
-    }
-
-    private static double[] ClipRows(double[] v, int d)
-    {
-        var r = (double[])v.Clone();
-        for (int k = 0; k < r.Length / d; k++)
-        {
-            var row = r.AsSpan(k * d, d);
-            double norm = TensorPrimitives.Norm(row);
-            if (norm > 1) TensorPrimitives.Multiply(row, 1 / norm, row);
-        }
-        return r;
     }
 
     /// <summary>

@@ -13,11 +13,11 @@ namespace TheoryKit.Margins;
 public static class PlanarMargin
 {
     /// <summary>
-    /// Orthonormal coordinates of the rows of X (n x d row-major) in their span when its rank is &lt;= 2:
-    /// an n x 2 row-major array with the same inner products. Returns null when the rank exceeds 2.
-    /// Rank is decided by Gram-Schmidt with relative tolerance 1e-10.
+    /// Orthonormal basis (0, 1 or 2 vectors of length d) of the span of the rows of X (n x d row-major) when
+    /// its rank is &lt;= 2, by Gram-Schmidt over the rows in order with relative tolerance 1e-10; null when the
+    /// rank exceeds 2.
     /// </summary>
-    public static double[]? PlaneCoordinates(double[] x, int n, int d)
+    public static double[][]? PlaneBasis(double[] x, int n, int d)
     {
         double scale = 0;
         for (int i = 0; i < n; i++) scale = Math.Max(scale, TensorPrimitives.Norm(x.AsSpan(i * d, d)));
@@ -33,18 +33,29 @@ public static class PlanarMargin
             TensorPrimitives.Multiply(r, 1 / norm, r);
             basis.Add((double[])r.Clone());
         }
+        return basis.ToArray();
+    }
+
+    /// <summary>
+    /// Orthonormal coordinates of the rows of X (n x d row-major) in their span (<see cref="PlaneBasis"/>) when
+    /// its rank is &lt;= 2: an n x 2 row-major array with the same inner products. Returns null when the rank exceeds 2.
+    /// </summary>
+    public static double[]? PlaneCoordinates(double[] x, int n, int d)
+    {
+        var basis = PlaneBasis(x, n, d);
+        if (basis is null) return null;
         var c = new double[2 * n];
         for (int i = 0; i < n; i++)
-            for (int b = 0; b < basis.Count; b++) c[2 * i + b] = TensorPrimitives.Dot(basis[b], x.AsSpan(i * d, d));
+            for (int b = 0; b < basis.Length; b++) c[2 * i + b] = TensorPrimitives.Dot(basis[b], x.AsSpan(i * d, d));
         return c;
     }
 
     /// <summary>
-    /// The exact finite game for planar data: points P (n x 2 row-major, e.g. from
-    /// <see cref="PlaneCoordinates"/>) and labels Y. One direction per arc of constant activation pattern
-    /// (its midpoint), weighted by the arc's length / (2 pi).
+    /// Start angles, in [0, 2 pi) and increasing, of the arcs of constant activation pattern for planar points
+    /// P (n x 2 row-major): the sorted cut angles a_i +- pi/2 without repeats; arc k runs from start k to
+    /// start k+1 (the last one wraps around to start 0 + 2 pi).
     /// </summary>
-    public static MarginGame Game(double[] p, double[] y, int n)
+    public static double[] ArcStarts(double[] p, int n)
     {
         var cuts = new List<double>();
         for (int i = 0; i < n; i++)
@@ -55,19 +66,48 @@ public static class PlanarMargin
         }
         if (cuts.Count == 0) cuts.Add(0);
         cuts.Sort();
-        var dirs = new List<double>(); var weights = new List<double>();
+        var starts = new List<double>();
         for (int k = 0; k < cuts.Count; k++)
         {
-            double lo = cuts[k], hi = k + 1 < cuts.Count ? cuts[k + 1] : cuts[0] + 2 * Math.PI;
-            if (hi - lo <= 1e-15) continue;
-            double mid = (lo + hi) / 2;
-            dirs.Add(Math.Cos(mid)); dirs.Add(Math.Sin(mid));
-            weights.Add((hi - lo) / (2 * Math.PI));
+            double hi = k + 1 < cuts.Count ? cuts[k + 1] : cuts[0] + 2 * Math.PI;
+            if (hi - cuts[k] > 1e-15) starts.Add(cuts[k]);
         }
-        return new MarginGame(dirs.ToArray(), weights.Count, weights.ToArray(), p, y, n, 2);
+        return starts.ToArray();
     }
 
-    private static double Wrap(double a)
+    /// <summary>
+    /// The exact finite game for planar data: points P (n x 2 row-major, e.g. from
+    /// <see cref="PlaneCoordinates"/>) and labels Y. One direction per arc of constant activation pattern
+    /// (its midpoint), weighted by the arc's length / (2 pi).
+    /// </summary>
+    public static MarginGame Game(double[] p, double[] y, int n)
+    {
+        var starts = ArcStarts(p, n);
+        var dirs = new double[2 * starts.Length]; var weights = new double[starts.Length];
+        for (int k = 0; k < starts.Length; k++)
+        {
+            double lo = starts[k], hi = k + 1 < starts.Length ? starts[k + 1] : starts[0] + 2 * Math.PI, mid = (lo + hi) / 2;
+            dirs[2 * k] = Math.Cos(mid); dirs[2 * k + 1] = Math.Sin(mid);
+            weights[k] = (hi - lo) / (2 * Math.PI);
+        }
+        return new MarginGame(dirs, starts.Length, weights, p, y, n, 2);
+    }
+
+    /// <summary>Rows of V (rows x d, row-major) scaled into the unit ball (a copy): a primal's directions must have norm &lt;= 1.</summary>
+    public static double[] ClipRowsToUnitBall(double[] v, int d)
+    {
+        var r = (double[])v.Clone();
+        for (int k = 0; k < r.Length / d; k++)
+        {
+            var row = r.AsSpan(k * d, d);
+            double norm = TensorPrimitives.Norm(row);
+            if (norm > 1) TensorPrimitives.Multiply(row, 1 / norm, row);
+        }
+        return r;
+    }
+
+    /// <summary>The angle a reduced to [0, 2 pi).</summary>
+    public static double Wrap(double a)
     {
         a %= 2 * Math.PI;
         return a < 0 ? a + 2 * Math.PI : a;

@@ -205,53 +205,12 @@ public sealed class MarginTeacher : ITeacher
         {
             int n = train.N, d = train.D;
             var p = PlanarMargin.PlaneCoordinates(train.X, n, d);
-            var basis = Basis(train.X, n, d);
+            var basis = PlanarMargin.PlaneBasis(train.X, n, d);
             if (p is null || basis is null || primal is null) return null;
-            var cuts = new List<double>();
-            for (int i = 0; i < n; i++)
-            {
-                if (p[2 * i] == 0 && p[2 * i + 1] == 0) continue;
-                double ang = Math.Atan2(p[2 * i + 1], p[2 * i]);
-                cuts.Add(Wrap(ang + Math.PI / 2)); cuts.Add(Wrap(ang - Math.PI / 2));
-            }
-            if (cuts.Count == 0) cuts.Add(0);
-            cuts.Sort();
-            var starts = new List<double>();
-            for (int k = 0; k < cuts.Count; k++)
-            {
-                double lo = cuts[k], hi = k + 1 < cuts.Count ? cuts[k + 1] : cuts[0] + 2 * Math.PI;
-                if (hi - lo <= 1e-15) continue;
-                starts.Add(lo);
-            }
-            if (primal.Length != 2 * starts.Count || primal.Any(x => !double.IsFinite(x))) return null;
-            var clipped = (double[])primal.Clone();   // rows into the unit ball, as MarginSolver.Verify does
-            for (int k = 0; k < starts.Count; k++)
-            {
-                var row = clipped.AsSpan(2 * k, 2);
-                double norm = TensorPrimitives.Norm(row);
-                if (norm > 1) TensorPrimitives.Multiply(row, 1 / norm, row);
-            }
-            return new Planar(basis, starts.ToArray(), clipped, d);
-        }
-
-        /// <summary>The orthonormal basis Gram-Schmidt builds in <see cref="PlanarMargin.PlaneCoordinates"/> (same steps and tolerance).</summary>
-        private static double[][]? Basis(double[] x, int n, int d)
-        {
-            double scale = 0;
-            for (int i = 0; i < n; i++) scale = Math.Max(scale, TensorPrimitives.Norm(x.AsSpan(i * d, d)));
-            var basis = new List<double[]>();
-            var r = new double[d];
-            for (int i = 0; i < n && scale > 0; i++)
-            {
-                x.AsSpan(i * d, d).CopyTo(r);
-                foreach (var e in basis) TensorPrimitives.MultiplyAdd(e, -TensorPrimitives.Dot(e, r), r, r);
-                double norm = TensorPrimitives.Norm(r);
-                if (norm <= 1e-10 * scale) continue;
-                if (basis.Count == 2) return null;
-                TensorPrimitives.Multiply(r, 1 / norm, r);
-                basis.Add((double[])r.Clone());
-            }
-            return basis.ToArray();
+            var starts = PlanarMargin.ArcStarts(p, n);
+            if (primal.Length != 2 * starts.Length || primal.Any(x => !double.IsFinite(x))) return null;
+            var clipped = PlanarMargin.ClipRowsToUnitBall(primal, 2);   // as MarginSolver.Verify does
+            return new Planar(basis, starts, clipped, d);
         }
 
         /// <summary>
@@ -268,7 +227,7 @@ public sealed class MarginTeacher : ITeacher
                 var zk = z.AsSpan(k * _d, _d);
                 double c0 = _basis.Length > 0 ? TensorPrimitives.Dot(_basis[0], zk) : 0;
                 double c1 = _basis.Length > 1 ? TensorPrimitives.Dot(_basis[1], zk) : 0;
-                double phi = Wrap(Math.Atan2(c1, c0));
+                double phi = PlanarMargin.Wrap(Math.Atan2(c1, c0));
                 // Last arc whose start is <= phi; before the first start lies the wrap-around (last) arc.
                 int idx = Array.BinarySearch(_starts, phi);
                 int arc = idx >= 0 ? idx : (~idx) - 1;
@@ -276,12 +235,6 @@ public sealed class MarginTeacher : ITeacher
                 var vk = v.AsSpan(k * _d, _d);
                 for (int b = 0; b < _basis.Length; b++) TensorPrimitives.MultiplyAdd(_basis[b], _primal[2 * arc + b], vk, vk);
             }
-        }
-
-        private static double Wrap(double a)
-        {
-            a %= 2 * Math.PI;
-            return a < 0 ? a + 2 * Math.PI : a;
         }
     }
 }
