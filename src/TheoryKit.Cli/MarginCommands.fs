@@ -32,7 +32,7 @@ type MarginArgs =
     | Split of split: string
     | Noise of rate: float
     | Label_Column of name: string
-    | Labels of path: string
+    | Label_File of path: string
     | Classes of pair: string
     | No_Normalise
     interface IArgParserTemplate with
@@ -56,7 +56,7 @@ type MarginArgs =
             | Split _ -> "fashion-mnist split: train or test (default train)"
             | Noise _ -> "label-flip noise rate in [0, 0.5)"
             | Label_Column _ -> "CSV label column (name or 1-based index; default label/y/class/target or the last column)"
-            | Labels _ -> "IDX labels file (default: derived from the images file name)"
+            | Label_File _ -> "IDX labels file (default: derived from the images file name)"
             | Classes _ -> "class pair A-vs-B for IDX files with more than two labels"
             | No_Normalise -> "keep rows as they are (they must have norm <= 1) instead of scaling them to the unit sphere"
 
@@ -105,7 +105,7 @@ type CrossoverArgs =
     | Split of split: string
     | Noise of rate: float
     | Label_Column of name: string
-    | Labels of path: string
+    | Label_File of path: string
     | Classes of pair: string
     | No_Normalise
     interface IArgParserTemplate with
@@ -130,18 +130,18 @@ type CrossoverArgs =
             | Split _ -> "fashion-mnist split: train or test"
             | Noise _ -> "label-flip noise rate in [0, 0.5)"
             | Label_Column _ -> "CSV label column"
-            | Labels _ -> "IDX labels file"
+            | Label_File _ -> "IDX labels file"
             | Classes _ -> "class pair A-vs-B for IDX files"
             | No_Normalise -> "keep rows as they are (norm <= 1 required)"
 
 let marginDataOptions (r: ParseResults<MarginArgs>) =
     dataOptions (r.TryGetResult MarginArgs.N) (r.TryGetResult MarginArgs.D) (r.TryGetResult MarginArgs.Seed) (r.TryGetResult MarginArgs.Split)
-                (r.TryGetResult MarginArgs.Noise) (r.TryGetResult MarginArgs.Label_Column) (r.TryGetResult MarginArgs.Labels)
+                (r.TryGetResult MarginArgs.Noise) (r.TryGetResult MarginArgs.Label_Column) (r.TryGetResult MarginArgs.Label_File)
                 (r.TryGetResult MarginArgs.Classes) (r.Contains MarginArgs.No_Normalise)
 
 let crossoverDataOptions (r: ParseResults<CrossoverArgs>) =
     dataOptions (r.TryGetResult CrossoverArgs.N) (r.TryGetResult CrossoverArgs.D) (r.TryGetResult CrossoverArgs.Seed) (r.TryGetResult CrossoverArgs.Split)
-                (r.TryGetResult CrossoverArgs.Noise) (r.TryGetResult CrossoverArgs.Label_Column) (r.TryGetResult CrossoverArgs.Labels)
+                (r.TryGetResult CrossoverArgs.Noise) (r.TryGetResult CrossoverArgs.Label_Column) (r.TryGetResult CrossoverArgs.Label_File)
                 (r.TryGetResult CrossoverArgs.Classes) (r.Contains CrossoverArgs.No_Normalise)
 
 let marginRows (m: MarginResult) =
