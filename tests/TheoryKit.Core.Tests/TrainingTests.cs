@@ -5,14 +5,14 @@ using TheoryKit.Training;
 namespace TheoryKit.Tests;
 
 /// <summary>
-/// Trainer.ForceFused is process-wide: every test that trains runs in this collection, which xunit runs
+/// Trainer.ForceBlockRows is process-wide: every test that trains runs in this collection, which xunit runs
 /// alone (after the parallel collections), so no other test sees a forced engine path.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class TrainerEngineCollection
 {
     /// <summary>Collection name.</summary>
-    public const string Name = "Trainer engine path (Trainer.ForceFused is process-wide)";
+    public const string Name = "Trainer engine path (Trainer.ForceBlockRows is process-wide)";
 }
 
 // Expected values come from formulas written out here (THEORY.md §1-3), never from the code under test:
@@ -118,24 +118,24 @@ public class TrainingTests
     }
 
     /// <summary>Trains with the engine path forced, and checks the path was really taken.</summary>
-    private static TrainingResult Run(Dataset ds, double[]? p, TrainingOptions o, bool fused, Dataset? test = null)
+    private static TrainingResult Run(Dataset ds, double[]? p, TrainingOptions o, bool rowBlocks, Dataset? test = null)
     {
-        Trainer.ForceFused = fused;
+        Trainer.ForceBlockRows = rowBlocks ? 1 : null;   // rowBlocks: one row per block; otherwise the default (one block for these small n)
         try
         {
             var r = Trainer.Train(ds, p, o, test);
-            Assert.Contains(fused ? "fused" : "GEMM", r.Backend);
+            Assert.Contains(rowBlocks ? "(1-row blocks)" : "-row blocks)", r.Backend);
             Assert.Contains(o.Precision == Precision.Single ? "float32" : "float64", r.Backend);
             return r;
         }
-        finally { Trainer.ForceFused = null; }
+        finally { Trainer.ForceBlockRows = null; }
     }
 
     private static TheoryData<LabelKind, bool> KindAndPath()
     {
         var t = new TheoryData<LabelKind, bool>();
         foreach (var k in new[] { LabelKind.Hard, LabelKind.Soft })
-            foreach (var fused in new[] { true, false }) t.Add(k, fused);
+            foreach (var rowBlocks in new[] { true, false }) t.Add(k, rowBlocks);
         return t;
     }
 
@@ -147,8 +147,8 @@ public class TrainingTests
     {
         var t = new TheoryData<LabelKind, bool, bool>();
         foreach (var k in new[] { LabelKind.Hard, LabelKind.Soft })
-            foreach (var fused in new[] { true, false })
-                foreach (var sym in new[] { false, true }) t.Add(k, fused, sym);
+            foreach (var rowBlocks in new[] { true, false })
+                foreach (var sym in new[] { false, true }) t.Add(k, rowBlocks, sym);
         return t;
     }
 
@@ -157,7 +157,7 @@ public class TrainingTests
     // no pre-activation is within 1e-4 of 0, and a step h moves a pre-activation by at most h ||x|| <= 1e-6);
     // rounding ~ (few eps |L|) / (2h) ~ 1e-10 for |L| < 1. Tolerance 1e-8, with the gradient entries O(0.01-0.1).
     [Theory, MemberData(nameof(GradientCases))]
-    public void One_unit_step_recovers_a_gradient_that_matches_central_finite_differences(LabelKind kind, bool fused, bool symmetric)
+    public void One_unit_step_recovers_a_gradient_that_matches_central_finite_differences(LabelKind kind, bool rowBlocks, bool symmetric)
     {
         const int n = 20, d = 3, m = 8;
         const double h = 1e-6;
@@ -166,7 +166,7 @@ public class TrainingTests
         ulong seed = 1;
         var net = TwoLayerNetwork.Initialise(m, d, seed, symmetric);
         while (MinAbsPreActivation(net, net.W0, ds) < 1e-4) net = TwoLayerNetwork.Initialise(m, d, ++seed, symmetric); // avoid kinks
-        var r = Run(ds, p, new TrainingOptions(m, 1, 1.0, kind, symmetric, Seed: seed, Threads: 1), fused);
+        var r = Run(ds, p, new TrainingOptions(m, 1, 1.0, kind, symmetric, Seed: seed, Threads: 1), rowBlocks);
 
         double largest = 0;
         var w = (double[])net.W0.Clone();
@@ -189,8 +189,8 @@ public class TrainingTests
     {
         var t = new TheoryData<LabelKind, bool, Precision>();
         foreach (var k in new[] { LabelKind.Hard, LabelKind.Soft })
-            foreach (var fused in new[] { true, false })
-                foreach (var prec in new[] { Precision.Double, Precision.Single }) t.Add(k, fused, prec);
+            foreach (var rowBlocks in new[] { true, false })
+                foreach (var prec in new[] { Precision.Double, Precision.Single }) t.Add(k, rowBlocks, prec);
         return t;
     }
 
@@ -199,7 +199,7 @@ public class TrainingTests
     // and the loss is ln 2 (hard) or KL(p || 1/2) = p ln(2p) + (1-p) ln(2(1-p)) (soft). m = 10 is not a
     // multiple of the SIMD width, so the tail loops are exercised too.
     [Theory, MemberData(nameof(SymmetricCases))]
-    public void Symmetric_initialisation_starts_at_f_equal_to_zero(LabelKind kind, bool fused, Precision precision)
+    public void Symmetric_initialisation_starts_at_f_equal_to_zero(LabelKind kind, bool rowBlocks, Precision precision)
     {
         const int n = 30, d = 4, m = 10;
         var ds = RandomData(n, d, 21);
@@ -212,7 +212,7 @@ public class TrainingTests
         }
         Assert.All(net.ForwardReference(net.W0, ds.X, n), f => Assert.Equal(0.0, f));
 
-        var r = Run(ds, p, new TrainingOptions(m, 3, 0.5, kind, Symmetric: true, Seed: 5, Threads: 1, Precision: precision), fused);
+        var r = Run(ds, p, new TrainingOptions(m, 3, 0.5, kind, Symmetric: true, Seed: 5, Threads: 1, Precision: precision), rowBlocks);
         var t0 = r.Trajectory[0];
         double expected = kind == LabelKind.Hard
             ? Math.Log(2)
@@ -368,13 +368,13 @@ public class TrainingTests
     public static TheoryData<bool> Paths() => new() { true, false };
 
     [Theory, MemberData(nameof(Paths))]
-    public void Projected_GD_keeps_every_row_within_rho_over_sqrt_m(bool fused)
+    public void Projected_GD_keeps_every_row_within_rho_over_sqrt_m(bool rowBlocks)
     {
         const int m = 8, d = 3;
         const double rho = 0.3;
         double bound = rho / Math.Sqrt(m);
         var ds = RandomData(20, d, 31);
-        var projected = Run(ds, null, new TrainingOptions(m, 15, 5.0, Radius: rho, Seed: 3, Threads: 1), fused);
+        var projected = Run(ds, null, new TrainingOptions(m, 15, 5.0, Radius: rho, Seed: 3, Threads: 1), rowBlocks);
         foreach (var pt in projected.Trajectory)
         {
             Assert.True(pt.MaxRowMovement <= bound + 1e-12, $"step {pt.Step}: row moved {pt.MaxRowMovement:R} > {bound:R}");
@@ -387,21 +387,21 @@ public class TrainingTests
         Assert.Equal(max, projected.Trajectory[^1].MaxRowMovement, 1e-14);
         Assert.Equal(fro, projected.Trajectory[^1].FrobeniusMovement, 1e-14);
 
-        var free = Run(ds, null, new TrainingOptions(m, 15, 5.0, Seed: 3, Threads: 1), fused);
+        var free = Run(ds, null, new TrainingOptions(m, 15, 5.0, Seed: 3, Threads: 1), rowBlocks);
         Assert.True(free.Trajectory.Max(pt => pt.MaxRowMovement) > 1.5 * bound, "without projection the rows should leave the ball");
     }
 
     // One projected step is the free step with each row's displacement scaled by min(1, (rho/sqrt m) / ||delta_s||).
     [Theory, MemberData(nameof(Paths))]
-    public void One_projected_step_is_the_free_step_clipped_row_by_row(bool fused)
+    public void One_projected_step_is_the_free_step_clipped_row_by_row(bool rowBlocks)
     {
         const int m = 8, d = 3;
         const double rho = 0.1; // bound 0.035: the free step moves rows by 0.015 to 0.060, so some are clipped and some not
         double bound = rho / Math.Sqrt(m);
         var ds = RandomData(20, d, 32);
         var net = TwoLayerNetwork.Initialise(m, d, 4);
-        var free = Run(ds, null, new TrainingOptions(m, 1, 3.0, Seed: 4, Threads: 1), fused);
-        var projected = Run(ds, null, new TrainingOptions(m, 1, 3.0, Radius: rho, Seed: 4, Threads: 1), fused);
+        var free = Run(ds, null, new TrainingOptions(m, 1, 3.0, Seed: 4, Threads: 1), rowBlocks);
+        var projected = Run(ds, null, new TrainingOptions(m, 1, 3.0, Radius: rho, Seed: 4, Threads: 1), rowBlocks);
         int clipped = 0, kept = 0;
         for (int s = 0; s < m; s++)
         {
@@ -423,7 +423,7 @@ public class TrainingTests
     //   hard: g_i = l'(y_i f_i) y_i with l'(u) = -1 / (1 + e^u);  soft: g_i = 1 / (1 + e^-f_i) - p_i
     //   grad_{w_s} = (1/2) sum_i g_i (1 / sqrt 2) a_s 1[z_is > 0] x_i;  W_1 = W_0 - 0.5 grad.
     [Theory, MemberData(nameof(KindPathCases))]
-    public void Two_neurons_one_step_matches_the_hand_formula(LabelKind kind, bool fused)
+    public void Two_neurons_one_step_matches_the_hand_formula(LabelKind kind, bool rowBlocks)
     {
         double[] x = [0.6, 0.8, 0.8, -0.6], y = [1, -1], p = [0.9, 0.2];
         var ds = Make(x, y, 2, 2);
@@ -444,7 +444,7 @@ public class TrainingTests
             if (ok) break;
             seed++;
         }
-        var r = Run(ds, kind == LabelKind.Soft ? p : null, new TrainingOptions(2, 1, eta, kind, Seed: seed, Threads: 1), fused);
+        var r = Run(ds, kind == LabelKind.Soft ? p : null, new TrainingOptions(2, 1, eta, kind, Seed: seed, Threads: 1), rowBlocks);
 
         double w10 = net.W0[0], w11 = net.W0[1], w20 = net.W0[2], w21 = net.W0[3], a1 = net.A[0], a2 = net.A[1];
         double r2 = 1 / Math.Sqrt(2);
@@ -468,9 +468,9 @@ public class TrainingTests
     public static TheoryData<bool, Precision, LabelKind> DeterminismCases()
     {
         var t = new TheoryData<bool, Precision, LabelKind>();
-        foreach (var fused in new[] { true, false })
+        foreach (var rowBlocks in new[] { true, false })
             foreach (var prec in new[] { Precision.Double, Precision.Single })
-                foreach (var k in new[] { LabelKind.Hard, LabelKind.Soft }) t.Add(fused, prec, k);
+                foreach (var k in new[] { LabelKind.Hard, LabelKind.Soft }) t.Add(rowBlocks, prec, k);
         return t;
     }
 
@@ -497,14 +497,14 @@ public class TrainingTests
     }
 
     [Theory, MemberData(nameof(DeterminismCases))]
-    public void Same_seed_gives_bit_identical_runs_for_one_or_two_threads(bool fused, Precision precision, LabelKind kind)
+    public void Same_seed_gives_bit_identical_runs_for_one_or_two_threads(bool rowBlocks, Precision precision, LabelKind kind)
     {
         var ds = DataSource.Load("gaussians:2", new DataOptions { N = 300, D = 10, Seed = 1 });
         var p = kind == LabelKind.Soft ? RandomSoft(300, 2) : null;
         var o = new TrainingOptions(40, 12, 1.0, kind, Radius: 2.0, Seed: 7, Threads: 1, Precision: precision);
-        var one = Run(ds, p, o, fused);
-        var two = Run(ds, p, o with { Threads = 2 }, fused);
-        var again = Run(ds, p, o, fused);
+        var one = Run(ds, p, o, rowBlocks);
+        var two = Run(ds, p, o with { Threads = 2 }, rowBlocks);
+        var again = Run(ds, p, o, rowBlocks);
         AssertBitIdentical(one, two);
         AssertBitIdentical(one, again);
         Assert.NotEqual(one.Trajectory[0].Loss, one.FinalLoss); // the run did move
@@ -513,13 +513,13 @@ public class TrainingTests
     [Theory]
     [InlineData(LabelKind.Hard)]
     [InlineData(LabelKind.Soft)]
-    public void Fused_and_GEMM_paths_agree_in_float64(LabelKind kind)
+    public void One_row_blocks_and_one_block_agree_in_float64(LabelKind kind)
     {
         var ds = DataSource.Load("gaussians:2", new DataOptions { N = 300, D = 10, Seed = 1 });
         var p = kind == LabelKind.Soft ? RandomSoft(300, 2) : null;
         var o = new TrainingOptions(40, 12, 1.0, kind, Seed: 7, Threads: 2);
-        var f = Run(ds, p, o, fused: true);
-        var g = Run(ds, p, o, fused: false);
+        var f = Run(ds, p, o, rowBlocks: true);
+        var g = Run(ds, p, o, rowBlocks: false);
         Assert.Equal(f.Trajectory.Length, g.Trajectory.Length);
         for (int k = 0; k < f.Trajectory.Length; k++)
         {
@@ -537,14 +537,14 @@ public class TrainingTests
     // ---- 7. trajectory bookkeeping ------------------------------------------------------------------
 
     [Theory, MemberData(nameof(KindPathCases))]
-    public void Trajectory_and_averages_match_independent_recomputation(LabelKind kind, bool fused)
+    public void Trajectory_and_averages_match_independent_recomputation(LabelKind kind, bool rowBlocks)
     {
         const int n = 25, d = 4, m = 12, T = 25;
         var ds = RandomData(n, d, 41);
         var test = RandomData(15, d, 42);
         var p = kind == LabelKind.Soft ? RandomSoft(n, 43) : null;
         var net = TwoLayerNetwork.Initialise(m, d, 9);
-        var r = Run(ds, p, new TrainingOptions(m, T, 0.8, kind, Seed: 9, Threads: 1), fused, test);
+        var r = Run(ds, p, new TrainingOptions(m, T, 0.8, kind, Seed: 9, Threads: 1), rowBlocks, test);
 
         Assert.Equal(Enumerable.Range(0, T + 1), r.Trajectory.Select(pt => pt.Step));
         double avgLoss = 0, avgRisk = 0;
@@ -575,7 +575,7 @@ public class TrainingTests
         Assert.Equal(0.0, r.Trajectory[0].FrobeniusMovement);
 
         // recording every 4th step changes what is recorded, not the run or its averages
-        var sparse = Run(ds, p, new TrainingOptions(m, T, 0.8, kind, Seed: 9, Threads: 1, RecordEvery: 4), fused, test);
+        var sparse = Run(ds, p, new TrainingOptions(m, T, 0.8, kind, Seed: 9, Threads: 1, RecordEvery: 4), rowBlocks, test);
         Assert.Equal(new[] { 0, 4, 8, 12, 16, 20, 24, 25 }, sparse.Trajectory.Select(pt => pt.Step));
         foreach (var pt in sparse.Trajectory) Assert.Equal(r.Trajectory[pt.Step], pt);
         Assert.Equal(r.EpochAveragedLoss, sparse.EpochAveragedLoss);
@@ -588,14 +588,14 @@ public class TrainingTests
     // accumulated difference is ~1e-6, so 1e-4 holds with room (unless an activation flips, which the
     // chosen data avoid: every pre-activation stays away from 0 by more than the rounding).
     [Theory, MemberData(nameof(KindPathCases))]
-    public void Float32_agrees_with_float64_over_20_steps(LabelKind kind, bool fused)
+    public void Float32_agrees_with_float64_over_20_steps(LabelKind kind, bool rowBlocks)
     {
         const int n = 20, d = 3, m = 8;
         var ds = RandomData(n, d, 51);
         var p = kind == LabelKind.Soft ? RandomSoft(n, 52) : null;
         var o = new TrainingOptions(m, 20, 1.0, kind, Seed: 6, Threads: 1);
-        var r64 = Run(ds, p, o, fused);
-        var r32 = Run(ds, p, o with { Precision = Precision.Single }, fused);
+        var r64 = Run(ds, p, o, rowBlocks);
+        var r32 = Run(ds, p, o with { Precision = Precision.Single }, rowBlocks);
         for (int k = 0; k < r64.Trajectory.Length; k++)
         {
             TrajectoryPoint a = r64.Trajectory[k], b = r32.Trajectory[k];
@@ -612,13 +612,13 @@ public class TrainingTests
     // The held-out metrics are R and the 0-1 error at the returned W_T with the second layer a in {-1, +1}
     // exactly, whatever the training precision (W_T of a float32 run is exactly representable in float64).
     [Theory, MemberData(nameof(Paths))]
-    public void Float32_held_out_metrics_are_evaluated_at_the_returned_W(bool fused)
+    public void Float32_held_out_metrics_are_evaluated_at_the_returned_W(bool rowBlocks)
     {
         const int n = 20, d = 3, m = 7;
         var ds = RandomData(n, d, 53);
         var test = RandomData(40, d, 54);
         var net = TwoLayerNetwork.Initialise(m, d, 8);
-        var r = Run(ds, null, new TrainingOptions(m, 10, 1.0, Seed: 8, Threads: 1, Precision: Precision.Single), fused, test);
+        var r = Run(ds, null, new TrainingOptions(m, 10, 1.0, Seed: 8, Threads: 1, Precision: Precision.Single), rowBlocks, test);
         var (risk, err) = RiskErrorRef(net, r.W, test);
         Assert.Equal(risk, r.TestRisk!.Value, 1e-13 * risk);
         Assert.Equal(err, r.TestError!.Value);

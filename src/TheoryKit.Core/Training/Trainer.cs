@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using TheoryKit.Data;
 using TheoryKit.LinearAlgebra;
 using TheoryKit.Networks;
@@ -73,20 +74,21 @@ public sealed record TrainingResult(TrajectoryPoint[] Trajectory, double FinalLo
 
 /// <summary>
 /// Full-batch (projected) gradient descent on the two-layer ReLU student (THEORY.md §1-3).
-/// One step is two GEMM-shaped products: the forward pre-activations X W^T (n x m) and the gradient
-/// G^T X (m x d), with G_is = l'(f_i) a_s 1[&lt;w_s, x_i&gt; &gt; 0] / (n sqrt(m)); the update W -= eta G^T X is
-/// done by the GEMM itself (beta = 1). For d &lt;= 64 a fused kernel processes one row at a time, keeping
-/// W transposed (d x m) and never materialising an n x m matrix. Nothing on the step allocates; the
-/// only n x m buffer (GEMM path) is allocated once. Sums are taken in a fixed order over fixed row
-/// partitions, so trajectories are bit-identical for any thread count.
+/// One step is two GEMM-shaped products per block of rows: the pre-activations Z_b = X_b W^T (B x m) and
+/// the gradient accumulation grad += G_b^T X_b (m x d), with G_is = l'(f_i) a_s 1[&lt;w_s, x_i&gt; &gt; 0] / (n sqrt(m))
+/// computed in place in Z_b by one fused pass that also forms f_i; then W -= eta grad. Blocks of
+/// B = 2^20 / m rows keep the only n-dependent buffer at B x m (never n x m, never n x n, nothing per step),
+/// so the same code is GEMM-bound at large d and stays in cache at small d, where NumPy-style code
+/// streams several n x m temporaries. Blocks are visited in order and every sum has a fixed order, so
+/// trajectories are bit-identical for any thread count.
 /// </summary>
 public static class Trainer
 {
-    /// <summary>Row-count threshold dimension: d at or below this uses the fused kernel.</summary>
-    public const int FusedMaxDimension = 64;
+    /// <summary>Elements of the per-block pre-activation buffer: B = max(1, 2^20 / m) rows.</summary>
+    public const int BlockElements = 1 << 20;
 
-    /// <summary>Tests only: force the fused (true) or GEMM (false) path regardless of d.</summary>
-    internal static bool? ForceFused;
+    /// <summary>Tests only: rows per block instead of 2^20 / m (block structure changes only the summation grouping).</summary>
+    internal static int? ForceBlockRows;
 
     /// <summary>Trains a student from its initialisation.</summary>
     /// <param name="train">Training data (n x d, labels +-1).</param>
@@ -109,21 +111,28 @@ public static class Trainer
             : new Engine<double>(train, softLabels, net, options).Run(options, test, progress);
     }
 
-    /// <summary>Logits f(x_i; W) for X (n x d row-major) and W (m x d row-major), second layer a, via one GEMM.</summary>
+    /// <summary>
+    /// Logits f(x_i; W) for X (n x d row-major) and W (m x d row-major), second layer a (length m): one GEMM per
+    /// block of 2^20 / m rows, so no n x m buffer is built.
+    /// </summary>
     public static double[] Logits(double[] w, double[] a, double[] x, int n, int d)
     {
-        int m = a.Length;
-        var z = new double[(long)n * m];
-        Blas.MultiplyABt(x, w, z, n, m, d);
+        int m = a.Length, block = Math.Clamp(BlockElements / m, 1, Math.Max(1, n));
+        var z = new double[(long)block * m];
         var f = new double[n];
         double scale = 1 / Math.Sqrt(m);
-        Parallel.For(0, n, i =>
+        for (int b0 = 0; b0 < n; b0 += block)
         {
-            double s = 0;
-            var zi = z.AsSpan((int)((long)i * m), m);
-            for (int k = 0; k < m; k++) if (zi[k] > 0) s += a[k] * zi[k];
-            f[i] = s * scale;
-        });
+            int rows = Math.Min(block, n - b0), start = b0;
+            Blas.MultiplyABt(x.AsSpan(b0 * d, rows * d), w, z, rows, m, d);
+            Parallel.For(0, rows, r =>
+            {
+                double s = 0;
+                var zr = z.AsSpan(r * m, m);
+                for (int k = 0; k < m; k++) if (zr[k] > 0) s += a[k] * zr[k];
+                f[start + r] = s * scale;
+            });
+        }
         return f;
     }
 
@@ -137,34 +146,26 @@ public static class Trainer
 
     private sealed class Engine<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
-        private const int Partitions = 8;
-        private readonly int _n, _d, _m, _threads;
-        private readonly bool _fused;
-        private readonly T[] _x, _w, _w0, _aScaled;
-        private readonly double[] _y, _p, _f, _lossRow, _riskRow, _errRow, _a;
+        private readonly int _n, _d, _m, _threads, _block;
+        private readonly T[] _x, _w, _w0, _aScaled, _zb, _grad;
+        private readonly double[] _a, _y, _p, _lossRow, _riskRow, _errRow;
         private readonly LabelKind _kind;
-        private readonly T[]? _z;                 // n x m (GEMM path)
-        private readonly T[][]? _gradT, _rowBuf;  // per partition: d x m gradient (transposed), m row buffer (fused path)
 
         public Engine(Dataset data, double[]? soft, TwoLayerNetwork net, TrainingOptions o)
         {
             _n = data.N; _d = data.D; _m = net.Width; _kind = o.Labels;
             _threads = o.Threads > 0 ? o.Threads : Environment.ProcessorCount;
-            _fused = ForceFused ?? _d <= FusedMaxDimension;
+            _block = Math.Clamp(ForceBlockRows ?? BlockElements / _m, 1, _n);
             _x = Convert(data.X);
             _y = data.Y; _p = soft ?? data.Y.Select(v => v > 0 ? 1.0 : 0.0).ToArray();
-            _w0 = _fused ? Transpose(Convert(net.W0), _m, _d) : Convert(net.W0);
+            _w0 = Convert(net.W0);
             _w = (T[])_w0.Clone();
+            _a = net.A;
             double scale = 1 / Math.Sqrt(_m);
             _aScaled = net.A.Select(a => T.CreateTruncating(a * scale)).ToArray();
-            _a = net.A;
-            _f = new double[_n]; _lossRow = new double[_n]; _riskRow = new double[_n]; _errRow = new double[_n];
-            if (_fused)
-            {
-                _gradT = Enumerable.Range(0, Partitions).Select(_ => new T[(long)_d * _m]).ToArray();
-                _rowBuf = Enumerable.Range(0, Partitions).Select(_ => new T[_m]).ToArray();
-            }
-            else _z = new T[(long)_n * _m];
+            _lossRow = new double[_n]; _riskRow = new double[_n]; _errRow = new double[_n];
+            _zb = new T[(long)_block * _m];
+            _grad = new T[(long)_m * _d];
         }
 
         private static T[] Convert(double[] v)
@@ -175,25 +176,17 @@ public static class Trainer
             return r;
         }
 
-        private static T[] Transpose(T[] src, int rows, int cols)
-        {
-            var r = new T[src.Length];
-            for (int i = 0; i < rows; i++)
-                for (int j = 0; j < cols; j++) r[(long)j * rows + i] = src[(long)i * cols + j];
-            return r;
-        }
-
-        private void Gemm(bool ta, bool tb, int m, int n, int k, double alpha, T[] a, int lda, T[] b, int ldb, double beta, T[] c, int ldc)
+        private static void Gemm(bool ta, bool tb, int m, int n, int k, double alpha, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, double beta, Span<T> c, int ldc)
         {
             if (typeof(T) == typeof(double))
-                Blas.Current.Dgemm(ta, tb, m, n, k, alpha, (double[])(object)a, lda, (double[])(object)b, ldb, beta, (double[])(object)c, ldc);
+                Blas.Current.Dgemm(ta, tb, m, n, k, alpha, MemoryMarshal.Cast<T, double>(a), lda, MemoryMarshal.Cast<T, double>(b), ldb, beta, MemoryMarshal.Cast<T, double>(c), ldc);
             else
-                Blas.Current.Sgemm(ta, tb, m, n, k, (float)alpha, (float[])(object)a, lda, (float[])(object)b, ldb, (float)beta, (float[])(object)c, ldc);
+                Blas.Current.Sgemm(ta, tb, m, n, k, (float)alpha, MemoryMarshal.Cast<T, float>(a), lda, MemoryMarshal.Cast<T, float>(b), ldb, (float)beta, MemoryMarshal.Cast<T, float>(c), ldc);
         }
 
         public TrainingResult Run(TrainingOptions o, Dataset? test, IProgress<int>? progress)
         {
-            if (!_fused) Blas.Current.SetThreads(_threads);
+            Blas.Current.SetThreads(_threads);
             var record = new List<TrajectoryPoint>();
             double sumLoss = 0, sumRisk = 0;
             var clock = Stopwatch.StartNew();
@@ -209,14 +202,14 @@ public static class Trainer
             double secondsPerStep = clock.Elapsed.TotalSeconds / o.Steps;
             var (fl, fr, fe) = Step(0, update: false, measureMovement: true);
             record.Add(new TrajectoryPoint(o.Steps, fl, fr, fe, _moveMax, _moveFro));
-            var w = FinalW();
+            var w = Array.ConvertAll(_w, v => double.CreateTruncating(v));
             double? testRisk = null, testErr = null;
             if (test is not null)
             {
                 var (r, e) = RiskAndError(Logits(w, _a, test.X, test.N, test.D), test.Y);
                 testRisk = r; testErr = e;
             }
-            string backend = (_fused ? "fused managed kernel" : $"GEMM: {Blas.Current.Name}") + (typeof(T) == typeof(float) ? ", float32" : ", float64");
+            string backend = $"blocked GEMM ({_block}-row blocks): {Blas.Current.Name}" + (typeof(T) == typeof(float) ? ", float32" : ", float64");
             return new TrainingResult(record.ToArray(), fl, sumLoss / o.Steps, sumRisk / o.Steps, fr, fe, testRisk, testErr, secondsPerStep, backend, w);
         }
 
@@ -231,7 +224,7 @@ public static class Trainer
             for (long k = 0; k < _w.Length; k++)
             {
                 double dlt = double.CreateTruncating(_w[k] - _w0[k]);
-                rowSq[(int)(_fused ? k % _m : k / _d)] += dlt * dlt;
+                rowSq[(int)(k / _d)] += dlt * dlt;
             }
             double max = 0, fro = 0;
             foreach (var r in rowSq) { fro += r; max = Math.Max(max, r); }
@@ -242,7 +235,7 @@ public static class Trainer
         private (double loss, double risk, double err) Step(double eta, bool update, bool measureMovement)
         {
             if (measureMovement) Movement();
-            if (_fused) FusedStep(eta, update); else GemmStep(eta, update);
+            BlockedStep(eta, update);
             double loss = 0, risk = 0, err = 0;
             for (int i = 0; i < _n; i++) { loss += _lossRow[i]; risk += _riskRow[i]; err += _errRow[i]; }
             return (loss / _n, risk / _n, err / _n);
@@ -251,7 +244,6 @@ public static class Trainer
         /// <summary>Per-row loss bookkeeping and the derivative of the objective in f_i, divided by n.</summary>
         private double RowDerivative(int i, double f)
         {
-            _f[i] = f;
             _riskRow[i] = Losses.Logistic(_y[i], f);
             _errRow[i] = f * _y[i] <= 0 ? 1 : 0;
             if (_kind == LabelKind.Hard)
@@ -263,41 +255,24 @@ public static class Trainer
             return Losses.KLDerivative(_p[i], f) / _n;
         }
 
-        private void GemmStep(double eta, bool update)
+        private void BlockedStep(double eta, bool update)
         {
-            var z = _z!;
-            Gemm(false, true, _n, _m, _d, 1.0, _x, _d, _w, _d, 0.0, z, _m);          // Z = X W^T
-            Parallel.For(0, _n, new ParallelOptions { MaxDegreeOfParallelism = _threads }, i =>
+            if (update) Array.Clear(_grad);
+            var po = new ParallelOptions { MaxDegreeOfParallelism = _threads };
+            for (int b0 = 0; b0 < _n; b0 += _block)
             {
-                var zi = z.AsSpan((int)((long)i * _m), _m);
-                double g = RowDerivative(i, double.CreateTruncating(ReluDot(zi, _aScaled)));
-                MaskScale(zi, _aScaled, T.CreateTruncating(g));                         // Z_i <- g a' 1[Z_i > 0]
-            });
-            if (update) Gemm(true, false, _m, _d, _n, -eta, z, _m, _x, _d, 1.0, _w, _d); // W -= eta G^T X
-        }
-
-        private void FusedStep(double eta, bool update)
-        {
-            int rowsPer = (_n + Partitions - 1) / Partitions;
-            Parallel.For(0, Partitions, new ParallelOptions { MaxDegreeOfParallelism = _threads }, part =>
-            {
-                var grad = _gradT![part]; var z = _rowBuf![part];
-                Array.Clear(grad);
-                int i0 = part * rowsPer, i1 = Math.Min(_n, i0 + rowsPer);
-                for (int i = i0; i < i1; i++)
+                int rows = Math.Min(_block, _n - b0), start = b0;
+                var xb = _x.AsSpan(b0 * _d, rows * _d);
+                Gemm(false, true, rows, _m, _d, 1.0, xb, _d, _w, _d, 0.0, _zb, _m);              // Z_b = X_b W^T
+                Parallel.For(0, rows, po, r =>
                 {
-                    var xi = _x.AsSpan((int)((long)i * _d), _d);
-                    z.AsSpan().Clear();
-                    for (int j = 0; j < _d; j++) TensorPrimitives.MultiplyAdd(_w.AsSpan(j * _m, _m), xi[j], z, z);   // z = W x_i
-                    double g = RowDerivative(i, double.CreateTruncating(ReluDot(z, _aScaled)));
-                    if (!update) continue;
-                    MaskScale(z, _aScaled, T.CreateTruncating(g));
-                    for (int j = 0; j < _d; j++) TensorPrimitives.MultiplyAdd(z, xi[j], grad.AsSpan(j * _m, _m), grad.AsSpan(j * _m, _m));
-                }
-            });
-            if (!update) return;
-            var step = T.CreateTruncating(-eta);
-            for (int part = 0; part < Partitions; part++) TensorPrimitives.MultiplyAdd(_gradT![part], step, _w, _w);
+                    var zr = _zb.AsSpan(r * _m, _m);
+                    double g = RowDerivative(start + r, double.CreateTruncating(ReluDot(zr, _aScaled)));
+                    if (update) MaskScale(zr, _aScaled, T.CreateTruncating(g));                   // G_b row = g a' 1[z > 0]
+                });
+                if (update) Gemm(true, false, _m, _d, rows, 1.0, _zb, _m, xb, _d, 1.0, _grad, _d);  // grad += G_b^T X_b
+            }
+            if (update) TensorPrimitives.MultiplyAdd(_grad, T.CreateTruncating(-eta), _w, _w);     // W -= eta grad
         }
 
         /// <summary>sum_s a'_s relu(z_s), vectorised, in a fixed order.</summary>
@@ -333,23 +308,14 @@ public static class Trainer
             for (long k = 0; k < _w.Length; k++)
             {
                 double dlt = double.CreateTruncating(_w[k] - _w0[k]);
-                sq[(int)(_fused ? k % _m : k / _d)] += dlt * dlt;
+                sq[(int)(k / _d)] += dlt * dlt;
             }
             for (long k = 0; k < _w.Length; k++)
             {
-                int s = (int)(_fused ? k % _m : k / _d);
+                int s = (int)(k / _d);
                 double norm = Math.Sqrt(sq[s]);
                 if (norm > radius) _w[k] = _w0[k] + (_w[k] - _w0[k]) * T.CreateTruncating(radius / norm);
             }
-        }
-
-        private double[] FinalW()
-        {
-            var w = new double[(long)_m * _d];
-            for (int s = 0; s < _m; s++)
-                for (int j = 0; j < _d; j++)
-                    w[(long)s * _d + j] = double.CreateTruncating(_fused ? _w[(long)j * _m + s] : _w[(long)s * _d + j]);
-            return w;
         }
     }
 }
