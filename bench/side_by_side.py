@@ -246,7 +246,8 @@ def main():
         steps = max(1, round(steps * args.steps_scale))
         common = ["--n", str(n), "--d", str(d), "--m", str(m), "--threads", t, "--trials", str(args.trials)]
         times = {"theorykit": [], "numpy": [], "torch": []}
-        gemm_rates, mem_ratio, path, foreign = [], [], "", []
+        gemm_rates, mem_ratio, path = [], [], ""
+        foreign = {"theorykit": [], "numpy": [], "torch": []}
         print("\nshape n=%d d=%d m=%d (%s), %d steps per run" % (n, d, m, kind, steps), flush=True)
         for r in range(args.rounds):
             w = args.max_wait
@@ -258,7 +259,8 @@ def main():
             out_np, f2 = run([sys.executable, me, "--worker", "numpy", "--steps", str(steps)] + common, env, w)
             times["numpy"].append(grab(r"seconds per step: ([0-9.eE+-]+)", out_np))
             out_t, f3 = run([sys.executable, me, "--worker", "torch", "--steps", str(steps)] + common, env, w)
-            foreign.append(max(f1, f2, f3))
+            for k, f in zip(("theorykit", "numpy", "torch"), (f1, f2, f3)):
+                foreign[k].append(f)
             times["torch"].append(grab(r"seconds per step: ([0-9.eE+-]+)", out_t))
             if r == 0:
                 print("  theorykit: %s" % path)
@@ -270,20 +272,25 @@ def main():
                   % (r + 1, times["theorykit"][-1], times["numpy"][-1], times["torch"][-1], gemm_rates[-1], mem_ratio[-1], f1, f2, f3),
                   flush=True)
         best = {k: min(v) for k, v in times.items()}
+        at_best = {k: foreign[k][v.index(min(v))] for k, v in times.items()}
+        # the dgemm rate of the same process (round) as TheoryKit's best time
+        rate = gemm_rates[times["theorykit"].index(best["theorykit"])]
         eff = 4.0 * n * m * d / best["theorykit"] / 1e9
-        results.append((n, d, m, kind, best, eff / max(gemm_rates), max(mem_ratio), path, max(foreign)))
+        results.append((n, d, m, kind, best, eff / rate, max(mem_ratio), path, at_best))
 
     print("\nbest of %d rounds, seconds per step (float64, %s threads)" % (args.rounds, t))
-    hdr = "| n | d | m | kind | TheoryKit s | NumPy s | PyTorch s | TK/NumPy | TK/PyTorch | TK/min | TK / dgemm rate | peak mem / (X+W+nm) | other load |"
+    hdr = "| n | d | m | kind | TheoryKit s | NumPy s | PyTorch s | TK/NumPy | TK/PyTorch | TK/min | TK / dgemm rate | peak mem / (X+W+nm) | other load TK/NP/PT |"
     print(hdr)
     print("|" + "---|" * (hdr.count("|") - 1))
-    for n, d, m, kind, b, frac, mem, path, fl in results:
+    for n, d, m, kind, b, frac, mem, path, at in results:
         tk, nu, to = b["theorykit"], b["numpy"], b["torch"]
-        print("| %d | %d | %d | %s | %.4f | %.4f | %.4f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |"
-              % (n, d, m, kind, tk, nu, to, tk / nu, tk / to, tk / min(nu, to), frac, mem, fl))
+        print("| %d | %d | %d | %s | %.4f | %.4f | %.4f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f/%.2f/%.2f |"
+              % (n, d, m, kind, tk, nu, to, tk / nu, tk / to, tk / min(nu, to), frac, mem,
+                 at["theorykit"], at["numpy"], at["torch"]))
     print("\nTK/min <= 1.0 and TK / dgemm rate >= 0.75 are the targets of the matmul-bound shape;"
           " TK/NumPy <= 0.5 of the low-dimensional ones; peak memory <= 1.5 of all.\n"
-          "other load: the most cores other processes used during any one measurement of the shape (2 cores in all).")
+          "TK / dgemm rate: TheoryKit's effective rate 4 n m d / s over the dgemm rate (n x d times d x m) measured in the same process.\n"
+          "other load: cores used by other processes (of 2) during the run that gave each program's best time.")
 
 
 if __name__ == "__main__":

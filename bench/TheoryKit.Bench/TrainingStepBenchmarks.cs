@@ -31,11 +31,12 @@ public sealed record TrainShape(int N, int D, int M) : IFlopCount
 /// Full-batch training steps of <see cref="Trainer.Train"/> (float64, 2 threads, hard labels) on the synthetic
 /// set of <see cref="SyntheticTrainingData"/>. One invocation is a whole run of <see cref="Steps"/> steps
 /// (initialisation, the steps, the final evaluation); the mean is per step (OperationsPerInvoke), so it
-/// includes the run's set-up spread over the steps. Kept light: monitoring strategy (one invocation per
-/// iteration, no pilot), 1 warm-up and 3 measured iterations. For the clean per-step time of the loop
+/// includes the run's set-up spread over the steps. Kept light: 2 warm-up and 5 measured iterations; BenchmarkDotNet's
+/// pilot packs the small shapes' runs into ~0.5 s iterations (enough calls for the JIT's tier-1 code), while the
+/// matmul-bound shape gets one run per iteration (~2 minutes for the whole class). For the clean per-step time of the loop
 /// alone, beside NumPy and PyTorch, use the <c>train-step</c> quick mode or bench/side_by_side.py.
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3)]
+[SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 2, iterationCount: 5)]
 [MemoryDiagnoser]
 [Config(typeof(Cfg))]
 public class TrainingStepBenchmarks
