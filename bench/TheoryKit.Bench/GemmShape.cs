@@ -1,10 +1,17 @@
 namespace TheoryKit.Bench;
 
+/// <summary>A benchmark parameter that knows the floating-point operations of one measured operation (for <see cref="GflopsColumn"/>).</summary>
+public interface IFlopCount
+{
+    /// <summary>Floating-point operations of one operation.</summary>
+    double Flops { get; }
+}
+
 /// <summary>
 /// A GEMM problem C (m x n) = op(A) (m x k) * op(B) (k x n). <see cref="TransB"/> = true means B is stored
 /// n x k (the X W^T form of <c>Blas.MultiplyABt</c>); false means B is stored k x n (<c>Blas.MultiplyAB</c>).
 /// </summary>
-public sealed record GemmShape(int M, int N, int K, bool TransB = false)
+public sealed record GemmShape(int M, int N, int K, bool TransB = false) : IFlopCount
 {
     /// <summary>Floating-point operations of one product: 2 m n k.</summary>
     public double Flops => 2.0 * M * N * K;

@@ -4,7 +4,7 @@ using BenchmarkDotNet.Running;
 
 namespace TheoryKit.Bench;
 
-/// <summary>A BenchmarkDotNet column: 2 m n k / mean time, for benchmarks with a <see cref="GemmShape"/> parameter.</summary>
+/// <summary>A BenchmarkDotNet column: 2 m n k / mean time, for benchmarks with an <see cref="IFlopCount"/> parameter (a GEMM shape, a training step).</summary>
 public sealed class GflopsColumn : IColumn
 {
     /// <inheritdoc/>
@@ -22,7 +22,7 @@ public sealed class GflopsColumn : IColumn
     /// <inheritdoc/>
     public UnitType UnitType => UnitType.Dimensionless;
     /// <inheritdoc/>
-    public string Legend => "2 m n k / mean time, in 10^9 floating-point operations per second";
+    public string Legend => "flops of one operation (GEMM: 2 m n k; training step: 4 n m d) / mean time, in 10^9 floating-point operations per second";
 
     /// <inheritdoc/>
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
@@ -30,7 +30,7 @@ public sealed class GflopsColumn : IColumn
     /// <inheritdoc/>
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
     {
-        var shape = benchmarkCase.Parameters.Items.Select(p => p.Value).OfType<GemmShape>().FirstOrDefault();
+        var shape = benchmarkCase.Parameters.Items.Select(p => p.Value).OfType<IFlopCount>().FirstOrDefault();
         var mean = summary[benchmarkCase]?.ResultStatistics?.Mean; // nanoseconds
         return shape is null || mean is null or <= 0 ? "-" : (shape.Flops / mean.Value).ToString("F1");
     }

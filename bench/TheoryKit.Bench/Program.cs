@@ -15,6 +15,7 @@ public static class Program
     {
         ["gflops"] = ("GEMM GFLOP/s of each backend at the margin solver's shapes [--threads N] [--reps N]", QuickGflops.Run),
         ["margin"] = ("margin certification GFLOP/s beside dgemm on Fashion-MNIST [--n N] [--samples K] [--threads N]", QuickMargin.Run),
+        ["train-step"] = ("seconds per full-batch training step, peak memory, gemm rate at its shape [--n N] [--d D] [--m M] [--threads T] [--reps R] [--trials K] [--single]", QuickTrainStep.Run),
     };
 
     /// <summary>Dispatches on the first argument.</summary>
@@ -38,8 +39,8 @@ public static class Program
     {
         var w = code == 0 ? Console.Out : Console.Error;
         w.WriteLine("usage: dotnet run -c Release --project bench/TheoryKit.Bench -- <mode> [options]");
-        foreach (var (name, (help, _)) in QuickModes) w.WriteLine($"  {name,-8} {help}");
-        w.WriteLine("  bdn      BenchmarkDotNet suites, e.g. bdn --filter '*Gemm*' (all BenchmarkDotNet options apply)");
+        foreach (var (name, (help, _)) in QuickModes) w.WriteLine($"  {name,-10} {help}");
+        w.WriteLine("  bdn        BenchmarkDotNet suites, e.g. bdn --filter '*Gemm*' (all BenchmarkDotNet options apply)");
         return code;
     }
 }
