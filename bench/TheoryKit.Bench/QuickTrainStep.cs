@@ -24,8 +24,8 @@ namespace TheoryKit.Bench;
 /// </list>
 /// Options: <c>--n --d --m</c> (default 10000, 784, 4096), <c>--threads</c> (2), <c>--reps</c> steps per run
 /// (10), <c>--trials</c> timed runs (3), <c>--record-every</c> (1, the library default: the movement of W
-/// is measured every step), <c>--single</c> (float32), <c>--path gemm|fused</c> (diagnostics: overrides the
-/// engine's choice by d through its internal test switch <c>Trainer.ForceFused</c>, set by reflection).
+/// is measured every step), <c>--single</c> (float32), <c>--block-rows B</c> (diagnostics: overrides the
+/// engine's rows per block through its internal test switch <c>Trainer.ForceBlockRows</c>, set by reflection).
 /// The machine-readable line <c>seconds per step: S</c> is what bench/side_by_side.py parses.
 /// </summary>
 public static class QuickTrainStep
@@ -37,8 +37,8 @@ public static class QuickTrainStep
         int threads = Options.Int(args, "--threads", 2), steps = Options.Int(args, "--reps", 10);
         int trials = Options.Int(args, "--trials", 3), recordEvery = Options.Int(args, "--record-every", 1);
         bool single = args.Contains("--single");
-        string? path = Text(args, "--path");
-        if (path is not null) ForcePath(path);
+        string? blockRows = Text(args, "--block-rows");
+        if (blockRows is not null) ForceBlockRows(int.Parse(blockRows, System.Globalization.CultureInfo.InvariantCulture));
         var precision = single ? Precision.Single : Precision.Double;
         int elem = single ? sizeof(float) : sizeof(double);
         var options = new TrainingOptions(m, steps, Eta: 1.0, Seed: 7, Threads: threads, Precision: precision, RecordEvery: recordEvery);
@@ -108,20 +108,13 @@ public static class QuickTrainStep
         return args[i + 1];
     }
 
-    /// <summary>Sets the engine's internal path override (tests only in the library) by reflection.</summary>
-    private static void ForcePath(string path)
+    /// <summary>Sets the engine's internal rows-per-block override (tests only in the library) by reflection.</summary>
+    private static void ForceBlockRows(int rows)
     {
-        bool? fused = path switch
-        {
-            "gemm" => false,
-            "fused" => true,
-            "auto" => null,
-            _ => throw new ArgumentException("--path is gemm, fused or auto"),
-        };
-        var field = typeof(Trainer).GetField("ForceFused", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)
-                    ?? throw new InvalidOperationException("Trainer.ForceFused not found: --path is not available with this engine");
-        field.SetValue(null, fused);
-        Console.WriteLine($"engine path forced: {path} (diagnostics)");
+        var field = typeof(Trainer).GetField("ForceBlockRows", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)
+                    ?? throw new InvalidOperationException("Trainer.ForceBlockRows not found: --block-rows is not available with this engine");
+        field.SetValue(null, (int?)rows);
+        Console.WriteLine($"rows per block forced: {rows} (diagnostics)");
     }
 
     private static (double fwd, double bwd) TimeGemms(double[] x, int n, int d, int m, bool single)

@@ -160,9 +160,9 @@ public static class Trainer
             _n = data.N; _d = data.D; _m = net.Width; _kind = o.Labels;
             _threads = o.Threads > 0 ? o.Threads : Environment.ProcessorCount;
             _block = Math.Clamp(ForceBlockRows ?? BlockElements(_d) / _m, 1, _n);
-            _x = Convert(data.X);
+            _x = Shared(data.X);                  // read-only: float64 uses the caller's arrays, no copy
             _y = data.Y; _p = soft ?? data.Y.Select(v => v > 0 ? 1.0 : 0.0).ToArray();
-            _w0 = Convert(net.W0);
+            _w0 = Shared(net.W0);
             _w = (T[])_w0.Clone();
             _a = net.A;
             double scale = 1 / Math.Sqrt(_m);
@@ -172,9 +172,10 @@ public static class Trainer
             _grad = new T[(long)_m * _d];
         }
 
-        private static T[] Convert(double[] v)
+        /// <summary>The array itself in float64 (callers never write to it), a float32 copy otherwise.</summary>
+        private static T[] Shared(double[] v)
         {
-            if (typeof(T) == typeof(double)) return (T[])(object)v.Clone();
+            if (typeof(T) == typeof(double)) return (T[])(object)v;
             var r = new T[v.Length];
             for (long k = 0; k < v.Length; k++) r[k] = T.CreateTruncating(v[k]);
             return r;
