@@ -142,7 +142,7 @@ let runTrain (r: ParseResults<TrainArgs>) =
                     (r.TryGetResult TrainArgs.Classes) (r.Contains TrainArgs.No_Normalise)
     let spec = r.GetResult TrainArgs.Data
     let train = DataSource.Load(spec, dataOpts)
-    let test = DataSource.LoadTest(spec, dataOpts, Option.toObj (r.TryGetResult TrainArgs.Test)) |> Option.ofObj
+    let test = DataSource.LoadTest(spec, dataOpts, Option.toObj (r.TryGetResult TrainArgs.Test), train) |> Option.ofObj
     describeData train quiet
     if not quiet then
         match test with
@@ -395,7 +395,7 @@ let runSweep (r: ParseResults<SweepArgs>) =
     checkWritable plotBase
     let dataOpts = sweepDataOptions r seed source
     let train = DataSource.Load(source, dataOpts)
-    let test = DataSource.LoadTest(source, dataOpts, Option.toObj (r.TryGetResult SweepArgs.Test)) |> Option.ofObj
+    let test = DataSource.LoadTest(source, dataOpts, Option.toObj (r.TryGetResult SweepArgs.Test), train) |> Option.ofObj
     describeData train quiet
     let softLabels (ds: Dataset) =
         let t, _ = fitTeacher teacher ds test quiet

@@ -35,6 +35,20 @@ public class DataFileTests : IDisposable
                 Assert.True(Math.Abs(ds.X[i * ds.D + j] - expected[i, j]) <= tol, $"X[{i},{j}] = {ds.X[i * ds.D + j]}, expected {expected[i, j]}");
     }
 
+    [Fact]
+    public void Held_out_file_uses_the_training_label_signs()
+    {
+        // Training labels cat/dog: cat -> -1, dog -> +1 (ordinal order). The held-out file has only 'dog'
+        // (one class, which inference would refuse) and must map it to +1, not re-infer a mapping.
+        var train = DataSource.Load(tmp.Write("tr.csv", "a,b,label\n1,0,cat\n0,1,dog\n"), new DataOptions());
+        var test = DataSource.LoadTest("tr.csv", new DataOptions(), tmp.Write("te.csv", "a,b,label\n0,1,dog\n1,1,dog\n"), train)!;
+        Assert.Equal(new[] { 1.0, 1.0 }, test.Y);
+        var unknown = Assert.Throws<InputException>(() =>
+            DataSource.LoadTest("tr.csv", new DataOptions(), tmp.Write("te2.csv", "a,b,label\n1,0,cat\n0,1,bird\n"), train));
+        Assert.Equal(3, unknown.Line);
+        Assert.Contains("'bird' is not one of the training labels", unknown.Message);
+    }
+
     private InputException Bad(string name, string text, DataOptions? o = null) =>
         Assert.Throws<InputException>(() => DataSource.Load(tmp.Write(name, text), o ?? new DataOptions()));
 

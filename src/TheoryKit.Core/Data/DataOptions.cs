@@ -49,6 +49,13 @@ public sealed record DataOptions
     public bool Normalise { get; init; } = true;
 
     /// <summary>
+    /// For held-out files: the training set's label mapping (<see cref="Dataset.LabelMapping"/>), used instead of
+    /// inferring one, so the same label value gets the same sign in both files; a label value the mapping does
+    /// not know is an error naming its line, and a single class is allowed. Null (default): infer the mapping.
+    /// </summary>
+    public IReadOnlyList<LabelMap>? LabelMapping { get; init; }
+
+    /// <summary>
     /// Directory with the gzip IDX Fashion-MNIST files (Debian package dataset-fashion-mnist).
     /// Default: $THEORYKIT_FASHION_MNIST, else /usr/share/datasets/fashion-mnist.
     /// </summary>

@@ -51,13 +51,14 @@ public static class DataSource
     /// pair, all its points and clean labels; a generator's fresh draw of the same size from the seed
     /// stream "test-set" (noisy-xor's full support and two-point are deterministic: the same points);
     /// files: the file <paramref name="testPath"/> when given, loaded with the same options but no
-    /// subsampling or label noise.
+    /// subsampling or label noise, and with the labels of <paramref name="train"/> mapped to the same signs
+    /// (a label the training set does not have is an error).
     /// </summary>
-    /// <exception cref="InputException">As <see cref="Load"/>.</exception>
-    public static Dataset? LoadTest(string spec, DataOptions options, string? testPath = null)
+    /// <exception cref="InputException">As <see cref="Load"/>; a held-out label unknown to the training set.</exception>
+    public static Dataset? LoadTest(string spec, DataOptions options, string? testPath = null, Dataset? train = null)
     {
         string kind = spec.Contains(':') ? spec[..spec.IndexOf(':')].Trim().ToLowerInvariant() : "";
-        if (testPath is not null) return Load(testPath, options with { N = null, Noise = 0 });
+        if (testPath is not null) return Load(testPath, options with { N = null, Noise = 0, LabelMapping = train?.LabelMapping });
         return kind switch
         {
             "fashion-mnist" => Load(spec, options with { Split = options.Split == "test" ? "train" : "test", N = null, Noise = 0 }),

@@ -61,9 +61,10 @@ internal static class LabelMapper
     /// <returns>Signs (length n), the name of the -1 class and of the +1 class (original spellings, first occurrence).</returns>
     /// <exception cref="InputException">A third distinct value (with its line), or only one value.</exception>
     public static (double[] Y, string Negative, string Positive) Map(
-        string file, string field, IReadOnlyList<string> labels, IReadOnlyList<int>? lines)
+        string file, string field, IReadOnlyList<string> labels, IReadOnlyList<int>? lines, IReadOnlyList<LabelMap>? fixedMapping = null)
     {
         var n = labels.Count;
+        if (fixedMapping is { Count: > 0 }) return MapFixed(file, field, labels, lines, fixedMapping);
         var vals = new double[n];
         bool numeric = true;
         for (int i = 0; i < n && numeric; i++)
@@ -85,5 +86,24 @@ internal static class LabelMapper
         var y = new double[n];
         for (int i = 0; i < n; i++) y[i] = Same(i, pos) ? 1.0 : -1.0;
         return (y, labels[neg], labels[pos]);
+    }
+
+    /// <summary>Maps labels through a given mapping (numbers compare by value, other labels by their spelling).</summary>
+    private static (double[] Y, string Negative, string Positive) MapFixed(
+        string file, string field, IReadOnlyList<string> labels, IReadOnlyList<int>? lines, IReadOnlyList<LabelMap> mapping)
+    {
+        if (labels.Count == 0) throw new InputException(file, null, null, "no data rows");
+        bool Equal(string a, string b) =>
+            Num.TryParse(a, out var x) && Num.TryParse(b, out var v) ? x == v : string.Equals(a, b, StringComparison.Ordinal);
+        var y = new double[labels.Count];
+        for (int i = 0; i < labels.Count; i++)
+        {
+            var hit = mapping.FirstOrDefault(m => Equal(m.Original, labels[i]))
+                ?? throw new InputException(file, lines?[i], field,
+                    $"label '{labels[i]}' is not one of the training labels ({string.Join(", ", mapping.Select(m => "'" + m.Original + "'"))})");
+            y[i] = hit.Sign;
+        }
+        string Name(int sign) => mapping.FirstOrDefault(m => m.Sign == sign)?.Original ?? (sign > 0 ? "+1" : "-1");
+        return (y, Name(-1), Name(1));
     }
 }

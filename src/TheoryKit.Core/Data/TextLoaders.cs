@@ -82,7 +82,7 @@ internal static class CsvLoader
         if (labels.Count == 0) throw new InputException(path, null, null, "no data rows (only a header)");
         int d = cols - 1;
         if (o.D is { } dd && dd != d) throw new InputException(path, null, "d", $"file has {d} feature columns but d = {dd} was requested");
-        var (y, neg, pos) = LabelMapper.Map(path, labelField, labels, lines);
+        var (y, neg, pos) = LabelMapper.Map(path, labelField, labels, lines, o.LabelMapping);
         var names = header?.Where((_, j) => j != labelCol).ToArray();
         var kind = sep == '\t' ? "TSV" : sep == ',' ? "CSV" : "text";
         return new RawData
@@ -153,7 +153,7 @@ internal static class LibSvmLoader
         Num.CheckSize(path, labels.Count, d);
         var x = new double[(long)labels.Count * d];
         foreach (var (r, c, v) in entries) x[(long)r * d + c] = v;
-        var (y, neg, pos) = LabelMapper.Map(path, "label", labels, lines);
+        var (y, neg, pos) = LabelMapper.Map(path, "label", labels, lines, o.LabelMapping);
         return new RawData
         {
             File = path, X = x, Y = y, N = labels.Count, D = d, Lines = lines.ToArray(),
