@@ -59,7 +59,7 @@ type TrainArgs =
             | Teacher_Width _ -> "width of the wide-network teacher (default 2048)"
             | Teacher_Steps _ -> "steps of the kernel or wide-network teacher (default 1000)"
             | Teacher_Certificate _ -> "margin certificate for the margin teacher (default: certify now with a 10 s budget)"
-            | Beta _ -> "scale beta of the margin teacher's logit (default 2 / gamma_lower, so y g >= 2)"
+            | Beta _ -> "scale beta of the margin teacher's logit (default 2 / the middle of the certified interval)"
             | Float32 -> "train in float32 instead of float64"
             | Record_Every _ -> "record the trajectory every this many steps (default: about 200 points)"
             | Trajectory _ -> "write the trajectory (step, loss, risk, error, max row movement, Frobenius movement) as CSV"
@@ -81,6 +81,14 @@ type TrainArgs =
 type TeacherSettings =
     { Kind: string; Tau: float; Width: int; Steps: int; Eta: float; Certificate: string option; Beta: float option; Seed: uint64 }
 
+/// Checks the teacher's numbers before any data are loaded.
+let checkTeacherArgs (width: int) (steps: int) (beta: float option) =
+    if width < 1 then raise (InputException.Parameter("teacher-width", sprintf "must be >= 1, got %d" width))
+    if steps < 1 then raise (InputException.Parameter("teacher-steps", sprintf "must be >= 1, got %d" steps))
+    match beta with
+    | Some b when not (b > 0.0) || Double.IsInfinity b -> raise (InputException.Parameter("beta", sprintf "must be positive, got %g" b))
+    | _ -> ()
+
 /// Fits the teacher (THEORY.md §4) on the training data and returns it with its report.
 let fitTeacher (t: TeacherSettings) (train: Dataset) (test: Dataset option) (quiet: bool) : ITeacher * TeacherReport =
     let teacher : ITeacher =
@@ -94,9 +102,10 @@ let fitTeacher (t: TeacherSettings) (train: Dataset) (test: Dataset option) (qui
                 | None ->
                     if not quiet then eprintfn "[teacher] certifying the margin (10 s budget) for the margin teacher"
                     MarginSolver.Certify(train, MarginOptions(TimeBudget = 10.0, Seed = t.Seed)).Certificate
-            if cert.GammaLower <= 0.0 && t.Beta.IsNone then
-                raise (InputException.Parameter("beta", "the certified margin's lower end is 0; give --beta explicitly"))
-            let beta = t.Beta |> Option.defaultWith (fun () -> 2.0 / cert.GammaLower)
+            let middle = (cert.GammaLower + cert.GammaUpper) / 2.0
+            if middle <= 0.0 && t.Beta.IsNone then
+                raise (InputException.Parameter("beta", "the certified margin interval is [0, 0]; give --beta explicitly"))
+            let beta = t.Beta |> Option.defaultWith (fun () -> 2.0 / middle)
             MarginTeacher.FromCertificate(train, cert, beta, 20000, Random.SeedSequence.Derive(t.Seed, "teacher"))
         | other -> raise (InputException.Parameter("teacher", sprintf "must be kernel, margin or wide, got '%s'" other))
     let report = TeacherReport.Evaluate(teacher, train, Option.toObj test)
@@ -135,6 +144,11 @@ let runTrain (r: ParseResults<TrainArgs>) =
     options.Validate()
     let tau = r.GetResult(TrainArgs.Tau, 1.0)
     if not (tau > 0.0) then raise (InputException.Parameter("tau", sprintf "must be positive, got %g" tau))
+    checkTeacherArgs (r.GetResult(TrainArgs.Teacher_Width, 2048)) (r.GetResult(TrainArgs.Teacher_Steps, 1000)) (r.TryGetResult TrainArgs.Beta)
+    if kind = LabelKind.Hard && not quiet then
+        for name, given in [ "teacher", r.Contains TrainArgs.Teacher; "tau", r.Contains TrainArgs.Tau; "teacher-width", r.Contains TrainArgs.Teacher_Width
+                             "teacher-steps", r.Contains TrainArgs.Teacher_Steps; "teacher-certificate", r.Contains TrainArgs.Teacher_Certificate; "beta", r.Contains TrainArgs.Beta ] do
+            if given then eprintfn "[train] note: --%s only applies to --labels soft; ignored for hard labels" name
     r.TryGetResult TrainArgs.Trajectory |> Option.iter checkWritable
     let dataOpts =
         dataOptions (r.TryGetResult TrainArgs.N) (r.TryGetResult TrainArgs.D) (Some seed) (r.TryGetResult TrainArgs.Split)
@@ -322,6 +336,25 @@ let widthText (m: Experiments.MinimalWidth) =
     | None, Some lo -> sprintf "> %d (beyond the grid)" lo
     | None, None -> "none"
 
+/// m*_hard / m*_soft by the rate rule with what the grid allows one to say: "=" when both m* lie inside
+/// the grid, ">=" when m*_soft is only bounded above (smallest width), "<=" when m*_hard is, ">" when
+/// m*_hard is beyond the grid (ratio above max width / m*_soft); None when nothing can be said.
+let ratioBound (res: Experiments.SweepResult) : (string * float) option =
+    match res.For LabelKind.Soft |> Option.ofObj, res.For LabelKind.Hard |> Option.ofObj with
+    | Some s, Some h ->
+        let sw, sl = Option.ofNullable s.ByRate.Width, Option.ofNullable s.ByRate.Lower
+        let hw, hl = Option.ofNullable h.ByRate.Width, Option.ofNullable h.ByRate.Lower
+        match sw, hw with
+        | Some sv, Some hv ->
+            match sl, hl with
+            | Some _, Some _ -> Some("=", float hv / float sv)
+            | None, Some _ -> Some(">=", float hv / float sv)
+            | Some _, None -> Some("<=", float hv / float sv)
+            | None, None -> None
+        | Some sv, None -> hl |> Option.map (fun lo -> ">", float lo / float sv)
+        | _ -> None
+    | _ -> None
+
 let sweepPlots (basePath: string) (res: Experiments.SweepResult) =
     let series f =
         [ for l in res.Labels ->
@@ -350,6 +383,7 @@ let sweepJson (res: Experiments.SweepResult) (journal: string) (plots: string li
            "m_star_hard", mstar LabelKind.Hard (fun m -> m.Width); "m_star_hard_lower", mstar LabelKind.Hard (fun m -> m.Lower)
            "m_star_hard_upper", mstar LabelKind.Hard (fun m -> m.Upper)
            "ratio_hard_over_soft", (res.RatioByRate |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null)
+           "ratio_bound", (match ratioBound res with Some(q, v) -> jobj [ "relation", jstr q; "value", jnum v ] | None -> null)
            "ratio_hard_over_soft_clopper_pearson", (res.RatioByClopperPearson |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null)
            "rule", jstr (sprintf "smallest grid width with success rate >= %s" (num res.SuccessThreshold))
            "by_label", JsonArray([| for l in res.Labels ->
@@ -363,10 +397,13 @@ let sweepRows (res: Experiments.SweepResult) =
         let kind = Experiments.SweepSpec.KindName l.Labels
         for w in l.Widths ->
             sprintf "%s, m = %d" kind w.Width,
-            sprintf "%d/%d succeed [%s, %s]" w.Successes w.Runs (num w.RateLower) (num w.RateUpper),
-            sprintf "loss %s, test accuracy %s" (num w.MeanEpochAveragedLoss) (w.MeanTestAccuracy |> Option.ofNullable |> Option.map num |> Option.defaultValue "n/a")
+            sprintf "%d/%d succeed [%s, %s]; one-sided lower %s" w.Successes w.Runs (num w.RateLower) (num w.RateUpper) (num w.OneSidedLower),
+            sprintf "objective %s; hard-label risk %s (%d/%d <= eps); test accuracy %s" (num w.MeanEpochAveragedLoss) (num w.MeanEpochAveragedRisk)
+                w.RiskSuccesses w.Runs (w.MeanTestAccuracy |> Option.ofNullable |> Option.map num |> Option.defaultValue "n/a")
         yield sprintf "m*_%s" kind, widthText l.ByRate, sprintf "rate >= %s; Clopper-Pearson rule: %s" (num res.SuccessThreshold) (widthText l.ByClopperPearson) ]
-    @ [ "m*_hard / m*_soft", (res.RatioByRate |> Option.ofNullable |> Option.map num |> Option.defaultValue "n/a"), "by the rate rule" ]
+    @ [ "m*_hard / m*_soft",
+        (match ratioBound res with Some(q, v) -> sprintf "%s %s" q (num v) | None -> "n/a"),
+        "by the rate rule, as far as the grid resolves it" ]
 
 let sweepDataOptions (r: ParseResults<SweepArgs>) seed (spec: string) =
     let n = match r.TryGetResult SweepArgs.N with
@@ -386,6 +423,7 @@ let runSweep (r: ParseResults<SweepArgs>) =
     let seed = r.GetResult(SweepArgs.Seed, 0UL)
     let source = r.GetResult SweepArgs.Data
     let teacher = teacherOf r seed
+    checkTeacherArgs teacher.Width teacher.Steps None
     let spec = sweepSpec r source seed teacher
     spec.Validate()
     if not (teacher.Tau > 0.0) then raise (InputException.Parameter("tau", sprintf "must be positive, got %g" teacher.Tau))
@@ -418,6 +456,7 @@ let runDifficulty (r: ParseResults<SweepArgs>) =
     let seed = r.GetResult(SweepArgs.Seed, 0UL)
     let family = r.GetResult SweepArgs.Data
     let teacher = teacherOf r seed
+    checkTeacherArgs teacher.Width teacher.Steps None
     let template = sweepSpec r family seed teacher
     template.Validate()
     if not (teacher.Tau > 0.0) then raise (InputException.Parameter("tau", sprintf "must be positive, got %g" teacher.Tau))

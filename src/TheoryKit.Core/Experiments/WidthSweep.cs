@@ -11,8 +11,8 @@ namespace TheoryKit.Experiments;
 /// <param name="Resumed">Runs found complete in the journal at the start (skipped).</param>
 /// <param name="Last">The run just finished, or null for the first report.</param>
 /// <param name="MeanSecondsPerRun">Mean wall-clock seconds of the runs done in this session (0 before the first).</param>
-/// <param name="Eta">Remaining time estimated as MeanSecondsPerRun x runs left (null before the first run). Runs get
-/// slower with width, so this underestimates while the widths grow.</param>
+/// <param name="Eta">Remaining time: seconds per unit of width so far x the widths of the runs left (a run costs about
+/// its width, plus a fixed overhead this ignores; null before the first run).</param>
 public sealed record SweepProgress(int Done, int Total, int Resumed, RunRecord? Last, double MeanSecondsPerRun, TimeSpan? Eta);
 
 /// <summary>Success statistics of one label kind at one width over its seeds (THEORY.md §9).</summary>
@@ -129,7 +129,7 @@ public static class WidthSweep
         progress?.Report(new SweepProgress(done, total, resumed, null, 0, null));
 
         double[]? soft = null;
-        double seconds = 0;
+        double seconds = 0, widthDone = 0, widthLeft = todo.Sum(k => (double)k.Width);
         int newRuns = 0;
         foreach (var key in todo)
         {
@@ -147,8 +147,10 @@ public static class WidthSweep
             var record = RunRecord.From(key, seed, spec.Epsilon, result, elapsed);
             journal.Append(record);
             seconds += elapsed; newRuns++; done++;
+            widthDone += key.Width; widthLeft -= key.Width;
             double mean = seconds / newRuns;
-            progress?.Report(new SweepProgress(done, total, resumed, record, mean, TimeSpan.FromSeconds(mean * (total - done))));
+            // A run's cost grows with its width (two GEMMs of n m d each per step): extrapolate per unit of width.
+            progress?.Report(new SweepProgress(done, total, resumed, record, mean, TimeSpan.FromSeconds(seconds / widthDone * widthLeft)));
         }
         return Analyse(spec, journal.Records) with { NewRuns = newRuns, ResumedRuns = resumed };
     }
