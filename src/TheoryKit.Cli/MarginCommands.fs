@@ -21,6 +21,7 @@ type MarginArgs =
     | Time of seconds: float
     | Delta of delta: float
     | Samples of count: int64
+    | Optimisation_Samples of count: int
     | Monte_Carlo
     | Certificate of path: string
     | Json
@@ -45,6 +46,7 @@ type MarginArgs =
             | Time _ -> "time budget in seconds (default 30)"
             | Delta _ -> "per-side failure probability; the interval holds with probability >= 1 - 2 delta (default 0.025)"
             | Samples _ -> "fix the number of fresh certification samples (default: chosen from width and time)"
+            | Optimisation_Samples _ -> "fix the number of directions q is fitted on; with --samples too, the result depends on the seed alone"
             | Monte_Carlo -> "use Monte Carlo even for planar (rank <= 2) data"
             | Certificate _ -> "save the margin certificate (q, seed, sample counts, delta) as JSON to this path"
             | Json -> "print JSON instead of a table"
@@ -182,6 +184,7 @@ let runMargin (r: ParseResults<MarginArgs>) =
         MarginOptions(Width = r.GetResult(MarginArgs.Width, 0.01), TimeBudget = r.GetResult(MarginArgs.Time, 30.0),
                       Delta = r.GetResult(MarginArgs.Delta, 0.025), Seed = r.GetResult(MarginArgs.Seed, 0UL), Threads = r.GetResult(MarginArgs.Threads, 0),
                       CertificationSamples = Option.toNullable (r.TryGetResult MarginArgs.Samples),
+                      OptimisationSamples = Option.toNullable (r.TryGetResult MarginArgs.Optimisation_Samples),
                       MonteCarlo = r.Contains MarginArgs.Monte_Carlo)
     marginOptions().Validate()
     let ds = DataSource.Load(data, marginDataOptions r)

@@ -17,6 +17,12 @@ namespace TheoryKit.Margins;
 public sealed record MarginOptions(double Width = 0.01, double TimeBudget = 30, double Delta = 0.025, ulong Seed = 0, int Threads = 0,
     int? OptimisationSamples = null, long? CertificationSamples = null, bool MonteCarlo = false)
 {
+    /// <summary>
+    /// Both sample counts fixed: the solvers then stop on iteration caps instead of the clock, so the result
+    /// depends on the seed alone (not on the machine's speed).
+    /// </summary>
+    public bool FixedCounts => OptimisationSamples is not null && CertificationSamples is not null;
+
     /// <summary>Checks the settings.</summary>
     /// <exception cref="InputException">A setting is impossible.</exception>
     public void Validate()
@@ -112,7 +118,7 @@ public static class MarginSolver
             var game = new MarginGame(TheoryKit.Random.Gaussian.Matrix(kOpt, d, options.Seed, OptStream, round, options.Threads), kOpt, null, data.X, data.Y, n, d);
             double[] start = q ?? PdhgStart(game, options, ref iterations);
             var smooth = SmoothedDualSolver.Solve(game, new SmoothedDualSolver.Options(options.Width / 16, options.Width / 2, 2000,
-                TimeSpan.FromSeconds(Math.Max(0.05 * budget, 0.5 * budget - clock.Elapsed.TotalSeconds)),
+                options.FixedCounts ? null : TimeSpan.FromSeconds(Math.Max(0.05 * budget, 0.5 * budget - clock.Elapsed.TotalSeconds)),
                 start, q is null ? 0.125 : options.Width / 2));
             iterations += smooth.Iterations;
             game = null;
@@ -141,7 +147,8 @@ public static class MarginSolver
 
     private static double[] PdhgStart(MarginGame game, MarginOptions options, ref int iterations)
     {
-        var pdhg = PdhgSolver.Solve(game, new PdhgSolver.Options(options.Width / 16, 200000, TimeSpan.FromSeconds(0.3 * options.TimeBudget)));
+        var pdhg = PdhgSolver.Solve(game, new PdhgSolver.Options(options.Width / 16, options.FixedCounts ? 5000 : 200000,
+            options.FixedCounts ? null : TimeSpan.FromSeconds(0.3 * options.TimeBudget)));
         iterations += pdhg.Iterations;
         return pdhg.Q;
     }
