@@ -63,7 +63,7 @@ public sealed record TrajectoryPoint(int Step, double Loss, double Risk, double 
 /// <param name="TestRisk">Logistic risk at W_T on the held-out set (null without one).</param>
 /// <param name="TestError">0-1 error at W_T on the held-out set (null without one).</param>
 /// <param name="SecondsPerStep">Wall-clock seconds per gradient step.</param>
-/// <param name="Backend">GEMM backend and engine path ("gemm" or "fused").</param>
+/// <param name="Backend">GEMM backend, rows per block and precision, e.g. "blocked GEMM (64-row blocks): OpenBLAS ..., float64".</param>
 /// <param name="W">Final first layer W_T (m x d row-major, float64).</param>
 public sealed record TrainingResult(TrajectoryPoint[] Trajectory, double FinalLoss, double EpochAveragedLoss, double EpochAveragedRisk,
     double FinalRisk, double TrainError, double? TestRisk, double? TestError, double SecondsPerStep, string Backend, double[] W)
