@@ -18,7 +18,10 @@ let dataOptions n d seed split noise labelColumn labels classes noNormalise =
                 Noise = defaultArg noise 0.0, LabelColumn = Option.toObj labelColumn, LabelsPath = Option.toObj labels,
                 Classes = Option.toObj classes, Normalise = not noNormalise)
 
-let describeData (ds: Dataset) (quiet: bool) =
+/// Prints the dataset, its label mapping and processing notes, and the GEMM backend (after applying the
+/// thread count, so the line states the threads really used) to stderr.
+let describeData (ds: Dataset) (quiet: bool) (threads: int option) =
+    threads |> Option.iter (fun t -> if t > 0 then Blas.Current.SetThreads t)
     if not quiet then
         eprintfn "[data] %s: n = %d, d = %d" ds.Provenance.Description ds.N ds.D
         let mapping = ds.LabelMapping |> Seq.map (fun m -> sprintf "'%s' -> %+d (%d)" m.Original m.Sign m.Count) |> String.concat ", "

@@ -188,7 +188,7 @@ let runMargin (r: ParseResults<MarginArgs>) =
                       MonteCarlo = r.Contains MarginArgs.Monte_Carlo)
     marginOptions().Validate()
     let ds = DataSource.Load(data, marginDataOptions r)
-    describeData ds quiet
+    describeData ds quiet (r.TryGetResult MarginArgs.Threads)
     let threads = r.GetResult(MarginArgs.Threads, 0)
     let result =
         match r.TryGetResult MarginArgs.Verify with
@@ -301,7 +301,7 @@ let runCrossover (r: ParseResults<CrossoverArgs>) =
     o.Validate()
     r.TryGetResult CrossoverArgs.Certificate |> Option.iter checkWritable
     let ds = DataSource.Load(r.GetResult CrossoverArgs.Data, crossoverDataOptions r)
-    describeData ds quiet
+    describeData ds quiet (r.TryGetResult CrossoverArgs.Threads)
     let m = MarginSolver.Certify(ds, o, progress quiet "margin")
     saveCertificate (r.TryGetResult CrossoverArgs.Certificate) quiet m
     let p = parameters ds.N

@@ -41,7 +41,7 @@ let save (basePath: string) (title: string) (xLabel: string) (yLabel: string) (l
     plt.Title(title) |> ignore
     plt.XLabel(xLabel) |> ignore
     plt.YLabel(yLabel) |> ignore
-    plt.ShowLegend() |> ignore
+    plt.ShowLegend(Alignment.UpperLeft) |> ignore
     let write (ext: string) (render: string -> unit) =
         let path = basePath + ext
         let full = Path.GetFullPath path

@@ -157,7 +157,7 @@ let runTrain (r: ParseResults<TrainArgs>) =
     let spec = r.GetResult TrainArgs.Data
     let train = DataSource.Load(spec, dataOpts)
     let test = DataSource.LoadTest(spec, dataOpts, Option.toObj (r.TryGetResult TrainArgs.Test), train) |> Option.ofObj
-    describeData train quiet
+    describeData train quiet (r.TryGetResult TrainArgs.Threads)
     if not quiet then
         match test with
         | Some t -> eprintfn "[data] held-out: %s (n = %d)" t.Provenance.Description t.N
@@ -434,7 +434,7 @@ let runSweep (r: ParseResults<SweepArgs>) =
     let dataOpts = sweepDataOptions r seed source
     let train = DataSource.Load(source, dataOpts)
     let test = DataSource.LoadTest(source, dataOpts, Option.toObj (r.TryGetResult SweepArgs.Test), train) |> Option.ofObj
-    describeData train quiet
+    describeData train quiet (r.TryGetResult SweepArgs.Threads)
     let softLabels (ds: Dataset) =
         let t, _ = fitTeacher teacher ds test quiet
         SoftLabels.From(t.Logits ds, teacher.Tau)
