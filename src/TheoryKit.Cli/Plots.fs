@@ -8,23 +8,24 @@ open ScottPlot
 /// One series: legend text, x values, y values, and whether to draw markers only (no line).
 type Series = { Name: string; X: float[]; Y: float[]; MarkersOnly: bool }
 
-/// Ticks of a log10 axis: the data's own values when there are at most 12 (a width grid), else 1-2-5 steps
-/// per decade within the data's range.
-let private logTicks (axis: IAxis) (values: float[]) =
+/// Ticks of a log10 axis: the data's own values when `atData` and there are at most 12 (a width grid),
+/// else 1-2-5 steps per decade within the data's range.
+let private logTicks (axis: IAxis) (atData: bool) (values: float[]) =
     let inv (v: float) = v.ToString("G4", Globalization.CultureInfo.InvariantCulture)
     let distinct = values |> Array.filter (fun v -> v > 0.0 && Double.IsFinite v) |> Array.distinct |> Array.sort
     if distinct.Length > 0 then
         let ticks =
-            if distinct.Length <= 12 then distinct
+            if atData && distinct.Length <= 12 then distinct
             else
                 let lo, hi = Math.Floor(Math.Log10 distinct[0]), Math.Ceiling(Math.Log10 distinct[distinct.Length - 1])
                 [| for e in lo .. hi do for m in [ 1.0; 2.0; 5.0 ] -> m * Math.Pow(10.0, e) |]
                 |> Array.filter (fun v -> v >= distinct[0] / 1.5 && v <= distinct[distinct.Length - 1] * 1.5)
         axis.SetTicks(ticks |> Array.map Math.Log10, ticks |> Array.map inv)
 
-/// Writes `basePath`.png and `basePath`.svg (800 x 520). Log axes plot log10 of the values with decade
-/// labels; non-positive values are dropped from log axes. Returns the two paths.
-let save (basePath: string) (title: string) (xLabel: string) (yLabel: string) (logX: bool) (logY: bool) (series: Series list) =
+/// Writes `basePath`.png and `basePath`.svg (800 x 520). Log axes plot log10 of the values; a log x axis is
+/// ticked at the data's x values (a width grid) when `gridX`, otherwise both log axes get 1-2-5 ticks per
+/// decade; non-positive values are dropped from log axes. Returns the two paths.
+let saveWith (gridX: bool) (basePath: string) (title: string) (xLabel: string) (yLabel: string) (logX: bool) (logY: bool) (series: Series list) =
     Fonts.Default <- "DejaVu Sans"
     let plt = new Plot()
     for s in series do
@@ -36,8 +37,8 @@ let save (basePath: string) (title: string) (xLabel: string) (yLabel: string) (l
             let sc = plt.Add.Scatter(Array.map fst pts, Array.map snd pts)
             sc.LegendText <- s.Name
             if s.MarkersOnly then sc.LineWidth <- 0.0f
-    if logX then logTicks plt.Axes.Bottom (series |> List.toArray |> Array.collect (fun s -> s.X))
-    if logY then logTicks plt.Axes.Left (series |> List.toArray |> Array.collect (fun s -> s.Y))
+    if logX then logTicks plt.Axes.Bottom gridX (series |> List.toArray |> Array.collect (fun s -> s.X))
+    if logY then logTicks plt.Axes.Left false (series |> List.toArray |> Array.collect (fun s -> s.Y))
     plt.Title(title) |> ignore
     plt.XLabel(xLabel) |> ignore
     plt.YLabel(yLabel) |> ignore
@@ -52,3 +53,6 @@ let save (basePath: string) (title: string) (xLabel: string) (yLabel: string) (l
     let png = write ".png" (fun p -> plt.SavePng(p, 800, 520) |> ignore)
     let svg = write ".svg" (fun p -> plt.SaveSvg(p, 800, 520) |> ignore)
     png, svg
+
+/// `saveWith` with the x axis ticked at the data (width grids).
+let save = saveWith true

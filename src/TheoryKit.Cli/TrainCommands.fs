@@ -506,7 +506,7 @@ let runDifficulty (r: ParseResults<SweepArgs>) =
                     { Plots.Name = name; Plots.X = [| exp x0; exp x1 |]; Plots.Y = [| exp (ym + slope * (x0 - xm)); exp (ym + slope * (x1 - xm)) |]; Plots.MarkersOnly = false }
                 yield line fit.Slope (sprintf "%s fit: slope %s [%s, %s]" kind (num fit.Slope) (num fit.SlopeLower) (num fit.SlopeUpper))
                 for t in sl.Theory -> line t.Slope (sprintf "%s theory: slope %s %s" kind (num t.Slope) t.Source) ]
-    let p1, p2 = Plots.save plotBase (sprintf "Minimal width against 1/gamma: %s, epsilon = %s" family (num template.Epsilon)) "1 / gamma" "minimal width m*" true true series
+    let p1, p2 = Plots.saveWith false plotBase (sprintf "Minimal width against 1/gamma: %s, epsilon = %s" family (num template.Epsilon)) "1 / gamma" "minimal width m*" true true series
     let plots = [ p1; p2 ]
     let optInt (x: Nullable<int>) = x |> Option.ofNullable |> Option.map (int64 >> jint) |> Option.defaultValue null
     if r.Contains SweepArgs.Json then
