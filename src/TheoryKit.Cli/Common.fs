@@ -12,11 +12,31 @@ open TheoryKit.Bounds
 open TheoryKit.LinearAlgebra
 open TheoryKit.Cli.Output
 
+/// The options every command inherits from the top level (data source options, seed, threads, output).
+type Shared =
+    { /// Sample size of a generator or subsample size of a real dataset (`bounds`: the number of training points n).
+      N: int option
+      D: int option
+      Seed: uint64
+      Split: string option
+      Noise: float option
+      LabelColumn: string option
+      LabelFile: string option
+      Classes: string option
+      NoNormalise: bool
+      Threads: int option
+      Json: bool
+      Quiet: bool }
+
 /// The shared data options (each command's union lists them again, as Argu has no inheritance).
 let dataOptions n d seed split noise labelColumn labels classes noNormalise =
     DataOptions(N = Option.toNullable n, D = Option.toNullable d, Seed = defaultArg seed 0UL, Split = defaultArg split "train",
                 Noise = defaultArg noise 0.0, LabelColumn = Option.toObj labelColumn, LabelsPath = Option.toObj labels,
                 Classes = Option.toObj classes, Normalise = not noNormalise)
+
+/// The data options of the shared arguments; `defaultN` is used when `--n` is not given.
+let sharedData (sh: Shared) (defaultN: int option) =
+    dataOptions (Option.orElse defaultN sh.N) sh.D (Some sh.Seed) sh.Split sh.Noise sh.LabelColumn sh.LabelFile sh.Classes sh.NoNormalise
 
 /// Prints the dataset, its label mapping and processing notes, and the GEMM backend (after applying the
 /// thread count, so the line states the threads really used) to stderr.

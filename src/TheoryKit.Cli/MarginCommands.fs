@@ -24,18 +24,6 @@ type MarginArgs =
     | Optimisation_Samples of count: int
     | Monte_Carlo
     | Certificate of path: string
-    | Json
-    | Quiet
-    | Threads of count: int
-    | [<AltCommandLine("-n")>] N of points: int
-    | D of dimension: int
-    | Seed of seed: uint64
-    | Split of split: string
-    | Noise of rate: float
-    | Label_Column of name: string
-    | Label_File of path: string
-    | Classes of pair: string
-    | No_Normalise
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -49,43 +37,27 @@ type MarginArgs =
             | Optimisation_Samples _ -> "fix the number of directions q is fitted on; with --samples too, the result depends on the seed alone"
             | Monte_Carlo -> "use Monte Carlo even for planar (rank <= 2) data"
             | Certificate _ -> "save the margin certificate (q, seed, sample counts, delta) as JSON to this path"
-            | Json -> "print JSON instead of a table"
-            | Quiet -> "no progress messages on stderr"
-            | Threads _ -> "threads (default: all cores); results do not depend on it"
-            | N _ -> "sample size of a generator, or subsample size of a real dataset (default: generator default / all)"
-            | D _ -> "dimension of a generator"
-            | Seed _ -> "master seed of every random choice (default 0)"
-            | Split _ -> "fashion-mnist split: train or test (default train)"
-            | Noise _ -> "label-flip noise rate in [0, 0.5)"
-            | Label_Column _ -> "CSV label column (name or 1-based index; default label/y/class/target or the last column)"
-            | Label_File _ -> "IDX labels file (default: derived from the images file name)"
-            | Classes _ -> "class pair A-vs-B for IDX files with more than two labels"
-            | No_Normalise -> "keep rows as they are (they must have norm <= 1) instead of scaling them to the unit sphere"
 
 type BoundsArgs =
     | [<Mandatory>] Gamma of gamma: float
     | [<Mandatory>] Epsilon of epsilon: float
-    | [<AltCommandLine("-n")>] N of points: int
     | Delta of delta: float
     | Eta of eta: float
     | C_Soft of c: float
     | C_Hard of c: float
     | C_Mosw of c: float
     | Width of neurons: int
-    | Json
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Gamma _ -> "margin gamma in (0, 0.5]"
             | Epsilon _ -> "target epoch-averaged loss epsilon in (0, 1)"
-            | N _ -> "number of training points n (default 1000)"
             | Delta _ -> "confidence parameter delta in (0, 1/3) of [JT20] (default 0.1)"
             | Eta _ -> "step size eta in (0, 1] (default 1)"
             | C_Soft _ -> "constant of the [MLS25] soft-label rate (default 1; unpublished)"
             | C_Hard _ -> "constant of the [MLS25] hard-label rate (default 1; unpublished)"
             | C_Mosw _ -> "constant of the [MOSW22] rate (default 1)"
             | Width _ -> "width m at which to evaluate the [JT20] radius (default M)"
-            | Json -> "print JSON instead of a table"
 
 type CrossoverArgs =
     | [<MainCommand; Mandatory>] Data of data: string
@@ -98,18 +70,6 @@ type CrossoverArgs =
     | Time of seconds: float
     | Delta of delta: float
     | Certificate of path: string
-    | Json
-    | Quiet
-    | Threads of count: int
-    | [<AltCommandLine("-n")>] N of points: int
-    | D of dimension: int
-    | Seed of seed: uint64
-    | Split of split: string
-    | Noise of rate: float
-    | Label_Column of name: string
-    | Label_File of path: string
-    | Classes of pair: string
-    | No_Normalise
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -123,28 +83,6 @@ type CrossoverArgs =
             | Time _ -> "time budget of the margin in seconds (default 30)"
             | Delta _ -> "per-side failure probability of the margin interval (default 0.025)"
             | Certificate _ -> "save the margin certificate as JSON to this path"
-            | Json -> "print JSON instead of a table"
-            | Quiet -> "no progress messages on stderr"
-            | Threads _ -> "threads (default: all cores)"
-            | N _ -> "sample size of a generator, or subsample size of a real dataset"
-            | D _ -> "dimension of a generator"
-            | Seed _ -> "master seed (default 0)"
-            | Split _ -> "fashion-mnist split: train or test"
-            | Noise _ -> "label-flip noise rate in [0, 0.5)"
-            | Label_Column _ -> "CSV label column"
-            | Label_File _ -> "IDX labels file"
-            | Classes _ -> "class pair A-vs-B for IDX files"
-            | No_Normalise -> "keep rows as they are (norm <= 1 required)"
-
-let marginDataOptions (r: ParseResults<MarginArgs>) =
-    dataOptions (r.TryGetResult MarginArgs.N) (r.TryGetResult MarginArgs.D) (r.TryGetResult MarginArgs.Seed) (r.TryGetResult MarginArgs.Split)
-                (r.TryGetResult MarginArgs.Noise) (r.TryGetResult MarginArgs.Label_Column) (r.TryGetResult MarginArgs.Label_File)
-                (r.TryGetResult MarginArgs.Classes) (r.Contains MarginArgs.No_Normalise)
-
-let crossoverDataOptions (r: ParseResults<CrossoverArgs>) =
-    dataOptions (r.TryGetResult CrossoverArgs.N) (r.TryGetResult CrossoverArgs.D) (r.TryGetResult CrossoverArgs.Seed) (r.TryGetResult CrossoverArgs.Split)
-                (r.TryGetResult CrossoverArgs.Noise) (r.TryGetResult CrossoverArgs.Label_Column) (r.TryGetResult CrossoverArgs.Label_File)
-                (r.TryGetResult CrossoverArgs.Classes) (r.Contains CrossoverArgs.No_Normalise)
 
 let marginRows (m: MarginResult) =
     [ "gamma interval", sprintf "[%s, %s]" (num m.GammaLower) (num m.GammaUpper),
@@ -175,21 +113,21 @@ let saveCertificate (path: string option) (quiet: bool) (m: MarginResult) =
         if not quiet then eprintfn "[margin] certificate saved to %s" p
     | None -> ()
 
-let runMargin (r: ParseResults<MarginArgs>) =
-    let quiet = r.Contains MarginArgs.Quiet
+let runMargin (r: ParseResults<MarginArgs>) (sh: Shared) =
+    let quiet = sh.Quiet
     let data = r.GetResult MarginArgs.Data
     let clock = Stopwatch.StartNew()
     r.TryGetResult MarginArgs.Certificate |> Option.iter checkWritable
     let marginOptions () =
         MarginOptions(Width = r.GetResult(MarginArgs.Width, 0.01), TimeBudget = r.GetResult(MarginArgs.Time, 30.0),
-                      Delta = r.GetResult(MarginArgs.Delta, 0.025), Seed = r.GetResult(MarginArgs.Seed, 0UL), Threads = r.GetResult(MarginArgs.Threads, 0),
+                      Delta = r.GetResult(MarginArgs.Delta, 0.025), Seed = sh.Seed, Threads = defaultArg sh.Threads 0,
                       CertificationSamples = Option.toNullable (r.TryGetResult MarginArgs.Samples),
                       OptimisationSamples = Option.toNullable (r.TryGetResult MarginArgs.Optimisation_Samples),
                       MonteCarlo = r.Contains MarginArgs.Monte_Carlo)
     marginOptions().Validate()
-    let ds = DataSource.Load(data, marginDataOptions r)
-    describeData ds quiet (r.TryGetResult MarginArgs.Threads)
-    let threads = r.GetResult(MarginArgs.Threads, 0)
+    let ds = DataSource.Load(data, sharedData sh None)
+    describeData ds quiet sh.Threads
+    let threads = defaultArg sh.Threads 0
     let result =
         match r.TryGetResult MarginArgs.Verify with
         | Some certPath ->
@@ -206,7 +144,7 @@ let runMargin (r: ParseResults<MarginArgs>) =
             let cert = MarginCertificate.Load certPath
             Some(cert, result.GammaLower <= cert.GammaUpper && cert.GammaLower <= result.GammaUpper)
         | None -> None
-    if r.Contains MarginArgs.Json then
+    if sh.Json then
         let extra =
             match consistent with
             | Some(cert, ok) -> [ "verified", jbool ok; "certificate_lower", jnum cert.GammaLower; "certificate_upper", jnum cert.GammaUpper ]
@@ -246,14 +184,14 @@ let gammaStarText (c: CrossoverResult) =
     | Some g -> num g
     | None -> "none in (0, 0.5]"
 
-let runBounds (r: ParseResults<BoundsArgs>) =
-    let p = BoundParameters(r.GetResult BoundsArgs.Gamma, r.GetResult BoundsArgs.Epsilon, r.GetResult(BoundsArgs.N, 1000),
+let runBounds (r: ParseResults<BoundsArgs>) (sh: Shared) =
+    let p = BoundParameters(r.GetResult BoundsArgs.Gamma, r.GetResult BoundsArgs.Epsilon, defaultArg sh.N 1000,
                             r.GetResult(BoundsArgs.Delta, 0.1), r.GetResult(BoundsArgs.Eta, 1.0), r.GetResult(BoundsArgs.C_Soft, 1.0),
                             r.GetResult(BoundsArgs.C_Hard, 1.0), r.GetResult(BoundsArgs.C_Mosw, 1.0), Option.toNullable (r.TryGetResult BoundsArgs.Width))
     p.Validate()
     let jt = Jt20.Theorem22 p
     let rate, jtx = crossoverFields p
-    if r.Contains BoundsArgs.Json then
+    if sh.Json then
         let bound (b: NeuronBound) =
             jobj [ "id", jstr b.Id; "value", jnum (b.Evaluate p); "is_rate", jbool b.IsRate; "label", jstr b.Label
                    "source", jstr b.Source; "latex", jstr b.Latex ]
@@ -285,23 +223,23 @@ let boundNote (b: NeuronBound) (p: BoundParameters) =
         | _ -> ""
     sprintf "%s%s, at the gamma estimate" b.Source constant
 
-let runCrossover (r: ParseResults<CrossoverArgs>) =
-    let quiet = r.Contains CrossoverArgs.Quiet
+let runCrossover (r: ParseResults<CrossoverArgs>) (sh: Shared) =
+    let quiet = sh.Quiet
     let clock = Stopwatch.StartNew()
     let epsilon = r.GetResult CrossoverArgs.Epsilon
     let hardBound = NeuronBounds.ById(r.GetResult(CrossoverArgs.Hard_Bound, "mls25-hard"))
     let soft = NeuronBounds.Mls25Soft
     let o = MarginOptions(Width = r.GetResult(CrossoverArgs.Width, 0.01), TimeBudget = r.GetResult(CrossoverArgs.Time, 30.0),
-                          Delta = r.GetResult(CrossoverArgs.Delta, 0.025), Seed = r.GetResult(CrossoverArgs.Seed, 0UL),
-                          Threads = r.GetResult(CrossoverArgs.Threads, 0))
+                          Delta = r.GetResult(CrossoverArgs.Delta, 0.025), Seed = sh.Seed,
+                          Threads = defaultArg sh.Threads 0)
     // Validate the bound parameters before the (long) margin computation.
     let parameters n = BoundParameters(0.5, epsilon, n, r.GetResult(CrossoverArgs.Bound_Delta, 0.1), 1.0,
                                        r.GetResult(CrossoverArgs.C_Soft, 1.0), r.GetResult(CrossoverArgs.C_Hard, 1.0))
     (parameters 1).Validate()
     o.Validate()
     r.TryGetResult CrossoverArgs.Certificate |> Option.iter checkWritable
-    let ds = DataSource.Load(r.GetResult CrossoverArgs.Data, crossoverDataOptions r)
-    describeData ds quiet (r.TryGetResult CrossoverArgs.Threads)
+    let ds = DataSource.Load(r.GetResult CrossoverArgs.Data, sharedData sh None)
+    describeData ds quiet sh.Threads
     let m = MarginSolver.Certify(ds, o, progress quiet "margin")
     saveCertificate (r.TryGetResult CrossoverArgs.Certificate) quiet m
     let p = parameters ds.N
@@ -312,7 +250,7 @@ let runCrossover (r: ParseResults<CrossoverArgs>) =
             let est = if m.GammaEstimate > 0.0 then m.GammaEstimate else m.GammaUpper
             Some(Crossover.Verdict(soft, hardBound, p, m.GammaLower, min m.GammaUpper 0.5, min est 0.5))
     let verdictText = verdict |> Option.map (fun v -> v.Label) |> Option.defaultValue "not separable (gamma = 0): no bound applies"
-    if r.Contains CrossoverArgs.Json then
+    if sh.Json then
         let opt (f: VerdictResult -> float) = verdict |> Option.map (f >> jnum) |> Option.defaultValue null
         let optN (f: VerdictResult -> Nullable<float>) = verdict |> Option.bind (f >> Option.ofNullable) |> Option.map jnum |> Option.defaultValue null
         printfn "%s" (jsonText (jobj ([ dataJson ds ] @ marginJson m

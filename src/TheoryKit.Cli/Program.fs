@@ -15,6 +15,18 @@ type Args =
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
     | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepArgs>
     | [<CliPrefix(CliPrefix.None)>] Difficulty of ParseResults<SweepArgs>
+    | [<Inherit; AltCommandLine("-n")>] N of points: int
+    | [<Inherit>] D of dimension: int
+    | [<Inherit>] Seed of seed: uint64
+    | [<Inherit>] Split of split: string
+    | [<Inherit>] Noise of rate: float
+    | [<Inherit>] Label_Column of name: string
+    | [<Inherit>] Label_File of path: string
+    | [<Inherit>] Classes of pair: string
+    | [<Inherit>] No_Normalise
+    | [<Inherit>] Threads of count: int
+    | [<Inherit>] Json
+    | [<Inherit>] Quiet
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -24,6 +36,18 @@ type Args =
             | Train _ -> "train a two-layer ReLU student on hard or soft labels by (projected) gradient descent (§1-4)"
             | Sweep _ -> "width sweep: minimal width m* for soft and hard labels with Clopper-Pearson intervals, resumable journal (§9)"
             | Difficulty _ -> "difficulty family: certified gamma and width sweep per member, fitted slope of log m* against log(1/gamma) beside the theory's (§9)"
+            | N _ -> "number of points: sample size of a generator, subsample size (seeded) of a real dataset; for `bounds` the training-set size n (default 1000)"
+            | D _ -> "dimension of a generator"
+            | Seed _ -> "master seed of every random choice: data, initialisation, teachers, margin samples (default 0)"
+            | Split _ -> "fashion-mnist split: train or test (default train)"
+            | Noise _ -> "label-flip noise rate in [0, 0.5) of the (training) labels"
+            | Label_Column _ -> "CSV label column (name or 1-based index; default label/y/class/target or the last column)"
+            | Label_File _ -> "IDX labels file (default: derived from the images file name)"
+            | Classes _ -> "class pair A-vs-B for IDX files with more than two labels"
+            | No_Normalise -> "keep rows as they are (norm <= 1 required) instead of scaling them to the unit sphere"
+            | Threads _ -> "threads (default: all cores); results do not depend on it"
+            | Json -> "print JSON instead of a table"
+            | Quiet -> "no progress messages on stderr"
 
 [<EntryPoint>]
 let main argv =
@@ -33,13 +57,20 @@ let main argv =
             printfn "theorykit %s" (typeof<Dataset>.Assembly.GetName().Version.ToString(3)); 0
         else
         let results = parser.ParseCommandLine(argv, raiseOnUsage = true)
+        let sh : Common.Shared =
+            { N = results.TryGetResult Args.N; D = results.TryGetResult Args.D; Seed = results.GetResult(Args.Seed, 0UL)
+              Split = results.TryGetResult Args.Split; Noise = results.TryGetResult Args.Noise
+              LabelColumn = results.TryGetResult Args.Label_Column; LabelFile = results.TryGetResult Args.Label_File
+              Classes = results.TryGetResult Args.Classes; NoNormalise = results.Contains Args.No_Normalise
+              Threads = results.TryGetResult Args.Threads; Json = results.Contains Args.Json; Quiet = results.Contains Args.Quiet }
         match results.GetSubCommand() with
-        | Margin r -> runMargin r
-        | Bounds r -> runBounds r
-        | Crossover r -> runCrossover r
-        | Train r -> runTrain r
-        | Sweep r -> runSweep r
-        | Difficulty r -> runDifficulty r
+        | Margin r -> runMargin r sh
+        | Bounds r -> runBounds r sh
+        | Crossover r -> runCrossover r sh
+        | Train r -> runTrain r sh
+        | Sweep r -> runSweep r sh
+        | Difficulty r -> runDifficulty r sh
+        | _ -> raise (InputException.Parameter("command", "choose a command: margin, bounds, crossover, train, sweep or difficulty"))
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText -> printfn "%s" e.Message; 0
     | :? ArguParseException as e -> eprintfn "%s" e.Message; 2

@@ -32,18 +32,6 @@ type TrainArgs =
     | Record_Every of steps: int
     | Trajectory of path: string
     | Test of path: string
-    | Json
-    | Quiet
-    | Threads of count: int
-    | [<AltCommandLine("-n")>] N of points: int
-    | D of dimension: int
-    | Seed of seed: uint64
-    | Split of split: string
-    | Noise of rate: float
-    | Label_Column of name: string
-    | Label_File of path: string
-    | Classes of pair: string
-    | No_Normalise
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -64,18 +52,6 @@ type TrainArgs =
             | Record_Every _ -> "record the trajectory every this many steps (default: about 200 points)"
             | Trajectory _ -> "write the trajectory (step, loss, risk, error, max row movement, Frobenius movement) as CSV"
             | Test _ -> "held-out data file (for file datasets)"
-            | Json -> "print JSON instead of a table"
-            | Quiet -> "no progress messages on stderr"
-            | Threads _ -> "threads (default: all cores); results are bit-identical for any count"
-            | N _ -> "sample size of a generator, or subsample size of a real dataset"
-            | D _ -> "dimension of a generator"
-            | Seed _ -> "master seed of the data, the initialisation and the teacher (default 0)"
-            | Split _ -> "fashion-mnist split of the training data: train or test (default train)"
-            | Noise _ -> "label-flip noise rate in [0, 0.5) of the training labels"
-            | Label_Column _ -> "CSV label column"
-            | Label_File _ -> "IDX labels file"
-            | Classes _ -> "class pair A-vs-B for IDX files"
-            | No_Normalise -> "keep rows as they are (norm <= 1 required)"
 
 /// Settings of a teacher as given on the command line.
 type TeacherSettings =
@@ -130,16 +106,16 @@ let trajectoryCsv (points: TrajectoryPoint seq) =
     let lines = points |> Seq.map (fun p -> String.Join(",", [| string p.Step; inv p.Loss; inv p.Risk; inv p.Error; inv p.MaxRowMovement; inv p.FrobeniusMovement |]))
     "step,loss,risk,error,max_row_movement,frobenius_movement\n" + String.Join("\n", lines) + "\n"
 
-let runTrain (r: ParseResults<TrainArgs>) =
-    let quiet = r.Contains TrainArgs.Quiet
+let runTrain (r: ParseResults<TrainArgs>) (sh: Shared) =
+    let quiet = sh.Quiet
     let clock = Stopwatch.StartNew()
     let steps = r.GetResult(TrainArgs.Steps, 1000)
     let kind = parseLabels (r.GetResult(TrainArgs.Labels, "hard"))
-    let seed = r.GetResult(TrainArgs.Seed, 0UL)
+    let seed = sh.Seed
     let options =
         TrainingOptions(r.GetResult(TrainArgs.Width, 256), steps, r.GetResult(TrainArgs.Eta, 1.0), kind, r.Contains TrainArgs.Symmetric,
                         Option.toNullable (r.TryGetResult TrainArgs.Radius), Random.SeedSequence.Derive(seed, "student"),
-                        r.GetResult(TrainArgs.Threads, 0), (if r.Contains TrainArgs.Float32 then Precision.Single else Precision.Double),
+                        defaultArg sh.Threads 0, (if r.Contains TrainArgs.Float32 then Precision.Single else Precision.Double),
                         r.GetResult(TrainArgs.Record_Every, max 1 (steps / 200)))
     options.Validate()
     let tau = r.GetResult(TrainArgs.Tau, 1.0)
@@ -150,14 +126,11 @@ let runTrain (r: ParseResults<TrainArgs>) =
                              "teacher-steps", r.Contains TrainArgs.Teacher_Steps; "teacher-certificate", r.Contains TrainArgs.Teacher_Certificate; "beta", r.Contains TrainArgs.Beta ] do
             if given then eprintfn "[train] note: --%s only applies to --labels soft; ignored for hard labels" name
     r.TryGetResult TrainArgs.Trajectory |> Option.iter checkWritable
-    let dataOpts =
-        dataOptions (r.TryGetResult TrainArgs.N) (r.TryGetResult TrainArgs.D) (Some seed) (r.TryGetResult TrainArgs.Split)
-                    (r.TryGetResult TrainArgs.Noise) (r.TryGetResult TrainArgs.Label_Column) (r.TryGetResult TrainArgs.Label_File)
-                    (r.TryGetResult TrainArgs.Classes) (r.Contains TrainArgs.No_Normalise)
+    let dataOpts = sharedData sh None
     let spec = r.GetResult TrainArgs.Data
     let train = DataSource.Load(spec, dataOpts)
     let test = DataSource.LoadTest(spec, dataOpts, Option.toObj (r.TryGetResult TrainArgs.Test), train) |> Option.ofObj
-    describeData train quiet (r.TryGetResult TrainArgs.Threads)
+    describeData train quiet sh.Threads
     if not quiet then
         match test with
         | Some t -> eprintfn "[data] held-out: %s (n = %d)" t.Provenance.Description t.N
@@ -178,7 +151,7 @@ let runTrain (r: ParseResults<TrainArgs>) =
     if not quiet && steps >= 100 then eprintfn ""
     r.TryGetResult TrainArgs.Trajectory |> Option.iter (fun p -> writeAtomic p (trajectoryCsv result.Trajectory))
     let optNum (x: Nullable<float>) = x |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null
-    if r.Contains TrainArgs.Json then
+    if sh.Json then
         printfn "%s" (jsonText (jobj [ dataJson train
                                        "labels", jstr (if kind = LabelKind.Soft then "soft" else "hard")
                                        "width", jint (int64 options.Width); "steps", jint (int64 steps); "eta", jnum options.Eta
@@ -238,18 +211,6 @@ type SweepArgs =
     | Journal of path: string
     | Plot of path: string
     | Test of path: string
-    | Json
-    | Quiet
-    | Threads of count: int
-    | [<AltCommandLine("-n")>] N of points: int
-    | D of dimension: int
-    | Seed of seed: uint64
-    | Split of split: string
-    | Noise of rate: float
-    | Label_Column of name: string
-    | Label_File of path: string
-    | Classes of pair: string
-    | No_Normalise
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -278,18 +239,6 @@ type SweepArgs =
             | Journal _ -> "JSON Lines journal of every run; rerunning the same command resumes it (default <data>-eps<E>.sweep.jsonl)"
             | Plot _ -> "base path of the plots (default: the journal's path without .jsonl); writes -success and -accuracy .png/.svg"
             | Test _ -> "held-out data file (for file datasets)"
-            | Json -> "print JSON instead of a table"
-            | Quiet -> "no progress on stderr"
-            | Threads _ -> "threads per training run (default: all cores); results do not depend on it"
-            | N _ -> "sample size of a generator, or subsample size of a real dataset"
-            | D _ -> "dimension of a generator"
-            | Seed _ -> "master seed of data, teacher and every run (default 0)"
-            | Split _ -> "fashion-mnist split of the training data (default train)"
-            | Noise _ -> "label-flip noise rate in [0, 0.5) of the training labels"
-            | Label_Column _ -> "CSV label column"
-            | Label_File _ -> "IDX labels file"
-            | Classes _ -> "class pair A-vs-B for IDX files"
-            | No_Normalise -> "keep rows as they are (norm <= 1 required)"
 
 /// A file-name-safe form of a data spec, for default journal names.
 let slug (s: string) =
@@ -299,21 +248,21 @@ let slug (s: string) =
 let parseKinds (s: string) =
     s.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries) |> Array.map parseLabels |> Array.distinct |> Array.toList
 
-let sweepTraining (r: ParseResults<SweepArgs>) seed =
+let sweepTraining (r: ParseResults<SweepArgs>) (sh: Shared) =
     TrainingOptions(2, r.GetResult(SweepArgs.Steps, 200), r.GetResult(SweepArgs.Eta, 1.0), LabelKind.Hard, r.Contains SweepArgs.Symmetric,
-                    Option.toNullable (r.TryGetResult SweepArgs.Radius), seed, r.GetResult(SweepArgs.Threads, 0),
+                    Option.toNullable (r.TryGetResult SweepArgs.Radius), sh.Seed, defaultArg sh.Threads 0,
                     (if r.Contains SweepArgs.Float32 then Precision.Single else Precision.Double), max 1 (r.GetResult(SweepArgs.Steps, 200)))
 
 let teacherOf (r: ParseResults<SweepArgs>) seed =
     { Kind = r.GetResult(SweepArgs.Teacher, "kernel"); Tau = r.GetResult(SweepArgs.Tau, 1.0); Width = r.GetResult(SweepArgs.Teacher_Width, 2048)
       Steps = r.GetResult(SweepArgs.Teacher_Steps, 1000); Eta = 1.0; Certificate = None; Beta = None; Seed = seed }
 
-let sweepSpec (r: ParseResults<SweepArgs>) (source: string) seed (teacher: TeacherSettings) =
+let sweepSpec (r: ParseResults<SweepArgs>) (sh: Shared) (source: string) (teacher: TeacherSettings) =
     Experiments.SweepSpec(source, r.GetResult SweepArgs.Epsilon, r.GetResult(SweepArgs.Min_Width, 16), r.GetResult(SweepArgs.Max_Width, 1024),
-              r.GetResult(SweepArgs.Seeds, 5), sweepTraining r seed,
+              r.GetResult(SweepArgs.Seeds, 5), sweepTraining r sh,
               Factor = r.GetResult(SweepArgs.Factor, 2.0), Labels = parseKinds (r.GetResult(SweepArgs.Labels, "soft,hard")),
               Temperature = teacher.Tau, Teacher = teacher.Kind, SuccessThreshold = r.GetResult(SweepArgs.Threshold, 0.5),
-              DeltaS = r.GetResult(SweepArgs.Delta_S, 0.5), MasterSeed = seed)
+              DeltaS = r.GetResult(SweepArgs.Delta_S, 0.5), MasterSeed = sh.Seed)
 
 let sweepProgress (quiet: bool) (clock: Stopwatch) =
     { new IProgress<Experiments.SweepProgress> with
@@ -405,36 +354,28 @@ let sweepRows (res: Experiments.SweepResult) =
         (match ratioBound res with Some(q, v) -> sprintf "%s %s" q (num v) | None -> "n/a"),
         "by the rate rule, as far as the grid resolves it" ]
 
-let sweepDataOptions (r: ParseResults<SweepArgs>) seed (spec: string) =
-    let n = match r.TryGetResult SweepArgs.N with
-            | Some n -> Some n
-            | None when spec.Trim().ToLowerInvariant().StartsWith "fashion-mnist:" -> Some 1000
-            | None -> None
-    dataOptions n (r.TryGetResult SweepArgs.D) (Some seed) (r.TryGetResult SweepArgs.Split) (r.TryGetResult SweepArgs.Noise)
-                (r.TryGetResult SweepArgs.Label_Column) (r.TryGetResult SweepArgs.Label_File) (r.TryGetResult SweepArgs.Classes)
-                (r.Contains SweepArgs.No_Normalise)
-
-let runSweep (r: ParseResults<SweepArgs>) =
+let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
     for name, given in [ "values", r.Contains SweepArgs.Values; "pair", r.Contains SweepArgs.Pair
                          "margin-time", r.Contains SweepArgs.Margin_Time; "journal-dir", r.Contains SweepArgs.Journal_Dir ] do
         if given then raise (InputException.Parameter(name, "belongs to `theorykit difficulty`, not `sweep`"))
-    let quiet = r.Contains SweepArgs.Quiet
+    let quiet = sh.Quiet
     let clock = Stopwatch.StartNew()
-    let seed = r.GetResult(SweepArgs.Seed, 0UL)
+    let seed = sh.Seed
     let source = r.GetResult SweepArgs.Data
     let teacher = teacherOf r seed
     checkTeacherArgs teacher.Width teacher.Steps None
-    let spec = sweepSpec r source seed teacher
+    let spec = sweepSpec r sh source teacher
     spec.Validate()
     if not (teacher.Tau > 0.0) then raise (InputException.Parameter("tau", sprintf "must be positive, got %g" teacher.Tau))
     let journal = r.GetResult(SweepArgs.Journal, sprintf "%s-eps%s.sweep.jsonl" (slug source) (num spec.Epsilon))
     checkWritable journal
     let plotBase = r.GetResult(SweepArgs.Plot, (if journal.EndsWith ".jsonl" then journal.[.. journal.Length - 7] else journal))
     checkWritable plotBase
-    let dataOpts = sweepDataOptions r seed source
+    // Fashion-MNIST pairs default to a 1000-point subsample so the default sweep fits in minutes.
+    let dataOpts = sharedData sh (if source.Trim().ToLowerInvariant().StartsWith "fashion-mnist:" then Some 1000 else None)
     let train = DataSource.Load(source, dataOpts)
     let test = DataSource.LoadTest(source, dataOpts, Option.toObj (r.TryGetResult SweepArgs.Test), train) |> Option.ofObj
-    describeData train quiet (r.TryGetResult SweepArgs.Threads)
+    describeData train quiet sh.Threads
     let softLabels (ds: Dataset) =
         let t, _ = fitTeacher teacher ds test quiet
         SoftLabels.From(t.Logits ds, teacher.Tau)
@@ -442,7 +383,7 @@ let runSweep (r: ParseResults<SweepArgs>) =
                                 (String.Join("+", spec.LabelOrder() |> Array.map Experiments.SweepSpec.KindName)) spec.Training.Steps (num spec.Training.Eta) journal
     let res = Experiments.WidthSweep.Run(spec, train, Option.toObj test, Func<Dataset, float[]>(softLabels), journal, sweepProgress quiet clock, spec.Training.Threads)
     let plots = sweepPlots plotBase res
-    if r.Contains SweepArgs.Json then printfn "%s" (jsonText (sweepJson res journal plots))
+    if sh.Json then printfn "%s" (jsonText (sweepJson res journal plots))
     else
         table (sprintf "Width sweep on %s, epsilon = %s (%d seeds, T = %d, eta = %s)" train.Provenance.Description (num spec.Epsilon) spec.Seeds spec.Training.Steps (num spec.Training.Eta))
             (sweepRows res @ [ "journal", journal, sprintf "%d new runs, %d from the journal" res.NewRuns res.ResumedRuns
@@ -450,14 +391,14 @@ let runSweep (r: ParseResults<SweepArgs>) =
     if not quiet then eprintfn "[sweep] done in %.1f s: %d runs (%d new)" clock.Elapsed.TotalSeconds res.Runs.Count res.NewRuns
     0
 
-let runDifficulty (r: ParseResults<SweepArgs>) =
-    let quiet = r.Contains SweepArgs.Quiet
+let runDifficulty (r: ParseResults<SweepArgs>) (sh: Shared) =
+    let quiet = sh.Quiet
     let clock = Stopwatch.StartNew()
-    let seed = r.GetResult(SweepArgs.Seed, 0UL)
+    let seed = sh.Seed
     let family = r.GetResult SweepArgs.Data
     let teacher = teacherOf r seed
     checkTeacherArgs teacher.Width teacher.Steps None
-    let template = sweepSpec r family seed teacher
+    let template = sweepSpec r sh family teacher
     template.Validate()
     if not (teacher.Tau > 0.0) then raise (InputException.Parameter("tau", sprintf "must be positive, got %g" teacher.Tau))
     let values =
@@ -470,7 +411,7 @@ let runDifficulty (r: ParseResults<SweepArgs>) =
                 | _ -> raise (InputException.Parameter("values", sprintf "cannot parse '%s' as a number" x))))
     let options =
         DifficultyOptions(Values = Option.toObj (values |> Option.map (fun a -> a :> Collections.Generic.IReadOnlyList<float>)),
-                          N = Option.toNullable (r.TryGetResult SweepArgs.N), D = Option.toNullable (r.TryGetResult SweepArgs.D),
+                          N = Option.toNullable sh.N, D = Option.toNullable sh.D,
                           Pair = r.GetResult(SweepArgs.Pair, "trouser-vs-bag"), DataSeed = seed,
                           Margin = MarginOptions(Width = 0.01, TimeBudget = r.GetResult(SweepArgs.Margin_Time, 5.0), Seed = seed))
     let members = Difficulty.Members(family, options)
@@ -509,7 +450,7 @@ let runDifficulty (r: ParseResults<SweepArgs>) =
     let p1, p2 = Plots.saveWith false plotBase (sprintf "Minimal width against 1/gamma: %s, epsilon = %s" family (num template.Epsilon)) "1 / gamma" "minimal width m*" true true series
     let plots = [ p1; p2 ]
     let optInt (x: Nullable<int>) = x |> Option.ofNullable |> Option.map (int64 >> jint) |> Option.defaultValue null
-    if r.Contains SweepArgs.Json then
+    if sh.Json then
         printfn "%s" (jsonText (jobj [ "family", jstr res.Family; "epsilon", jnum template.Epsilon
                                        "members", JsonArray([| for m in res.Members ->
                                                                 jobj [ "name", jstr m.Member.Name; "parameter", jstr m.Member.Parameter; "value", jnum m.Member.Value
