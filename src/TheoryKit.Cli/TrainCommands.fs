@@ -354,19 +354,23 @@ let sweepRows (res: Experiments.SweepResult) =
         (match ratioBound res with Some(q, v) -> sprintf "%s %s" q (num v) | None -> "n/a"),
         "by the rate rule, as far as the grid resolves it" ]
 
+/// The teacher settings and the checked sweep spec shared by `sweep` and `difficulty`.
+let sweepSetup (r: ParseResults<SweepArgs>) (sh: Shared) (source: string) =
+    let teacher = teacherOf r sh.Seed
+    checkTeacherArgs teacher.Width teacher.Steps None
+    if not (teacher.Tau > 0.0) then raise (InputException.Parameter("tau", sprintf "must be positive, got %g" teacher.Tau))
+    let spec = sweepSpec r sh source teacher
+    spec.Validate()
+    teacher, spec
+
 let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
     for name, given in [ "values", r.Contains SweepArgs.Values; "pair", r.Contains SweepArgs.Pair
                          "margin-time", r.Contains SweepArgs.Margin_Time; "journal-dir", r.Contains SweepArgs.Journal_Dir ] do
         if given then raise (InputException.Parameter(name, "belongs to `theorykit difficulty`, not `sweep`"))
     let quiet = sh.Quiet
     let clock = Stopwatch.StartNew()
-    let seed = sh.Seed
     let source = r.GetResult SweepArgs.Data
-    let teacher = teacherOf r seed
-    checkTeacherArgs teacher.Width teacher.Steps None
-    let spec = sweepSpec r sh source teacher
-    spec.Validate()
-    if not (teacher.Tau > 0.0) then raise (InputException.Parameter("tau", sprintf "must be positive, got %g" teacher.Tau))
+    let teacher, spec = sweepSetup r sh source
     let journal = r.GetResult(SweepArgs.Journal, sprintf "%s-eps%s.sweep.jsonl" (slug source) (num spec.Epsilon))
     checkWritable journal
     let plotBase = r.GetResult(SweepArgs.Plot, (if journal.EndsWith ".jsonl" then journal.[.. journal.Length - 7] else journal))
@@ -396,11 +400,7 @@ let runDifficulty (r: ParseResults<SweepArgs>) (sh: Shared) =
     let clock = Stopwatch.StartNew()
     let seed = sh.Seed
     let family = r.GetResult SweepArgs.Data
-    let teacher = teacherOf r seed
-    checkTeacherArgs teacher.Width teacher.Steps None
-    let template = sweepSpec r sh family teacher
-    template.Validate()
-    if not (teacher.Tau > 0.0) then raise (InputException.Parameter("tau", sprintf "must be positive, got %g" teacher.Tau))
+    let teacher, template = sweepSetup r sh family
     let values =
         r.TryGetResult SweepArgs.Values
         |> Option.map (fun v ->
