@@ -34,6 +34,12 @@ let dataOptions n d seed split noise labelColumn labels classes noNormalise =
                 Noise = defaultArg noise 0.0, LabelColumn = Option.toObj labelColumn, LabelsPath = Option.toObj labels,
                 Classes = Option.toObj classes, Normalise = not noNormalise)
 
+/// The positional DATA argument, refusing what is really a mistyped option (Argu hands unknown
+/// options to the positional argument).
+let dataArgument (value: string) =
+    if value.StartsWith "-" then raise (InputException.Parameter(value, "unknown option (see --help)"))
+    value
+
 /// The data options of the shared arguments; `defaultN` is used when `--n` is not given.
 let sharedData (sh: Shared) (defaultN: int option) =
     dataOptions (Option.orElse defaultN sh.N) sh.D (Some sh.Seed) sh.Split sh.Noise sh.LabelColumn sh.LabelFile sh.Classes sh.NoNormalise
@@ -54,3 +60,7 @@ let dataJson (ds: Dataset) =
                     "n", jint (int64 ds.N); "d", jint (int64 ds.D); "normalised", jbool ds.Provenance.Normalised
                     "positive_class", jstr ds.PositiveClass; "negative_class", jstr ds.NegativeClass ])
 
+
+/// The table row that states the data's size and whether rows were normalised.
+let pointsRow (ds: Dataset) =
+    "points", sprintf "n = %d, d = %d" ds.N ds.D, (if ds.Provenance.Normalised then "rows normalised to the unit sphere" else "rows as given (norm <= 1)")

@@ -14,7 +14,7 @@ open TheoryKit.Cli.Output
 open TheoryKit.Cli.Common
 
 type MarginArgs =
-    | [<MainCommand; Mandatory>] Data of data: string
+    | [<MainCommand; ExactlyOnce>] Data of data: string
     | Verify of certificate: string
     | Verify_Seed of seed: uint64
     | Width of width: float
@@ -60,12 +60,16 @@ type BoundsArgs =
             | Width _ -> "width m at which to evaluate the [JT20] radius (default M)"
 
 type CrossoverArgs =
-    | [<MainCommand; Mandatory>] Data of data: string
+    | [<MainCommand; ExactlyOnce>] Data of data: string
     | [<Mandatory>] Epsilon of epsilon: float
     | Bound_Delta of delta: float
     | C_Soft of c: float
     | C_Hard of c: float
     | Hard_Bound of id: string
+    | C_Mosw of c: float
+    | Samples of count: int64
+    | Optimisation_Samples of count: int
+    | Monte_Carlo
     | Width of width: float
     | Time of seconds: float
     | Delta of delta: float
@@ -79,6 +83,10 @@ type CrossoverArgs =
             | C_Soft _ -> "constant of the [MLS25] soft-label rate (default 1; unpublished)"
             | C_Hard _ -> "constant of the [MLS25] hard-label rate (default 1; unpublished)"
             | Hard_Bound _ -> "hard-label bound to compare with the soft rate: mls25-hard (default), jt20 or mosw22"
+            | C_Mosw _ -> "constant of the [MOSW22] rate (default 1)"
+            | Samples _ -> "fix the number of fresh certification samples of the margin"
+            | Optimisation_Samples _ -> "fix the number of directions q is fitted on; with --samples too, the margin depends on the seed alone"
+            | Monte_Carlo -> "use Monte Carlo even for planar (rank <= 2) data"
             | Width _ -> "requested width of the certified margin interval (default 0.01)"
             | Time _ -> "time budget of the margin in seconds (default 30)"
             | Delta _ -> "per-side failure probability of the margin interval (default 0.025)"
@@ -87,7 +95,7 @@ type CrossoverArgs =
 let marginRows (m: MarginResult) =
     [ "gamma interval", sprintf "[%s, %s]" (num m.GammaLower) (num m.GammaUpper),
         (if m.Mode = "exact-planar" then "exact (planar data, no sampling)" else sprintf "holds with probability >= %s" (num m.Confidence))
-      "gamma estimate", num m.GammaEstimate, "midpoint of the primal (clamped at 0) and dual estimates"
+      "gamma estimate", num m.GammaEstimate, (if m.Mode = "exact-planar" then "exact value" else "midpoint of the primal (clamped at 0) and dual estimates")
       "interval width", num m.Width, sprintf "stopped by: %s" m.StoppedBy
       "mode", m.Mode, ""
       "dual estimate", num m.DualEstimate, (if m.Mode = "exact-planar" then "" else sprintf "+ Hoeffding %s" (num m.HoeffdingUpper))
@@ -115,7 +123,7 @@ let saveCertificate (path: string option) (quiet: bool) (m: MarginResult) =
 
 let runMargin (r: ParseResults<MarginArgs>) (sh: Shared) =
     let quiet = sh.Quiet
-    let data = r.GetResult MarginArgs.Data
+    let data = dataArgument (r.GetResult MarginArgs.Data)
     let clock = Stopwatch.StartNew()
     r.TryGetResult MarginArgs.Certificate |> Option.iter checkWritable
     let marginOptions () =
@@ -156,7 +164,7 @@ let runMargin (r: ParseResults<MarginArgs>) (sh: Shared) =
             @ (match consistent with
                | Some(cert, ok) -> [ "certificate interval", sprintf "[%s, %s]" (num cert.GammaLower) (num cert.GammaUpper), (if ok then "consistent: the intervals overlap" else "INCONSISTENT: the intervals do not overlap") ]
                | None -> [])
-        table (sprintf "Margin of %s" ds.Provenance.Description) (("points", sprintf "n = %d, d = %d" ds.N ds.D, "") :: rows)
+        table (sprintf "Margin of %s" ds.Provenance.Description) (pointsRow ds :: rows)
     if not quiet then eprintfn "[margin] done in %.1f s" clock.Elapsed.TotalSeconds
     match consistent with
     | Some(_, false) -> 1
@@ -227,18 +235,23 @@ let runCrossover (r: ParseResults<CrossoverArgs>) (sh: Shared) =
     let quiet = sh.Quiet
     let clock = Stopwatch.StartNew()
     let epsilon = r.GetResult CrossoverArgs.Epsilon
-    let hardBound = NeuronBounds.ById(r.GetResult(CrossoverArgs.Hard_Bound, "mls25-hard"))
+    let hardBound =
+        match r.GetResult(CrossoverArgs.Hard_Bound, "mls25-hard").ToLowerInvariant() with
+        | "mls25-hard" | "jt20" | "mosw22" as id -> NeuronBounds.ById id
+        | other -> raise (InputException.Parameter("hard-bound", sprintf "must be mls25-hard, jt20 or mosw22, got '%s'" other))
     let soft = NeuronBounds.Mls25Soft
     let o = MarginOptions(Width = r.GetResult(CrossoverArgs.Width, 0.01), TimeBudget = r.GetResult(CrossoverArgs.Time, 30.0),
-                          Delta = r.GetResult(CrossoverArgs.Delta, 0.025), Seed = sh.Seed,
-                          Threads = defaultArg sh.Threads 0)
+                          Delta = r.GetResult(CrossoverArgs.Delta, 0.025), Seed = sh.Seed, Threads = defaultArg sh.Threads 0,
+                          CertificationSamples = Option.toNullable (r.TryGetResult CrossoverArgs.Samples),
+                          OptimisationSamples = Option.toNullable (r.TryGetResult CrossoverArgs.Optimisation_Samples),
+                          MonteCarlo = r.Contains CrossoverArgs.Monte_Carlo)
     // Validate the bound parameters before the (long) margin computation.
     let parameters n = BoundParameters(0.5, epsilon, n, r.GetResult(CrossoverArgs.Bound_Delta, 0.1), 1.0,
-                                       r.GetResult(CrossoverArgs.C_Soft, 1.0), r.GetResult(CrossoverArgs.C_Hard, 1.0))
+                                       r.GetResult(CrossoverArgs.C_Soft, 1.0), r.GetResult(CrossoverArgs.C_Hard, 1.0), r.GetResult(CrossoverArgs.C_Mosw, 1.0))
     (parameters 1).Validate()
     o.Validate()
     r.TryGetResult CrossoverArgs.Certificate |> Option.iter checkWritable
-    let ds = DataSource.Load(r.GetResult CrossoverArgs.Data, sharedData sh None)
+    let ds = DataSource.Load(dataArgument (r.GetResult CrossoverArgs.Data), sharedData sh None)
     describeData ds quiet sh.Threads
     let m = MarginSolver.Certify(ds, o, progress quiet "margin")
     saveCertificate (r.TryGetResult CrossoverArgs.Certificate) quiet m
@@ -281,7 +294,7 @@ let runCrossover (r: ParseResults<CrossoverArgs>) (sh: Shared) =
                    | Some v when v.Verdict = CrossoverVerdict.HardFavoured -> "m_soft > m_hard on the whole interval: hard labels need fewer neurons"
                    | Some _ -> "the interval straddles gamma*"
                    | None -> "") ]
-        table (sprintf "Crossover for %s" ds.Provenance.Description) (("points", sprintf "n = %d, d = %d" ds.N ds.D, "") :: rows)
+        table (sprintf "Crossover for %s" ds.Provenance.Description) (pointsRow ds :: rows)
     if not quiet then eprintfn "[crossover] done in %.1f s" clock.Elapsed.TotalSeconds
     0
 

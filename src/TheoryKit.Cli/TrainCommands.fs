@@ -15,7 +15,7 @@ open TheoryKit.Cli.Output
 open TheoryKit.Cli.Common
 
 type TrainArgs =
-    | [<MainCommand; Mandatory>] Data of data: string
+    | [<MainCommand; ExactlyOnce>] Data of data: string
     | Labels of kind: string
     | Width of neurons: int
     | Steps of steps: int
@@ -127,7 +127,7 @@ let runTrain (r: ParseResults<TrainArgs>) (sh: Shared) =
             if given then eprintfn "[train] note: --%s only applies to --labels soft; ignored for hard labels" name
     r.TryGetResult TrainArgs.Trajectory |> Option.iter checkWritable
     let dataOpts = sharedData sh None
-    let spec = r.GetResult TrainArgs.Data
+    let spec = dataArgument (r.GetResult TrainArgs.Data)
     let train = DataSource.Load(spec, dataOpts)
     let test = DataSource.LoadTest(spec, dataOpts, Option.toObj (r.TryGetResult TrainArgs.Test), train) |> Option.ofObj
     describeData train quiet sh.Threads
@@ -186,7 +186,7 @@ let runTrain (r: ParseResults<TrainArgs>) (sh: Shared) =
 
 /// Options of `sweep` and `difficulty` (one union serves both; the family options are refused by `sweep`).
 type SweepArgs =
-    | [<MainCommand; Mandatory>] Data of data: string
+    | [<MainCommand; ExactlyOnce>] Data of data: string
     | Values of list: string
     | Pair of pair: string
     | Margin_Time of seconds: float
@@ -369,7 +369,7 @@ let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
         if given then raise (InputException.Parameter(name, "belongs to `theorykit difficulty`, not `sweep`"))
     let quiet = sh.Quiet
     let clock = Stopwatch.StartNew()
-    let source = r.GetResult SweepArgs.Data
+    let source = dataArgument (r.GetResult SweepArgs.Data)
     let teacher, spec = sweepSetup r sh source
     let journal = r.GetResult(SweepArgs.Journal, sprintf "%s-eps%s.sweep.jsonl" (slug source) (num spec.Epsilon))
     checkWritable journal
@@ -380,14 +380,20 @@ let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
     let train = DataSource.Load(source, dataOpts)
     let test = DataSource.LoadTest(source, dataOpts, Option.toObj (r.TryGetResult SweepArgs.Test), train) |> Option.ofObj
     describeData train quiet sh.Threads
+    let teacherReport = ref None
     let softLabels (ds: Dataset) =
-        let t, _ = fitTeacher teacher ds test quiet
+        let t, report = fitTeacher teacher ds test quiet
+        teacherReport.Value <- Some report
         SoftLabels.From(t.Logits ds, teacher.Tau)
     if not quiet then eprintfn "[sweep] widths %s x %d seeds x %s, T = %d, eta = %s; journal %s" (String.Join(",", spec.Widths())) spec.Seeds
                                 (String.Join("+", spec.LabelOrder() |> Array.map Experiments.SweepSpec.KindName)) spec.Training.Steps (num spec.Training.Eta) journal
     let res = Experiments.WidthSweep.Run(spec, train, Option.toObj test, Func<Dataset, float[]>(softLabels), journal, sweepProgress quiet clock, spec.Training.Threads)
     let plots = sweepPlots plotBase res
-    if sh.Json then printfn "%s" (jsonText (sweepJson res journal plots))
+    if sh.Json then
+        let json = sweepJson res journal plots
+        // The teacher is fitted only when a soft run was still to do (not on a fully resumed journal).
+        json["teacher"] <- (match teacherReport.Value with Some rep -> teacherJson teacher rep | None -> null)
+        printfn "%s" (jsonText json)
     else
         table (sprintf "Width sweep on %s, epsilon = %s (%d seeds, T = %d, eta = %s)" train.Provenance.Description (num spec.Epsilon) spec.Seeds spec.Training.Steps (num spec.Training.Eta))
             (sweepRows res @ [ "journal", journal, sprintf "%d new runs, %d from the journal" res.NewRuns res.ResumedRuns
@@ -396,10 +402,12 @@ let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
     0
 
 let runDifficulty (r: ParseResults<SweepArgs>) (sh: Shared) =
+    for name, given in [ "journal", r.Contains SweepArgs.Journal; "test", r.Contains SweepArgs.Test ] do
+        if given then raise (InputException.Parameter(name, "belongs to `theorykit sweep`; difficulty uses --journal-dir and each member's own held-out set"))
     let quiet = sh.Quiet
     let clock = Stopwatch.StartNew()
     let seed = sh.Seed
-    let family = r.GetResult SweepArgs.Data
+    let family = dataArgument (r.GetResult SweepArgs.Data)
     let teacher, template = sweepSetup r sh family
     let values =
         r.TryGetResult SweepArgs.Values
