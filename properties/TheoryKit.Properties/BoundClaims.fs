@@ -7,13 +7,11 @@ open Xunit
 open FsCheck
 open FsCheck.FSharp
 open FsCheck.Xunit
+open TheoryKit.Properties.Config
 open TheoryKit.Bounds
 
 // ---- generators ---------------------------------------------------------------------------------
 
-/// Uniform on [0, 1) with 53 random bits (FsCheck 3.6's Gen.double did not resolve from F# here).
-let private unit01 =
-    Gen.choose64 (0L, (1L <<< 53) - 1L) |> Gen.map (fun k -> float k / 9007199254740992.0)
 
 /// A point strictly inside (lo, hi), uniform.
 let private inside lo hi =
@@ -50,7 +48,6 @@ let private mSoft (p: BoundParameters) = NeuronBounds.Mls25Soft.Evaluate p
 let private mHard (p: BoundParameters) = NeuronBounds.Mls25Hard.Evaluate p
 let private jt20 (p: BoundParameters) = NeuronBounds.Jt20Width.Evaluate p
 
-let private forAll g f = Prop.forAll (Arb.fromGen g) f
 
 // ---- monotonicity (THEORY.md §7) ------------------------------------------------------------------
 

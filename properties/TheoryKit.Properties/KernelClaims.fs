@@ -6,14 +6,12 @@ open System
 open FsCheck
 open FsCheck.FSharp
 open FsCheck.Xunit
+open TheoryKit.Properties.Config
 open MathNet.Numerics.LinearAlgebra
 open TheoryKit.Kernels
 
 // ---- generators ---------------------------------------------------------------------------------
 
-/// Uniform on [0, 1) with 53 random bits.
-let private unit01 =
-    Gen.choose64 (0L, (1L <<< 53) - 1L) |> Gen.map (fun k -> float k / 9007199254740992.0)
 
 /// A coordinate: uniform on [-2, 2), exactly 0 with probability 1/8 (axis-aligned and orthogonal cases).
 let private coord =
@@ -41,7 +39,6 @@ let private pair =
             return x, x2
     }
 
-let private forAll g f = Prop.forAll (Arb.fromGen g) f
 
 // ---- claims -------------------------------------------------------------------------------------
 

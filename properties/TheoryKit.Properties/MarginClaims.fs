@@ -7,16 +7,13 @@ open System.Collections.Generic
 open FsCheck
 open FsCheck.FSharp
 open FsCheck.Xunit
+open TheoryKit.Properties.Config
 open TheoryKit.Data
 open TheoryKit.Margins
 
 // ---- generators ---------------------------------------------------------------------------------
 
-/// Uniform on [0, 1) with 53 random bits.
-let private unit01 =
-    Gen.choose64 (0L, (1L <<< 53) - 1L) |> Gen.map (fun k -> float k / 9007199254740992.0)
 
-let private forAll g f = Prop.forAll (Arb.fromGen g) f
 
 let private dataset (x: float[]) (y: float[]) d =
     Dataset(x, y, y.Length, d, null, "+1", "-1", ([||]: LabelMap[]), Provenance("property", "generated", false, Nullable(), ([||]: string[])))

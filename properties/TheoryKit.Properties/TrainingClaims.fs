@@ -8,15 +8,13 @@ open System.Collections.Generic
 open FsCheck
 open FsCheck.FSharp
 open FsCheck.Xunit
+open TheoryKit.Properties.Config
 open TheoryKit.Data
 open TheoryKit.Networks
 open TheoryKit.Training
 
 // ---- generators ---------------------------------------------------------------------------------
 
-/// Uniform on [0, 1) with 53 random bits.
-let private unit01 =
-    Gen.choose64 (0L, (1L <<< 53) - 1L) |> Gen.map (fun k -> float k / 9007199254740992.0)
 
 /// A point in [lo, hi), uniform.
 let private uniform lo hi = unit01 |> Gen.map (fun u -> lo + (hi - lo) * u)
@@ -46,7 +44,6 @@ let private probabilityAndLogit =
                     return p, log (p / (1.0 - p)) + dlt
                 } ]
 
-let private forAll g f = Prop.forAll (Arb.fromGen g) f
 
 /// Machine epsilon of float64 (2^-52).
 let private eps = 2.220446049250313e-16
