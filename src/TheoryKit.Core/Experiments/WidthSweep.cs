@@ -11,8 +11,8 @@ namespace TheoryKit.Experiments;
 /// <param name="Resumed">Runs found complete in the journal at the start (skipped).</param>
 /// <param name="Last">The run just finished, or null for the first report.</param>
 /// <param name="MeanSecondsPerRun">Mean wall-clock seconds of the runs done in this session (0 before the first).</param>
-/// <param name="Eta">Remaining time: seconds per unit of width so far x the widths of the runs left (a run costs about
-/// its width, plus a fixed overhead this ignores; null before the first run).</param>
+/// <param name="Eta">Remaining time from a least-squares fit of run time = a + b width over the runs so far, summed
+/// over the runs left (the mean run time while all widths so far are equal; null before the first run).</param>
 public sealed record SweepProgress(int Done, int Total, int Resumed, RunRecord? Last, double MeanSecondsPerRun, TimeSpan? Eta);
 
 /// <summary>Success statistics of one label kind at one width over its seeds (THEORY.md §9).</summary>
@@ -129,7 +129,7 @@ public static class WidthSweep
         progress?.Report(new SweepProgress(done, total, resumed, null, 0, null));
 
         double[]? soft = null;
-        double seconds = 0, widthDone = 0, widthLeft = todo.Sum(k => (double)k.Width);
+        double seconds = 0, widthLeft = todo.Sum(k => (double)k.Width), sw = 0, sww = 0, swt = 0;
         int newRuns = 0;
         foreach (var key in todo)
         {
@@ -147,10 +147,14 @@ public static class WidthSweep
             var record = RunRecord.From(key, seed, spec.Epsilon, result, elapsed);
             journal.Append(record);
             seconds += elapsed; newRuns++; done++;
-            widthDone += key.Width; widthLeft -= key.Width;
+            widthLeft -= key.Width; sw += key.Width; sww += (double)key.Width * key.Width; swt += key.Width * elapsed;
             double mean = seconds / newRuns;
-            // A run's cost grows with its width (two GEMMs of n m d each per step): extrapolate per unit of width.
-            progress?.Report(new SweepProgress(done, total, resumed, record, mean, TimeSpan.FromSeconds(seconds / widthDone * widthLeft)));
+            // A run costs a fixed overhead plus a part proportional to its width: least squares t = a + b w so far.
+            double varW = sww / newRuns - (sw / newRuns) * (sw / newRuns);
+            double b = varW > 0 ? Math.Max(0, (swt / newRuns - (sw / newRuns) * mean) / varW) : 0;
+            double a = Math.Max(0, mean - b * sw / newRuns);
+            double eta = varW > 0 ? a * (total - done) + b * widthLeft : mean * (total - done);
+            progress?.Report(new SweepProgress(done, total, resumed, record, mean, TimeSpan.FromSeconds(eta)));
         }
         return Analyse(spec, journal.Records) with { NewRuns = newRuns, ResumedRuns = resumed };
     }
