@@ -39,9 +39,27 @@ public sealed class MarginGame
         _xt = new double[(long)n * d]; _v = new double[(long)j * d]; _m = new double[(long)j * n];
     }
 
-    internal static void ToMask(double[] a)
+    /// <summary>In place: 1 where the entry is &gt; 0, else 0 (activation masks 1[&lt;z, x&gt; &gt; 0] from pre-activations).</summary>
+    internal static void ToMask(Span<double> a)
     {
-        for (long k = 0; k < a.Length; k++) a[k] = a[k] > 0 ? 1.0 : 0.0;
+        for (int k = 0; k < a.Length; k++) a[k] = a[k] > 0 ? 1.0 : 0.0;
+    }
+
+    /// <summary>
+    /// In place, each of the first <paramref name="rows"/> rows u_k of U (rows x d) becomes the clipped primal
+    /// u_k / max(||u_k||, c); returns sum_k ||u_k|| (the unweighted dual sum).
+    /// </summary>
+    internal static double ClipRows(Span<double> u, int rows, int d, double c)
+    {
+        double sum = 0;
+        for (int k = 0; k < rows; k++)
+        {
+            var uk = u.Slice(k * d, d);
+            double r = TensorPrimitives.Norm(uk);
+            sum += r;
+            TensorPrimitives.Multiply(uk, 1 / Math.Max(r, c), uk);
+        }
+        return sum;
     }
 
     /// <summary>U = A diag(q y) X (J x d): U_k = U_q(z_k). One GEMM.</summary>
@@ -72,11 +90,22 @@ public sealed class MarginGame
             var uk = u.AsSpan(k * D, D);
             double r = TensorPrimitives.Norm(uk), w = Weights[k];
             dual += w * r;
-            huber += w * (r >= c ? r - c / 2 : r * r / (2 * c));
+            huber += w * Huber(r, c);
             TensorPrimitives.Multiply(uk, 1.0 / Math.Max(r, c), _v.AsSpan(k * D, D));
         }
         MarginsOf(_v, margins);
         return (dual, huber);
+    }
+
+    /// <summary>H_c at a point of norm r: r - c/2 if r &gt;= c, else r^2 / (2c).</summary>
+    internal static double Huber(double r, double c) => r >= c ? r - c / 2 : r * r / (2 * c);
+
+    /// <summary>Huber objective sum_k mu_k H_c(||U_k||) for U (J x d), without the margins (no GEMM).</summary>
+    internal double HuberValue(double[] u, double c)
+    {
+        double h = 0;
+        for (int k = 0; k < J; k++) h += Weights[k] * Huber(TensorPrimitives.Norm(u.AsSpan(k * D, D)), c);
+        return h;
     }
 
     /// <summary>Dual value sum_k mu_k ||U_k|| for U (J x d).</summary>
@@ -99,14 +128,19 @@ public sealed class MarginGame
         TensorPrimitives.Multiply(margins, Y, margins);
     }
 
-    /// <summary>acc_i += sum_k w_k A_ki M_ki over the rows k of A and M (both j x n), in a fixed order.</summary>
-    internal static void AddMaskedColumnSums(double[] a, double[] m, double[] w, double[] acc, int j, int n)
+    /// <summary>
+    /// acc_i += sum_k w_k A_ki M_ki over the first j rows of A and M (row-major, n columns), in a fixed order;
+    /// <paramref name="w"/> null means every w_k = 1.
+    /// </summary>
+    internal static void AddMaskedColumnSums(ReadOnlySpan<double> a, ReadOnlySpan<double> m, double[]? w, Span<double> acc, int j, int n)
     {
         var tmp = new double[n];
+        var target = acc[..n];
         for (int k = 0; k < j; k++)
         {
-            TensorPrimitives.Multiply(a.AsSpan(k * n, n), m.AsSpan(k * n, n), tmp);
-            TensorPrimitives.MultiplyAdd(tmp, w[k], acc, acc);
+            TensorPrimitives.Multiply(a.Slice(k * n, n), m.Slice(k * n, n), tmp);
+            if (w is null) TensorPrimitives.Add(target, tmp, target);
+            else TensorPrimitives.MultiplyAdd(tmp, w[k], target, target);
         }
     }
 }

@@ -289,7 +289,6 @@ public static class MarginSolver
         var xt = new double[n * d];
         MarginGame.ScaleRows(data.X, data.Y, q, xt, n, d);
         var z = new double[Chunk * d]; var a = new double[Chunk * n]; var u = new double[Chunk * d]; var mm = new double[Chunk * n];
-        var ones = Enumerable.Repeat(1.0, Chunk).ToArray();
         var sums = new double[n];
         double dualSum = 0, gemmSeconds = 0;
         long k = 0;
@@ -302,15 +301,9 @@ public static class MarginSolver
             Blas.MultiplyABt(z, data.X, a, rows, n, d);
             MarginGame.ToMask(a);
             Blas.MultiplyAB(a, xt, u, rows, d, n);
-            for (int r = 0; r < rows; r++)
-            {
-                var ur = u.AsSpan(r * d, d);
-                double norm = TensorPrimitives.Norm(ur);
-                dualSum += norm;
-                TensorPrimitives.Multiply(ur, 1 / Math.Max(norm, c), ur);
-            }
+            dualSum += MarginGame.ClipRows(u, rows, d, c);
             Blas.MultiplyABt(u, data.X, mm, rows, n, d);
-            MarginGame.AddMaskedColumnSums(a, mm, ones, sums, rows, n);
+            MarginGame.AddMaskedColumnSums(a, mm, null, sums, rows, n);
             gemmSeconds += clock.Elapsed.TotalSeconds - g0;
             k += rows;
             double per = clock.Elapsed.TotalSeconds - t0;

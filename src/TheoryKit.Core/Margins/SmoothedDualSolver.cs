@@ -66,8 +66,8 @@ public static class SmoothedDualSolver
             bool finalLevel = c <= options.FinalSmoothing;
             int levelIter = 0, levelCap = finalLevel ? int.MaxValue : 40, stalled = 0;
             double t = 1, lip = 1.0 / c;
-            var (_, fx) = game.Evaluate(ux, c, marg);
-            best = Better(best, x, c, ux, game, marg);
+            var (dx, fx) = game.Evaluate(ux, c, marg);
+            best = Better(best, x, c, dx, marg);
             if (best.Gap <= options.Tolerance) break;
             while (levelIter < levelCap && !Out())
             {
@@ -82,7 +82,7 @@ public static class SmoothedDualSolver
                     for (int i = 0; i < n; i++) step[i] = y[i] - g[i] / lip;
                     ProjectSimplex(step, xNew);
                     game.ComputeU(xNew, uNew);
-                    fNew = Huber(game, uNew, c);
+                    fNew = game.HuberValue(uNew, c);
                     double lin = 0, sq = 0;
                     for (int i = 0; i < n; i++) { double dlt = xNew[i] - y[i]; lin += g[i] * dlt; sq += dlt * dlt; }
                     if (fNew <= fy + lin + lip / 2 * sq + 1e-15 * Math.Abs(fy) || lip > 1e12) break;
@@ -95,9 +95,9 @@ public static class SmoothedDualSolver
                 fx = fNew; t = tNext;
                 if (levelIter % 5 == 0 || levelIter == levelCap)
                 {
-                    game.Evaluate(ux, c, marg);
+                    var (dual, _) = game.Evaluate(ux, c, marg);
                     double before = best.Gap;
-                    best = Better(best, x, c, ux, game, marg);
+                    best = Better(best, x, c, dual, marg);
                     if (best.Gap <= options.Tolerance) break;
                     stalled = best.Gap < 0.99 * before ? 0 : stalled + 5;
                     if (finalLevel && stalled >= 60) break;   // the smoothed optimum's gap (<= c/2) is reached
@@ -109,21 +109,9 @@ public static class SmoothedDualSolver
         return best with { Iterations = iter, Converged = best.Gap <= options.Tolerance };
     }
 
-    private static double Huber(MarginGame game, double[] u, double c)
+    /// <summary>The better (smaller gap) of <paramref name="best"/> and the point q with dual value <paramref name="upper"/>.</summary>
+    private static GameSolution Better(GameSolution? best, double[] q, double c, double upper, double[] margins)
     {
-        double h = 0;
-        for (int k = 0; k < game.J; k++)
-        {
-            double r = TensorPrimitives.Norm(u.AsSpan(k * game.D, game.D));
-            h += game.Weights[k] * (r >= c ? r - c / 2 : r * r / (2 * c));
-        }
-        return h;
-    }
-
-    private static GameSolution Better(GameSolution? best, double[] q, double c, double[] u, MarginGame game, double[] margins)
-    {
-        double upper = 0;
-        for (int k = 0; k < game.J; k++) upper += game.Weights[k] * TensorPrimitives.Norm(u.AsSpan(k * game.D, game.D));
         double lower = TensorPrimitives.Min(margins);
         return best is null || upper - lower < best.Gap
             ? new GameSolution((double[])q.Clone(), c, upper, lower, (double[])margins.Clone(), 0, false)

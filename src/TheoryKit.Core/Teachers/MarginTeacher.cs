@@ -134,10 +134,10 @@ public sealed class MarginTeacher : ITeacher
                 int e = Math.Min(evalBlock, m - e0);
                 var xe = data.X.AsSpan(e0 * d, e * d);
                 Blas.MultiplyABt(z.AsSpan(0, rows * d), xe, p.AsSpan(0, rows * e), rows, e, d);
-                ToMask(p.AsSpan(0, rows * e));
+                MarginGame.ToMask(p.AsSpan(0, rows * e));
                 Blas.MultiplyABt(v.AsSpan(0, rows * d), xe, mm.AsSpan(0, rows * e), rows, e, d);
                 Array.Clear(part);
-                MaskedColumnSums(p, mm, part, rows, e);
+                MarginGame.AddMaskedColumnSums(p, mm, null, part, rows, e);
                 for (int i = 0; i < e; i++) sums[e0 + i] += part[i];
             }
         }
@@ -155,33 +155,10 @@ public sealed class MarginTeacher : ITeacher
         {
             int t = Math.Min(trainBlock, _n - t0);
             Blas.MultiplyABt(z.AsSpan(0, rows * d), _x.AsSpan(t0 * d, t * d), a.AsSpan(0, rows * t), rows, t, d);
-            ToMask(a.AsSpan(0, rows * t));
+            MarginGame.ToMask(a.AsSpan(0, rows * t));
             Blas.Current.Dgemm(false, false, rows, d, t, 1.0, a.AsSpan(0, rows * t), t, _xt.AsSpan(t0 * d, t * d), d, 1.0, v.AsSpan(0, rows * d), d);
         }
-        double c = Certificate.Smoothing;
-        for (int k = 0; k < rows; k++)
-        {
-            var vk = v.AsSpan(k * d, d);
-            TensorPrimitives.Multiply(vk, 1 / Math.Max(TensorPrimitives.Norm(vk), c), vk);
-        }
-    }
-
-    /// <summary>In place: 1 where the entry is &gt; 0, else 0 (activation masks 1[&lt;z, x&gt; &gt; 0]).</summary>
-    private static void ToMask(Span<double> s)
-    {
-        for (int k = 0; k < s.Length; k++) s[k] = s[k] > 0 ? 1.0 : 0.0;
-    }
-
-    /// <summary>acc_i += sum_k A_ki M_ki over the rows k (A and M rows x n row-major), in a fixed order.</summary>
-    private static void MaskedColumnSums(double[] a, double[] m, double[] acc, int rows, int n)
-    {
-        var tmp = new double[n];
-        var target = acc.AsSpan(0, n);
-        for (int k = 0; k < rows; k++)
-        {
-            TensorPrimitives.Multiply(a.AsSpan(k * n, n), m.AsSpan(k * n, n), tmp);
-            TensorPrimitives.Add(target, tmp, target);
-        }
+        MarginGame.ClipRows(v, rows, d, Certificate.Smoothing);
     }
 
     /// <summary>
