@@ -224,16 +224,26 @@ public static class Trainer
         /// <summary>max_s ||w_s - w_s0|| and ||W - W0||_F of the current W into _moveMax, _moveFro.</summary>
         private void Movement()
         {
-            var rowSq = _rowSq ??= new double[_m];
-            Array.Clear(rowSq);
-            for (long k = 0; k < _w.Length; k++)
-            {
-                double dlt = double.CreateTruncating(_w[k] - _w0[k]);
-                rowSq[(int)(k / _d)] += dlt * dlt;
-            }
             double max = 0, fro = 0;
-            foreach (var r in rowSq) { fro += r; max = Math.Max(max, r); }
+            foreach (var r in RowDistancesSquared()) { fro += r; max = Math.Max(max, r); }
             _moveMax = Math.Sqrt(max); _moveFro = Math.Sqrt(fro);
+        }
+
+        /// <summary>||w_s - w_s0||^2 for every row s (a reused buffer of length m), summed over j in order.</summary>
+        private double[] RowDistancesSquared()
+        {
+            var sq = _rowSq ??= new double[_m];
+            for (int s = 0; s < _m; s++)
+            {
+                double acc = 0;
+                for (int j = 0, k = s * _d; j < _d; j++, k++)
+                {
+                    double dlt = double.CreateTruncating(_w[k] - _w0[k]);
+                    acc += dlt * dlt;
+                }
+                sq[s] = acc;
+            }
+            return sq;
         }
 
         /// <summary>Forward at the current W, losses, and (if update) W -= eta grad. Returns (loss, risk, error) at the current W.</summary>
@@ -308,18 +318,13 @@ public static class Trainer
         /// <summary>Projects every row onto the ball ||w_s - w_s0|| &lt;= radius (THEORY.md §3).</summary>
         private void Project(double radius)
         {
-            var sq = _rowSq ??= new double[_m];
-            Array.Clear(sq);
-            for (long k = 0; k < _w.Length; k++)
+            var sq = RowDistancesSquared();
+            for (int s = 0; s < _m; s++)
             {
-                double dlt = double.CreateTruncating(_w[k] - _w0[k]);
-                sq[(int)(k / _d)] += dlt * dlt;
-            }
-            for (long k = 0; k < _w.Length; k++)
-            {
-                int s = (int)(k / _d);
                 double norm = Math.Sqrt(sq[s]);
-                if (norm > radius) _w[k] = _w0[k] + (_w[k] - _w0[k]) * T.CreateTruncating(radius / norm);
+                if (norm <= radius) continue;
+                var scale = T.CreateTruncating(radius / norm);
+                for (int j = 0, k = s * _d; j < _d; j++, k++) _w[k] = _w0[k] + (_w[k] - _w0[k]) * scale;
             }
         }
     }
