@@ -39,7 +39,11 @@ public static class PdhgSolver
         var q = Enumerable.Repeat(1.0 / n, n).ToArray();
         var uq = new double[jd]; game.ComputeU(q, uq);
         var v = new double[jd];
-        for (int k = 0; k < game.J; k++) ProjectBall(uq.AsSpan(k * d, d), v.AsSpan(k * d, d), 1e12);
+        for (int k = 0; k < game.J; k++)   // start from the best response: v_k = U_k / ||U_k|| (0 where U_k = 0)
+        {
+            double r = TensorPrimitives.Norm(uq.AsSpan(k * d, d));
+            TensorPrimitives.Multiply(uq.AsSpan(k * d, d), r > 0 ? 1 / r : 0, v.AsSpan(k * d, d));
+        }
         var mv = new double[n]; game.MarginsOf(v, mv);
 
         var qSum = new double[n]; var vSum = new double[jd]; var uSum = new double[jd]; var mSum = new double[n];
@@ -60,7 +64,8 @@ public static class PdhgSolver
             {
                 var vk = v.AsSpan(k * d, d);
                 for (int j = 0; j < d; j++) vk[j] += sigma * (2 * uNew[k * d + j] - uq[k * d + j]);
-                ProjectBall(vk, vk, 1.0);
+                double norm = TensorPrimitives.Norm(vk);
+                if (norm > 1) TensorPrimitives.Multiply(vk, 1 / norm, vk);   // projection onto the unit ball
             }
             game.MarginsOf(v, mv);
             Array.Copy(qNew, q, n); Array.Copy(uNew, uq, jd);
@@ -94,18 +99,10 @@ public static class PdhgSolver
 
     private static double Gap(MarginGame game, double[] u, double[] margins) => game.DualValue(u) - TensorPrimitives.Min(margins);
 
-    private static void ProjectBall(ReadOnlySpan<double> src, Span<double> dst, double radius)
-    {
-        double r = TensorPrimitives.Norm(src);
-        double s = r > radius ? radius / r : 1.0;
-        if (radius > 1e11) s = r > 0 ? 1 / r : 0;   // normalise (initial best response)
-        TensorPrimitives.Multiply(src, s, dst);
-    }
-
     /// <summary>Norm of q -> (sqrt(mu_k) U_k(q))_k from l2 to l2, by power iteration on K^T K.</summary>
     private static double OperatorNorm(MarginGame game)
     {
-        int n = game.N, jd = game.J * game.D, d = game.D;
+        int n = game.N, jd = game.J * game.D;
         var q = Enumerable.Range(0, n).Select(i => 1.0 + 0.1 * Math.Sin(i + 1)).ToArray();
         var u = new double[jd]; var m = new double[n];
         double est = 1;
@@ -119,7 +116,6 @@ public static class PdhgSolver
             est = TensorPrimitives.Norm(m);
             if (est == 0) return 1;
             Array.Copy(m, q, n);
-            _ = d;
         }
         return Math.Sqrt(est);
     }
