@@ -133,13 +133,14 @@ let runMargin (r: ParseResults<MarginArgs>) (sh: Shared) =
                       OptimisationSamples = Option.toNullable (r.TryGetResult MarginArgs.Optimisation_Samples),
                       MonteCarlo = r.Contains MarginArgs.Monte_Carlo)
     marginOptions().Validate()
+    // With --verify the certificate is loaded once, before the data, so a bad file fails at once.
+    let verified = r.TryGetResult MarginArgs.Verify |> Option.map (fun path -> path, MarginCertificate.Load path)
     let ds = DataSource.Load(data, sharedData sh None)
     describeData ds quiet sh.Threads
     let threads = defaultArg sh.Threads 0
     let result =
-        match r.TryGetResult MarginArgs.Verify with
-        | Some certPath ->
-            let cert = MarginCertificate.Load certPath
+        match verified with
+        | Some(certPath, cert) ->
             let seed = r.GetResult(MarginArgs.Verify_Seed, cert.Seed + 1UL)
             let samples = r.TryGetResult MarginArgs.Samples |> Option.toNullable
             MarginSolver.Verify(cert, ds, seed, samples, threads, progress quiet "verify", certPath)
@@ -147,11 +148,7 @@ let runMargin (r: ParseResults<MarginArgs>) (sh: Shared) =
             MarginSolver.Certify(ds, marginOptions (), progress quiet "margin")
     saveCertificate (r.TryGetResult MarginArgs.Certificate) quiet result
     let consistent =
-        match r.TryGetResult MarginArgs.Verify with
-        | Some certPath ->
-            let cert = MarginCertificate.Load certPath
-            Some(cert, result.GammaLower <= cert.GammaUpper && cert.GammaLower <= result.GammaUpper)
-        | None -> None
+        verified |> Option.map (fun (_, cert) -> cert, result.GammaLower <= cert.GammaUpper && cert.GammaLower <= result.GammaUpper)
     if sh.Json then
         let extra =
             match consistent with
