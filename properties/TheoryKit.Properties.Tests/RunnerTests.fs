@@ -38,3 +38,20 @@ let ``a falsified claim's replay seed reproduces the same shrunk counterexample`
     Assert.Equal(Falsified, again.Status)
     Assert.Equal(first.Counterexample, again.Counterexample)
     Assert.Equal(1, again.Tests)
+
+/// The repository root (the folder holding TheoryKit.sln), found from the test assembly's folder.
+let private root =
+    let rec up (d: System.IO.DirectoryInfo) =
+        if isNull d then failwith "TheoryKit.sln not found above the test folder"
+        elif System.IO.File.Exists(System.IO.Path.Combine(d.FullName, "TheoryKit.sln")) then d.FullName
+        else up d.Parent
+    up (System.IO.DirectoryInfo(System.AppContext.BaseDirectory))
+
+[<Fact>]
+let ``theory/claims.md is what theorykit check writes from the claims and theory/check.json`` () =
+    let json = System.IO.File.ReadAllText(System.IO.Path.Combine(root, "theory", "check.json"))
+    let last = Report.parseCheckJson json
+    Assert.Equal<string list>(Registry.all |> List.map (fun c -> c.Id), Registry.all |> List.filter (fun c -> last.ContainsKey c.Id) |> List.map (fun c -> c.Id))
+    let expected = Report.claimsMarkdown Registry.all last
+    let committed = System.IO.File.ReadAllText(System.IO.Path.Combine(root, "theory", "claims.md"))
+    Assert.True((expected = committed), "theory/claims.md is out of date: run `theorykit check` and commit theory/")

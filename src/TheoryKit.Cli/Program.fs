@@ -6,6 +6,7 @@ open TheoryKit
 open TheoryKit.Data
 open TheoryKit.Cli.MarginCommands
 open TheoryKit.Cli.TrainCommands
+open TheoryKit.Cli.CheckCommands
 
 [<RequireSubcommand>]
 type Args =
@@ -15,6 +16,7 @@ type Args =
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
     | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepArgs>
     | [<CliPrefix(CliPrefix.None)>] Difficulty of ParseResults<SweepArgs>
+    | [<CliPrefix(CliPrefix.None)>] Check of ParseResults<CheckArgs>
     | [<Inherit; AltCommandLine("-n")>] N of points: int
     | [<Inherit>] D of dimension: int
     | [<Inherit>] Seed of seed: uint64
@@ -36,6 +38,7 @@ type Args =
             | Train _ -> "train a two-layer ReLU student on hard or soft labels by (projected) gradient descent (§1-4)"
             | Sweep _ -> "width sweep: minimal width m* for soft and hard labels with Clopper-Pearson intervals, resumable journal (§9)"
             | Difficulty _ -> "difficulty family: certified gamma and width sweep per member, fitted slope of log m* against log(1/gamma) beside the theory's (§9)"
+            | Check _ -> "run the claims of theory/claims.md as property suites (held, falsified with counterexample, inconclusive); --mutants for the mutation check"
             | N _ -> "number of points: sample size of a generator, subsample size (seeded) of a real dataset; for `bounds` the training-set size n (default 1000)"
             | D _ -> "dimension of a generator"
             | Seed _ -> "master seed of every random choice: data, initialisation, teachers, margin samples (default 0)"
@@ -70,7 +73,8 @@ let main argv =
         | Train r -> runTrain r sh
         | Sweep r -> runSweep r sh
         | Difficulty r -> runDifficulty r sh
-        | _ -> raise (InputException.Parameter("command", "choose a command: margin, bounds, crossover, train, sweep or difficulty"))
+        | Check r -> runCheck r sh
+        | _ -> raise (InputException.Parameter("command", "choose a command: margin, bounds, crossover, train, sweep, difficulty or check"))
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText -> printfn "%s" e.Message; 0
     | :? ArguParseException as e -> eprintfn "%s" e.Message; 2
