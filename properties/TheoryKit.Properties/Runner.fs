@@ -78,7 +78,7 @@ type Outcome =
       Status: Status
       /// Cases run.
       Tests: int
-      /// Cases labelled inconclusive.
+      /// Cases labelled inconclusive (from FsCheck's percentage of the cases, rounded).
       Undecided: int
       /// The shrunk counterexample (falsified only).
       Counterexample: string option
@@ -116,11 +116,12 @@ let runWith (impl: Impl.Impl) (profile: Profile) (claim: Claim) : Outcome =
     let basic = { Claim = claim; Status = Held; Tests = 0; Undecided = 0; Counterexample = None; Replay = None; Message = ""; Seconds = seconds }
     match capture.Result with
     | Some(TestResult.Passed(data, _)) ->
-        let undecided =
-            data.Stamps |> Seq.sumBy (fun (count, labels) -> if List.contains InconclusiveLabel labels then count else 0)
+        // FsCheck reports each label's share of the cases in percent.
+        let percent = data.Stamps |> Seq.sumBy (fun (share, labels) -> if List.contains InconclusiveLabel labels then share else 0)
+        let undecided = if percent = 0 then 0 else max 1 (int (Math.Round(float percent * float data.NumberOfTests / 100.0)))
         if undecided > 0 then
             { basic with Status = Inconclusive; Tests = data.NumberOfTests; Undecided = undecided
-                         Message = sprintf "%d of %d cases could not decide the claim" undecided data.NumberOfTests }
+                         Message = sprintf "%d%% of %d cases could not decide the claim" percent data.NumberOfTests }
         else { basic with Tests = data.NumberOfTests }
     | Some(TestResult.Failed(data, _, shrunk, outcome, _, lastSeed, lastSize)) ->
         let why =

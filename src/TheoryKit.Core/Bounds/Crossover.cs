@@ -124,7 +124,7 @@ public static class Crossover
     /// <summary>
     /// Solves log m_soft(gamma) = log m_hard(gamma) numerically on [<see cref="MinGamma"/>, <see cref="MaxGamma"/>]:
     /// scans a logarithmic grid of <see cref="GridPoints"/> points for the first sign change and refines
-    /// it with Brent's method (MathNet.Numerics, accuracy 1e-14). Reports the smallest crossing and, in the
+    /// it with Brent's method in ln gamma (MathNet.Numerics, accuracy 1e-14 relative in gamma). Reports the smallest crossing and, in the
     /// note, how many grid brackets changed sign.
     /// </summary>
     /// <param name="soft">Soft-label bound.</param>
@@ -162,9 +162,12 @@ public static class Crossover
                 brackets++;
                 if (root is null)
                 {
-                    if (!Brent.TryFindRoot(D, grid[i], grid[i + 1], 1e-14, 200, out var r))
-                        r = Bisection.FindRoot(D, grid[i], grid[i + 1], 1e-14, 200);
-                    root = r;
+                    // Solved in u = ln gamma, so the accuracy 1e-14 is relative in gamma at every scale.
+                    double Du(double u) => D(Math.Exp(u));
+                    double lo = Math.Log(grid[i]), hi = Math.Log(grid[i + 1]);
+                    if (!Brent.TryFindRoot(Du, lo, hi, 1e-14, 200, out var u))
+                        u = Bisection.FindRoot(Du, lo, hi, 1e-14, 200);
+                    root = Math.Exp(u);
                 }
             }
         }
