@@ -190,7 +190,7 @@ let private k4 =
       Statement =
         "The finite-width kernel <grad f(x; W_0), grad f(x'; W_0)> converges to K as m grows (a Monte Carlo estimate with m samples): "
         + "test the analytic form against it."
-      Kind = Probabilistic "delta = 1e-6 per case: Hoeffding per entry, union bound over the n(n+1)/2 entries"
+      Kind = Probabilistic "δ, union over the entries"
       Property =
         "For random sets of 1 to 6 non-zero points (d <= 5) and W_0 from TwoLayerNetwork.Initialise with m in [1000, 8000] (plain, or "
         + "symmetric with m/2 independent rows), NtkKernel.FiniteWidthGram equals sum_s <grad_{w_s} f(x_i), grad_{w_s} f(x_j)> written "

@@ -234,7 +234,7 @@ let private n2 =
       Section = "§1 Model"
       Source = "[JT20] §2; THEORY.md §1"
       Statement = "Width m. First layer W in R^{m x d}, rows w_s ~ N(0, I_d) i.i.d. Second layer a_s ~ Unif{-1,+1}, fixed, never trained."
-      Kind = Probabilistic "a law of the draws; each test at level 1e-6"
+      Kind = Probabilistic "law of the draws, tests at level 1e-6"
       Property =
         "For random m in [200, 1000], d in [1, 6] and seeds (plain and symmetric initialisation, whose independent neurons are the "
         + "even rows), TwoLayerNetwork.Initialise gives a_s in {-1, +1}, and two-sided binomial tests at level 1e-6 accept: the "

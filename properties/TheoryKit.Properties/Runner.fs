@@ -126,7 +126,10 @@ let runWith (impl: Impl.Impl) (profile: Profile) (claim: Claim) : Outcome =
     | Some(TestResult.Failed(data, _, shrunk, outcome, _, lastSeed, lastSize)) ->
         let why =
             match outcome with
-            | Outcome.Failed e -> (if isNull e.InnerException then e else e.InnerException).Message
+            | Outcome.Failed e ->
+                let m = (if isNull e.InnerException then e else e.InnerException).Message
+                // FsCheck's own text for a property that returned false adds nothing to the labels.
+                if m.StartsWith "Expected true, got false" then "" else m
             | _ -> ""
         let labels = data.Labels |> Seq.toList
         { basic with

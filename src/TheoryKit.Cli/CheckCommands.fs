@@ -39,7 +39,7 @@ let private statusMarkup =
     | Inconclusive -> "[yellow]inconclusive[/]"
 
 /// Prints the claim table of a run.
-let private printOutcomes (outcomes: Outcome list) =
+let private printOutcomes (mutant: string option) (outcomes: Outcome list) =
     if Console.IsOutputRedirected then AnsiConsole.Profile.Width <- 160
     let t = Table()
     for c in [ "id"; "kind"; "status"; "cases"; "seconds"; "counterexample, replay seed or note" ] do
@@ -48,7 +48,8 @@ let private printOutcomes (outcomes: Outcome list) =
         let note =
             match o.Status with
             | Falsified ->
-                sprintf "%s\nreplay: --claims %s --replay \"%s\"%s" (defaultArg o.Counterexample "") o.Claim.Id
+                sprintf "%s\nreplay: %s--claims %s --replay \"%s\"%s" (defaultArg o.Counterexample "")
+                    (match mutant with Some m -> sprintf "--mutant %s " m | None -> "") o.Claim.Id
                     (o.Replay |> Option.map string |> Option.defaultValue "") (if o.Message = "" then "" else "\n" + o.Message)
             | _ -> o.Message
         t.AddRow(o.Claim.Id, Markup.Escape(Claim.kindText o.Claim.Kind), statusMarkup o.Status, string o.Tests,
@@ -117,7 +118,7 @@ let runCheck (r: ParseResults<CheckArgs>) (sh: Common.Shared) =
         if sh.Json then
             let last = outcomes |> List.map (fun o -> o.Claim.Id, Report.lastOf profile o) |> Map.ofList
             printf "%s" (Report.checkJson claims last)
-        else printOutcomes outcomes
+        else printOutcomes (mutant |> Option.map (fun m -> m.Name)) outcomes
         say (sprintf "done in %.1f s: %s%s" clock.Elapsed.TotalSeconds (summary outcomes) (written ()))
         let falsified = outcomes |> List.exists (fun o -> o.Status = Falsified)
         match mutant with
