@@ -57,7 +57,13 @@ type Claim =
 [<Literal>]
 let InconclusiveLabel = "inconclusive"
 
-/// `prop`, except that when `undecided` holds the case passes and is labelled inconclusive.
+/// `prop`, except that when `undecided` holds the case passes and is labelled inconclusive with the
+/// given reason (shown in the claim's status, e.g. "m < M, outside the theorem's hypothesis").
+let undecidedBecause (reason: string) (undecided: bool) (prop: Lazy<bool>) : Property =
+    if undecided then Prop.classify true (InconclusiveLabel + ": " + reason) (Prop.ofTestable true)
+    else Prop.ofTestable prop.Value
+
+/// `undecidedBecause` without a stated reason.
 let inconclusiveWhen (undecided: bool) (prop: Lazy<bool>) : Property =
     if undecided then Prop.classify true InconclusiveLabel (Prop.ofTestable true)
     else Prop.ofTestable prop.Value

@@ -3,10 +3,16 @@ module TheoryKit.Properties.Registry
 
 open TheoryKit.Properties.Claim
 
-/// All claims.
+/// The THEORY.md section number of a claim ("§3 Training" -> 3).
+let private sectionNumber (c: Claim) =
+    let digits = c.Section.TrimStart('§', ' ') |> Seq.takeWhile System.Char.IsDigit |> Seq.toArray
+    if digits.Length = 0 then System.Int32.MaxValue else int (System.String digits)
+
+/// All claims, by THEORY.md section (stable within a section).
 let all: Claim list =
     ModelClaims.claims @ LossClaims.claims @ TeacherClaims.claims @ KernelClaims.claims @ MarginClaims.claims
     @ BoundClaims.claims @ EmpiricalClaims.claims
+    |> List.sortBy sectionNumber
 
 /// The claims with the given ids (case-insensitive), in registry order.
 /// Raises InputException (parameter "claims") naming an unknown id.

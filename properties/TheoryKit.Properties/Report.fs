@@ -78,6 +78,11 @@ let checkJson (claims: Claim list) (last: Map<string, LastStatus>) =
         | None -> ()
     let root = JsonObject()
     root["tool"] <- JsonValue.Create "theorykit check"
+    let statuses = claims |> List.choose (fun c -> last.TryFind c.Id) |> List.map (fun s -> s.Status)
+    let summary = JsonObject()
+    for k in [ "held"; "falsified"; "inconclusive" ] do
+        summary[k] <- JsonValue.Create(statuses |> List.filter ((=) k) |> List.length)
+    root["summary"] <- summary
     root["claims"] <- arr
     root.ToJsonString options + "\n"
 
@@ -106,14 +111,17 @@ let parseCheckJson (text: string) : Map<string, LastStatus> =
 /// A Markdown table cell: pipes escaped, line breaks removed.
 let cell (s: string) = s.Replace("\r", "").Replace("\n", " ").Replace("|", "\\|")
 
+/// "1 case", "n cases" (likewise for other nouns).
+let plural (n: int) (noun: string) = if n = 1 then sprintf "1 %s" noun else sprintf "%d %ss" n noun
+
 /// The status of a claim in words, e.g. "held (quick, 300 cases)".
 let statusWords (s: LastStatus) =
     match s.Status with
     | "falsified" ->
         sprintf "falsified (%s, seed %s) by %s; replay %s%s" s.Profile s.Seed (defaultArg s.Counterexample "?") (defaultArg s.Replay "?")
             (if s.Message = "" then "" else ": " + s.Message)
-    | "inconclusive" -> sprintf "inconclusive (%s, %d cases: %s)" s.Profile s.Cases s.Message
-    | st -> sprintf "%s (%s, %d cases)" st s.Profile s.Cases
+    | "inconclusive" -> sprintf "inconclusive (%s, %s: %s)" s.Profile (plural s.Cases "case") s.Message
+    | st -> sprintf "%s (%s, %s)" st s.Profile (plural s.Cases "case")
 
 /// theory/check.md: the table of a run (or of the last statuses), with counterexamples and replay seeds.
 let runMarkdown (title: string) (claims: Claim list) (last: Map<string, LastStatus>) =
@@ -121,17 +129,18 @@ let runMarkdown (title: string) (claims: Claim list) (last: Map<string, LastStat
     let line (s: string) = b.Append(s).Append('\n') |> ignore
     line ("# " + title)
     line ""
-    line "Written by `theorykit check`. Each claim's property ran from the replay seed shown; a falsified"
-    line "claim gives its shrunk counterexample and the seed that reproduces it:"
+    line "Written by `theorykit check`: the last run of every claim (a run with `--claims` updates only its"
+    line "rows). Each row gives the profile and the replay seed the run started from; a falsified claim gives"
+    line "its shrunk counterexample and the seed that reproduces it at once:"
     line "`theorykit check --claims ID --replay \"(seed,gamma,size)\"`. Claims are listed in `claims.md`."
     line ""
-    line "| id | kind | status | cases | seconds | counterexample | replay | note |"
-    line "|---|---|---|---|---|---|---|---|"
+    line "| id | kind | status | profile | started from seed | cases | seconds | counterexample | replay | note |"
+    line "|---|---|---|---|---|---|---|---|---|---|"
     for c in claims do
         match last.TryFind c.Id with
         | Some s ->
-            line (sprintf "| %s | %s | %s | %d | %s | %s | %s | %s |" c.Id (kindText c.Kind) s.Status s.Cases (f3 s.Seconds)
-                      (cell (defaultArg s.Counterexample "")) (cell (defaultArg s.Replay "")) (cell s.Message))
+            line (sprintf "| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s |" c.Id (kindText c.Kind) s.Status s.Profile s.Seed s.Cases
+                      (f3 s.Seconds) (cell (defaultArg s.Counterexample "")) (cell (defaultArg s.Replay "")) (cell s.Message))
         | None -> ()
     let counts = claims |> List.choose (fun c -> last.TryFind c.Id) |> List.countBy (fun s -> s.Status) |> Map.ofList
     let count k = defaultArg (counts.TryFind k) 0
@@ -168,7 +177,9 @@ let claimsMarkdown (claims: Claim list) (last: Map<string, LastStatus>) =
     line "- **Mutants.** `theorykit check --mutants` runs the claims against deliberately wrong formulas;"
     line "  `mutants.md` shows which claim catches each."
     line "- What the code must report or guarantee about itself (input handling, records, journals, thread"
-    line "  independence) is in `requirements.md`, checked by unit tests."
+    line "  independence) is in `requirements.md`, checked by unit tests; the ids N1, L7, T4, M5, E5, E6 and E7"
+    line "  of the first catalogue are the requirements Q1-Q7 there. Ids are never reused: claims added later"
+    line "  (T5, B8, X7, E8) took new numbers."
     line ""
     let sections = claims |> List.map (fun c -> c.Section) |> List.distinct
     for section in sections do
@@ -198,16 +209,16 @@ let mutantsMarkdown (profile: Profile) (results: MutantOutcome list) =
     line ""
     line (sprintf "Written by `theorykit check --mutants` (%s profile, replay seed %O). Each mutant replaces one" (profileName profile) profile.Replay)
     line "formula with a deliberately wrong variant; it is run against every claim whose property calls that"
-    line "formula, and it is caught when at least one of them is falsified. Reproduce a row with"
-    line "`theorykit check --mutant NAME --claims ID --replay \"SEED\"`."
+    line "formula, and it is caught when at least one of them is falsified. Reproduce a row's first catch with"
+    line "`theorykit check --mutant NAME --claims ID --replay \"SEED\"` (ID: the claim named in that column)."
     line ""
-    line "| mutant | what is wrong | claims run | caught by | counterexample | replay |"
+    line "| mutant | what is wrong | claims run | caught by | first catch: claim and counterexample | replay |"
     line "|---|---|---|---|---|---|"
     for r in results do
         let first = List.tryHead r.CaughtBy
         line (sprintf "| %s | %s | %s | %s | %s | %s |" r.Mutant.Name (cell r.Mutant.Description) (String.concat ", " r.Ran)
                   (if r.Caught then r.CaughtBy |> List.map (fun o -> o.Claim.Id) |> String.concat ", " else "**not caught**")
-                  (cell (first |> Option.bind (fun o -> o.Counterexample) |> Option.defaultValue ""))
+                  (cell (first |> Option.map (fun o -> sprintf "%s: %s" o.Claim.Id (defaultArg o.Counterexample "")) |> Option.defaultValue ""))
                   (first |> Option.bind (fun o -> o.Replay) |> Option.map string |> Option.defaultValue ""))
     line ""
     line (sprintf "%d of %d mutants caught." (results |> List.filter (fun r -> r.Caught) |> List.length) results.Length)

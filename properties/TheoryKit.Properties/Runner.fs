@@ -116,12 +116,23 @@ let runWith (impl: Impl.Impl) (profile: Profile) (claim: Claim) : Outcome =
     let basic = { Claim = claim; Status = Held; Tests = 0; Undecided = 0; Counterexample = None; Replay = None; Message = ""; Seconds = seconds }
     match capture.Result with
     | Some(TestResult.Passed(data, _)) ->
-        // FsCheck reports each label's share of the cases in percent.
-        let percent = data.Stamps |> Seq.sumBy (fun (share, labels) -> if List.contains InconclusiveLabel labels then share else 0)
-        let undecided = if percent = 0 then 0 else max 1 (int (Math.Round(float percent * float data.NumberOfTests / 100.0)))
+        // FsCheck reports each combination of labels with its share of the cases in percent (truncated).
+        let isUndecided (label: string) = label.StartsWith InconclusiveLabel
+        let reasonOf (label: string) = label.Substring(InconclusiveLabel.Length).TrimStart(':', ' ')
+        let shares =
+            data.Stamps
+            |> Seq.choose (fun (share, labels) -> labels |> List.tryFind isUndecided |> Option.map (fun l -> reasonOf l, share))
+            |> Seq.toList
+        let percent = shares |> List.sumBy snd
+        let undecided = if shares.IsEmpty then 0 else max 1 (int (Math.Round(float percent * float data.NumberOfTests / 100.0)))
         if undecided > 0 then
+            let reasons =
+                shares |> List.groupBy fst |> List.choose (fun (r, xs) -> if r = "" then None else Some(sprintf "%s (%d%%)" r (List.sumBy snd xs)))
+            let cases = if data.NumberOfTests = 1 then "case" else "cases"
             { basic with Status = Inconclusive; Tests = data.NumberOfTests; Undecided = undecided
-                         Message = sprintf "%d%% of %d cases could not decide the claim" percent data.NumberOfTests }
+                         Message =
+                           sprintf "about %d%% of %d %s could not decide the claim%s" percent data.NumberOfTests cases
+                               (if reasons.IsEmpty then "" else ": " + String.concat "; " reasons) }
         else { basic with Tests = data.NumberOfTests }
     | Some(TestResult.Failed(data, _, shrunk, outcome, _, lastSeed, lastSize)) ->
         let why =
@@ -160,14 +171,14 @@ let runMutants (profile: Profile) (claims: Claim list) (mutants: Mutants.Mutant 
     let uses =
         claims
         |> List.map (fun c ->
-            onStep (sprintf "recording %s" c.Id)
+            onStep (sprintf "%s on the real code (recording the formulas it calls)" c.Id)
             let used = ConcurrentDictionary<string, bool>()
             let outcome = runWith (Impl.tracked used Impl.real) profile c
             c, outcome, Set.ofSeq used.Keys)
     let results =
         mutants
         |> List.map (fun m ->
-            onStep (sprintf "mutant %s" m.Name)
+            onStep (sprintf "mutant %s against the claims that call %s" m.Name m.Field)
             let targets = uses |> List.filter (fun (_, _, fields) -> fields.Contains m.Field) |> List.map (fun (c, _, _) -> c)
             let mutated = m.Apply Impl.real
             let caught = targets |> List.map (runWith mutated profile) |> List.filter (fun o -> o.Status = Falsified)

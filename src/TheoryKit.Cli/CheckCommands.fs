@@ -25,10 +25,10 @@ type CheckArgs =
         member a.Usage =
             match a with
             | Claims _ -> "claim ids to run, comma-separated (e.g. K1,M10,B3; default: every claim of theory/claims.md)"
-            | Thorough -> "thorough profile: many more cases and larger statistical tests (minutes instead of about a minute)"
+            | Thorough -> "thorough profile: many more cases and larger statistical tests (about 5 minutes instead of 10 s)"
             | Replay _ -> "FsCheck replay seed (seed,gamma) or (seed,gamma,size), as printed for a falsified claim (default: the fixed seed CI uses)"
             | Mutants -> "mutation check: run the claims against every deliberately wrong formula and report which claim catches each"
-            | Mutant _ -> "run the claims against one mutant (see theory/mutants.md), e.g. to replay how it was caught; writes nothing"
+            | Mutant _ -> "run the claims against one mutant (see theory/mutants.md), e.g. to replay how it was caught; writes nothing; exit 0 when a claim catches it (with --mutants: the mutation check for this mutant only)"
             | Out _ -> "folder for claims.md, check.md, check.json, mutants.md and mutants.json (default: theory)"
             | No_Write -> "print only; write no files"
 
@@ -58,7 +58,7 @@ let private printOutcomes (mutant: string option) (outcomes: Outcome list) =
 
 let private summary (outcomes: Outcome list) =
     let count s = outcomes |> List.filter (fun o -> o.Status = s) |> List.length
-    sprintf "%d claims: %d held, %d falsified, %d inconclusive" outcomes.Length (count Held) (count Falsified) (count Inconclusive)
+    sprintf "%s: %d held, %d falsified, %d inconclusive" (Report.plural outcomes.Length "claim") (count Held) (count Falsified) (count Inconclusive)
 
 /// Runs `theorykit check`. Exit code: 0 when no claim is falsified (with --mutants: every mutant caught;
 /// with --mutant NAME: the mutant caught), 1 otherwise, 2 for bad input.
@@ -66,21 +66,25 @@ let runCheck (r: ParseResults<CheckArgs>) (sh: Common.Shared) =
     let ids =
         r.GetResults Claims
         |> List.collect (fun s -> s.Split([| ','; ' ' |], StringSplitOptions.RemoveEmptyEntries) |> List.ofArray)
+    if r.Contains Claims && ids.IsEmpty then raise (InputException.Parameter("claims", "no claim id given"))
+    if r.Contains Mutant && r.Contains Out then
+        raise (InputException.Parameter("out", "a run against a mutant writes nothing; drop --out"))
     let claims = if ids.IsEmpty then Registry.all else Registry.select ids
     let profile = { Thorough = r.Contains Thorough; Replay = r.TryGetResult Replay |> Option.map parseReplay |> Option.defaultValue defaultReplay }
     let mutant = r.TryGetResult Mutant |> Option.map Mutants.byName
     let out = r.GetResult(Out, "theory")
+    // Files describe the real code: a run against one mutant writes nothing.
     let write = not (r.Contains No_Write) && mutant.IsNone
     let files = [ "claims.md"; "check.md"; "check.json" ] @ (if r.Contains Mutants then [ "mutants.md"; "mutants.json" ] else [])
     if write then
         for f in files do checkWritable (Path.Combine(out, f))
     let clock = Stopwatch.StartNew()
     let say (s: string) = if not sh.Quiet then eprintfn "[check] %s" s
-    say (sprintf "%d claims, %s profile, replay seed %O%s" claims.Length (Report.profileName profile) profile.Replay
+    say (sprintf "%s, %s profile, replay seed %O%s" (Report.plural claims.Length "claim") (Report.profileName profile) profile.Replay
              (match mutant with Some m -> ", mutant " + m.Name | None -> ""))
     let runOne impl (k: int) (c: Claim.Claim) =
         let o = runWith impl profile c
-        say (sprintf "%s %s: %d cases, %.2f s (%d of %d)" c.Id (statusText o.Status) o.Tests o.Seconds (k + 1) claims.Length)
+        say (sprintf "%s %s: %s, %.2f s (%d of %d)" c.Id (statusText o.Status) (Report.plural o.Tests "case") o.Seconds (k + 1) claims.Length)
         o
     /// Merges the outcomes into the last statuses kept in check.json and rewrites the three files.
     let record (outcomes: Outcome list) =
@@ -103,10 +107,14 @@ let runCheck (r: ParseResults<CheckArgs>) (sh: Common.Shared) =
         else
             if Console.IsOutputRedirected then AnsiConsole.Profile.Width <- 160
             let t = Table()
-            for c in [ "mutant"; "what is wrong"; "caught by"; "claims run" ] do t.AddColumn(c) |> ignore
+            for c in [ "mutant"; "what is wrong"; "claims run"; "caught by"; "replay the first catch" ] do t.AddColumn(c) |> ignore
             for m in results do
                 let by = if m.Caught then m.CaughtBy |> List.map (fun o -> o.Claim.Id) |> String.concat ", " |> Markup.Escape else "[red]not caught[/]"
-                t.AddRow(Markup.Escape m.Mutant.Name, Markup.Escape m.Mutant.Description, by, Markup.Escape(String.concat ", " m.Ran)) |> ignore
+                let replay =
+                    match m.CaughtBy with
+                    | o :: _ -> sprintf "--mutant %s --claims %s --replay \"%s\"" m.Mutant.Name o.Claim.Id (o.Replay |> Option.map string |> Option.defaultValue "")
+                    | [] -> ""
+                t.AddRow(Markup.Escape m.Mutant.Name, Markup.Escape m.Mutant.Description, Markup.Escape(String.concat ", " m.Ran), by, Markup.Escape replay) |> ignore
             AnsiConsole.Write t
         let caught = results |> List.filter (fun m -> m.Caught) |> List.length
         say (sprintf "done in %.1f s: %d of %d mutants caught; real code: %s%s" clock.Elapsed.TotalSeconds caught results.Length (summary outcomes) (written ()))

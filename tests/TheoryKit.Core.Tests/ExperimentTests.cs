@@ -407,6 +407,8 @@ public sealed class ExperimentTests : IDisposable
         Assert.Equal([0, 0.05, 0.1, 0.2], f.Select(m => m.Data.Noise));
         Assert.All(f, m => Assert.Equal("fashion-mnist:shirt-vs-t-shirt", m.Source));
         Assert.All(f, m => Assert.Equal(("test", 0.0), (m.TestData!.Split, m.TestData.Noise)));
+        // The easy pair is the default.
+        Assert.All(Difficulty.Members("fashion-mnist"), m => Assert.Equal("fashion-mnist:trouser-vs-bag", m.Source));
         Assert.Equal([2.0, 3], Difficulty.Members("gaussians", new DifficultyOptions { Values = [2, 3] }).Select(m => m.Value));
         Assert.Equal("family", Assert.Throws<InputException>(() => Difficulty.Members("spirals")).Field);
         Assert.Throws<InputException>(() => Difficulty.Members("fashion-mnist", new DifficultyOptions { Values = [0.6] }));
