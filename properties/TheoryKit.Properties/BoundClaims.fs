@@ -110,6 +110,22 @@ let private parameters =
         }
     Arb.fromGenShrink (g, shrink)
 
+/// p with gamma, resp. eps, divided by 1 + s.
+let private lowerGamma (p: Params) = { p with Gamma = p.Gamma / (1.0 + p.Step) }
+let private lowerEps (p: Params) = { p with Epsilon = p.Epsilon / (1.0 + p.Step) }
+
+/// f decreases strictly in the parameter x that `lower` divides by 1 + s: f(lower p) > v = f(p).
+let private decreasing fName xName (lower: Params -> Params) (f: Params -> float) (p: Params) v =
+    let w = f (lower p)
+    holds (sprintf "decreasing in %s: %s(%s / (1 + s)) = %.17g, %s(%s) = %.17g" xName fName xName w fName xName v) (w > v)
+
+/// f(gamma / 2) = factor f(gamma), with v = f(p), to relative 1e-12.
+let private gammaHalved fName factor (f: Params -> float) (p: Params) v =
+    agrees (sprintf "%s(gamma / 2) against %g %s(gamma)" fName factor fName) 1e-12 (f { p with Gamma = p.Gamma / 2.0 }) (factor * v)
+
+/// A bound labelled as a rate with a constant.
+let private rateLabel (b: NeuronBound) = holds (sprintf "label: %s" b.Label) (b.IsRate && b.Label = "rate, constant c")
+
 // ---- reference formulas (THEORY.md §7), written out here ----------------------------------------
 
 /// [JT20] lambda = (sqrt(2 ln(4n/delta)) + ln(4/eps)) / (gamma/4).
@@ -159,7 +175,7 @@ let private b1 =
                 // Formulas: the same operations in possibly another order, so a few ulps apart.
                 agrees "lambda" 1e-12 r.Lambda (lambdaOf p.Gamma p.Epsilon p.N p.Delta)
                 .&. agrees "M" 1e-12 r.M (widthOf p.Gamma p.Epsilon p.N p.Delta)
-                .&. (let smaller = at { p with Gamma = p.Gamma / (1.0 + p.Step) }
+                .&. (let smaller = at (lowerGamma p)
                      holds (sprintf "M decreasing in gamma: M(gamma / (1 + s)) = %.17g, M(gamma) = %.17g" smaller.M r.M) (smaller.M > r.M))
                 .&. (let more = at { p with N = n2 }
                      holds (sprintf "M increasing in n: M(n) = %.17g, M(%d) = %.17g" r.M n2 more.M) (more.M > r.M))
@@ -393,13 +409,11 @@ let private b5 =
                 let soft (q: Params) = ctx.Impl.SoftRate (bound q)
                 let v = soft p
                 agrees "m_soft" 1e-12 v (softOf p.CSoft p.Gamma p.Epsilon)
-                .&. agrees "m_soft(gamma / 2) against 4 m_soft(gamma)" 1e-12 (soft { p with Gamma = p.Gamma / 2.0 }) (4.0 * v)
+                .&. gammaHalved "m_soft" 4.0 soft p v
                 .&. agrees "m_soft(eps / 2) against 2 m_soft(eps)" 1e-12 (soft { p with Epsilon = p.Epsilon / 2.0 }) (2.0 * v)
-                .&. (let w = soft { p with Gamma = p.Gamma / (1.0 + p.Step) }
-                     holds (sprintf "decreasing in gamma: m_soft(gamma / (1 + s)) = %.17g, m_soft(gamma) = %.17g" w v) (w > v))
-                .&. (let w = soft { p with Epsilon = p.Epsilon / (1.0 + p.Step) }
-                     holds (sprintf "decreasing in eps: m_soft(eps / (1 + s)) = %.17g, m_soft(eps) = %.17g" w v) (w > v))
-                .&. holds (sprintf "label: %s" NeuronBounds.Mls25Soft.Label) (NeuronBounds.Mls25Soft.IsRate && NeuronBounds.Mls25Soft.Label = "rate, constant c")) }
+                .&. decreasing "m_soft" "gamma" lowerGamma soft p v
+                .&. decreasing "m_soft" "eps" lowerEps soft p v
+                .&. rateLabel NeuronBounds.Mls25Soft) }
 
 let private b6 =
     { Id = "B6"
@@ -421,15 +435,13 @@ let private b6 =
                 let hard (q: Params) = ctx.Impl.HardRate (bound q)
                 let v = hard p
                 agrees "m_hard" 1e-12 v (hardOf p.CHard p.Gamma p.Epsilon)
-                .&. agrees "m_hard(gamma / 2) against 16 m_hard(gamma)" 1e-12 (hard { p with Gamma = p.Gamma / 2.0 }) (16.0 * v)
+                .&. gammaHalved "m_hard" 16.0 hard p v
                 // ln(1/eps^2) = 2 ln(1/eps). Rounding eps^2 and 1/eps (relative 1.1e-16 each) moves ln(1/.) by
                 // that much absolutely, which relative to ln(1/eps) is large when eps is close to 1.
                 .&. agrees "m_hard(eps^2) against 2 m_hard(eps)" (1e-12 + 1e-15 / log (1.0 / p.Epsilon)) (hard { p with Epsilon = p.Epsilon * p.Epsilon }) (2.0 * v)
-                .&. (let w = hard { p with Gamma = p.Gamma / (1.0 + p.Step) }
-                     holds (sprintf "decreasing in gamma: m_hard(gamma / (1 + s)) = %.17g, m_hard(gamma) = %.17g" w v) (w > v))
-                .&. (let w = hard { p with Epsilon = p.Epsilon / (1.0 + p.Step) }
-                     holds (sprintf "decreasing in eps: m_hard(eps / (1 + s)) = %.17g, m_hard(eps) = %.17g" w v) (w > v))
-                .&. holds (sprintf "label: %s" NeuronBounds.Mls25Hard.Label) (NeuronBounds.Mls25Hard.IsRate && NeuronBounds.Mls25Hard.Label = "rate, constant c")) }
+                .&. decreasing "m_hard" "gamma" lowerGamma hard p v
+                .&. decreasing "m_hard" "eps" lowerEps hard p v
+                .&. rateLabel NeuronBounds.Mls25Hard) }
 
 let private b7 =
     { Id = "B7"
@@ -449,10 +461,9 @@ let private b7 =
                 let v = mosw p
                 agrees "m_mosw" 1e-12 v (p.CMosw / (p.Gamma * p.Gamma))
                 .&. agrees "m_mosw at other eps, n, delta, eta" 0.0 (mosw { p with Epsilon = 0.5; N = 1; Delta = 0.25; Eta = 0.5 }) v
-                .&. agrees "m_mosw(gamma / 2) against 4 m_mosw(gamma)" 1e-12 (mosw { p with Gamma = p.Gamma / 2.0 }) (4.0 * v)
-                .&. (let w = mosw { p with Gamma = p.Gamma / (1.0 + p.Step) }
-                     holds (sprintf "decreasing in gamma: m(gamma / (1 + s)) = %.17g, m(gamma) = %.17g" w v) (w > v))
-                .&. holds (sprintf "label: %s" NeuronBounds.Mosw22.Label) (NeuronBounds.Mosw22.IsRate && NeuronBounds.Mosw22.Label = "rate, constant c")) }
+                .&. gammaHalved "m_mosw" 4.0 mosw p v
+                .&. decreasing "m" "gamma" lowerGamma mosw p v
+                .&. rateLabel NeuronBounds.Mosw22) }
 
 let private b8 =
     { Id = "B8"
@@ -477,6 +488,9 @@ let private b8 =
 /// BoundParameters with constants c_soft, c_hard (n = 1000, delta = 0.1).
 let private withC gamma eps cs ch = BoundParameters(gamma, eps, 1000, 0.1, CSoft = cs, CHard = ch)
 
+/// The implemented [MLS25] rates (m_soft, m_hard) at gamma, eps and constants c_soft, c_hard.
+let private ratesAt (ctx: Context) gamma eps cs ch = ctx.Impl.SoftRate (withC gamma eps cs ch), ctx.Impl.HardRate (withC gamma eps cs ch)
+
 let private x1 =
     { Id = "X1"
       Section = "§8 Crossover"
@@ -495,7 +509,7 @@ let private x1 =
             forAllGen (Gen.zip3 (Gen.zip epsilonGen unit01) constantGen (Gen.zip constantGen unit01)) (fun ((e, u1), cs, (ch, u2)) ->
                 let expected = gammaStarOf cs ch e
                 let gs = ctx.Impl.GammaStar (withC 0.5 e cs ch)
-                let rates g = ctx.Impl.SoftRate (withC g e cs ch), ctx.Impl.HardRate (withC g e cs ch)
+                let rates g = ratesAt ctx g e cs ch
                 let identity = agrees "gamma*" 1e-12 gs expected
                 if expected < 0.5 / (1.0 + 1e-6) then
                     let s, h = rates gs
@@ -561,7 +575,7 @@ let private x3 =
       ThoroughTests = 20000
       Check =
         fun ctx ->
-            let rates g e = ctx.Impl.SoftRate (withC g e 1.0 1.0), ctx.Impl.HardRate (withC g e 1.0 1.0)
+            let rates g e = ratesAt ctx g e 1.0 1.0
             let g =
                 gen {
                     let! e1 = Gen.oneof [ logUniform 1e-8 omega; unit01 |> Gen.map (fun u -> omega * (1.0 - u)) ]
@@ -603,6 +617,10 @@ let private widthAt (ctx: Context) (b: NeuronBound) (p: BoundParameters) =
 /// p with gamma replaced.
 let private atGamma (p: BoundParameters) gamma =
     BoundParameters(gamma, p.Epsilon, p.N, p.Delta, Eta = p.Eta, CSoft = p.CSoft, CHard = p.CHard, CMosw = p.CMosw, Width = p.Width)
+
+/// The widths (soft, hard) of a pair at p with gamma replaced.
+let private pairWidths (ctx: Context) (soft: NeuronBound) (hard: NeuronBound) (p: BoundParameters) gamma =
+    widthAt ctx soft (atGamma p gamma), widthAt ctx hard (atGamma p gamma)
 
 /// A pair of registered bounds (soft role, hard role), as indices into NeuronBounds.All.
 let private pairGen = Gen.zip (Gen.choose (0, NeuronBounds.All.Count - 1)) (Gen.choose (0, NeuronBounds.All.Count - 1))
@@ -657,7 +675,8 @@ let private x4 =
         fun ctx ->
             forAllGen pairCases (fun c ->
                 let p = c.Parameters
-                let diff g = log (widthAt ctx c.Soft (atGamma p g)) - log (widthAt ctx c.Hard (atGamma p g))
+                let widths = pairWidths ctx c.Soft c.Hard p
+                let diff g = let s, h = widths g in log s - log h
                 let reported = Crossover.Solve(c.Soft, c.Hard, p)
                 let noCrossing () =
                     let d = logGrid Crossover.MinGamma Crossover.MaxGamma 2001 |> Array.map diff
@@ -667,7 +686,7 @@ let private x4 =
                 let root =
                     match Option.ofNullable reported.GammaStar with
                     | Some g when g > 0.0 && g <= Crossover.MaxGamma ->
-                        let s, h = widthAt ctx c.Soft (atGamma p g), widthAt ctx c.Hard (atGamma p g)
+                        let s, h = widths g
                         // The numerical solver scans [1e-6, 1/2]; the closed form may lie below 1e-6.
                         holds (sprintf "gamma* = %.17g (%s) in [1e-6, 1/2]" g reported.Method) (g >= Crossover.MinGamma || reported.Method = Crossover.ClosedForm)
                         .&. agrees (sprintf "m_soft against m_hard at gamma* = %.17g (%s)" g reported.Method) 1e-9 s h
@@ -717,7 +736,8 @@ let private x5 =
                 }
             forAllGen g (fun (c, lo, hi, est) ->
                 let p = c.Parameters
-                let ratio gm = widthAt ctx c.Hard (atGamma p gm) / widthAt ctx c.Soft (atGamma p gm)
+                let widths = pairWidths ctx c.Soft c.Hard p
+                let ratio gm = let s, h = widths gm in h / s
                 let v = Crossover.Verdict(c.Soft, c.Hard, p, lo, hi, est)
                 let lower =
                     match lo > 0.0, Option.ofNullable v.RatioAtLower with
@@ -728,8 +748,9 @@ let private x5 =
                     match Option.ofNullable v.RatioAtUpper with
                     | Some r -> agrees (sprintf "ratio at the upper end %.17g" hi) 1e-12 r (ratio (min hi 0.5))
                     | None -> holds "no ratio reported at the upper end" false
-                agrees "m_soft at the estimate" 1e-12 v.MSoft (widthAt ctx c.Soft (atGamma p est))
-                .&. agrees "m_hard at the estimate" 1e-12 v.MHard (widthAt ctx c.Hard (atGamma p est))
+                let softAt, hardAt = widths est
+                agrees "m_soft at the estimate" 1e-12 v.MSoft softAt
+                .&. agrees "m_hard at the estimate" 1e-12 v.MHard hardAt
                 .&. agrees "ratio at the estimate" 1e-12 v.Ratio (ratio est)
                 .&. lower
                 .&. upper
@@ -814,9 +835,8 @@ let private x7 =
                 let ratio (q: Params) = ctx.Impl.HardRate (bound q) / ctx.Impl.SoftRate (bound q)
                 let r = ratio p
                 agrees "m_hard / m_soft" 1e-12 r (p.CHard / p.CSoft * p.Epsilon * log (1.0 / p.Epsilon) / (p.Gamma * p.Gamma))
-                .&. agrees "ratio(gamma / 2) against 4 ratio(gamma)" 1e-12 (ratio { p with Gamma = p.Gamma / 2.0 }) (4.0 * r)
-                .&. (let w = ratio { p with Gamma = p.Gamma / (1.0 + p.Step) }
-                     holds (sprintf "decreasing in gamma: ratio(gamma / (1 + s)) = %.17g, ratio(gamma) = %.17g" w r) (w > r))) }
+                .&. gammaHalved "ratio" 4.0 ratio p r
+                .&. decreasing "ratio" "gamma" lowerGamma ratio p r) }
 
 /// The claims of this file, in the order of THEORY.md.
 let claims: Claim list = [ b1; b2; b3; b4; b5; b6; b7; b8; x1; x2; x3; x4; x5; x6; x7 ]

@@ -1,7 +1,7 @@
 /// Claims about the empirical neuron requirement of THEORY.md §9: the success rule of a width sweep, the
 /// Clopper-Pearson interval of a success rate and the minimal-width rules built on it, the scaling fit, and two
 /// measured trends (m* against eps, and the soft-hard gap against the margin gamma). Sweeps run on tiny data in a
-/// temporary folder; their records are compared with plain-loop gradient descent written here.
+/// temporary folder; their records are compared with the plain-loop gradient descent of Reference.
 module TheoryKit.Properties.EmpiricalClaims
 
 open System
@@ -16,67 +16,29 @@ open TheoryKit.Teachers
 open TheoryKit.Training
 open TheoryKit.Properties.Claim
 open TheoryKit.Properties.Generators
+open TheoryKit.Properties.Reference
 
 // ---- plain-loop training reference --------------------------------------------------------------
 
-let private dot (a: float[]) (b: float[]) = Array.fold2 (fun s p q -> s + p * q) 0.0 a b
-let private sigmoid f = if f >= 0.0 then 1.0 / (1.0 + exp (-f)) else let e = exp f in e / (1.0 + e)
-let private softplus t = if t > 0.0 then t + log (1.0 + exp (-t)) else log (1.0 + exp t)
-let private xlogx p = if p <= 0.0 then 0.0 else p * log p
-
-/// KL(p || sigma(f)) = p ln(p / s) + (1 - p) ln((1 - p) / (1 - s)), s = sigma(f), written with softplus.
-let private kl p f = p * softplus (-f) + (1.0 - p) * softplus f + xlogx p + xlogx (1.0 - p)
-
 /// What plain-loop gradient descent gives for one run.
-type private Reference =
+type private PlainRun =
     { AveragedLoss: float
       AveragedRisk: float
       FinalRisk: float
       TrainError: float
       TestError: float }
 
-/// Plain gradient descent of THEORY.md §1-3 from (W_0, a): the objective is the mean KL to `soft` (soft labels)
-/// or the logistic risk (hard labels); also the hard-label risk along the way, and the 0-1 errors at W_T (a point
-/// is correct when y f > 0).
-let private plainRun (w0: float[]) (a: float[]) (rows: float[][]) (y: float[]) (soft: float[] option) eta steps (testRows: float[][]) (testY: float[]) =
-    let m, d, n = a.Length, rows.[0].Length, rows.Length
-    let w = Array.copy w0
-    let forward (x: float[]) =
-        let mutable s = 0.0
-        for k in 0 .. m - 1 do
-            let z = dot (Array.sub w (k * d) d) x
-            if z > 0.0 then s <- s + a.[k] * z
-        s / sqrt (float m)
-    let risk (f: float[]) = (Array.mapi (fun i fi -> softplus (-y.[i] * fi)) f |> Array.sum) / float n
-    let mutable loss = 0.0
-    let mutable riskSum = 0.0
-    for _ in 1..steps do
-        let f = rows |> Array.map forward
-        riskSum <- riskSum + risk f
-        loss <-
-            loss
-            + (match soft with
-               | Some p -> (Array.mapi (fun i fi -> kl p.[i] fi) f |> Array.sum) / float n
-               | None -> risk f)
-        let grad = Array.zeroCreate (m * d)
-        for i in 0 .. n - 1 do
-            let l =
-                match soft with
-                | Some p -> sigmoid f.[i] - p.[i]
-                | None -> -y.[i] * sigmoid (-y.[i] * f.[i])
-            for k in 0 .. m - 1 do
-                if dot (Array.sub w (k * d) d) rows.[i] > 0.0 then
-                    for j in 0 .. d - 1 do
-                        grad.[k * d + j] <- grad.[k * d + j] + l * a.[k] * rows.[i].[j] / (float n * sqrt (float m))
-        for q in 0 .. w.Length - 1 do
-            w.[q] <- w.[q] - eta * grad.[q]
-    let f = rows |> Array.map forward
+/// Reference.plainDescent of THEORY.md §1-3 from (W_0, a) on s: the objective is the mean KL to `soft` (soft
+/// labels) or the logistic risk (hard labels); also the hard-label risk along the way, and the 0-1 errors at W_T
+/// on s and on the held-out points (a point is correct when y f > 0).
+let private plainRun (s: Small) (w0: float[]) (a: float[]) (soft: float[] option) eta steps (testRows: float[][]) (testY: float[]) =
+    let run = plainDescent s w0 a soft eta steps None
     let error (xs: float[][]) (ys: float[]) =
-        float (Array.fold2 (fun c x yi -> if yi * forward x > 0.0 then c else c + 1) 0 xs ys) / float xs.Length
-    { AveragedLoss = loss / float steps
-      AveragedRisk = riskSum / float steps
-      FinalRisk = risk f
-      TrainError = error rows y
+        float (Array.fold2 (fun c x yi -> if yi * logitAt run.W a x > 0.0 then c else c + 1) 0 xs ys) / float xs.Length
+    { AveragedLoss = epochMean run.Loss
+      AveragedRisk = epochMean run.Risk
+      FinalRisk = run.Risk.[steps]
+      TrainError = error (Array.init s.N s.Row) s.Y
       TestError = error testRows testY }
 
 /// Runs `f` with a fresh temporary folder, removed afterwards.
@@ -124,7 +86,7 @@ let private heldOut (seed: uint64) d count =
     let rows =
         Array.init count (fun _ ->
             let g = Array.init d (fun _ -> Normal.Sample(rng, 0.0, 1.0))
-            let r = sqrt (dot g g)
+            let r = norm g
             g |> Array.map (fun v -> v / r))
     let y = Array.init count (fun _ -> if rng.Next(2) = 0 then -1.0 else 1.0)
     rows, y
@@ -162,12 +124,11 @@ let private e1 =
                                   for k in [ LabelKind.Soft; LabelKind.Hard ] -> (k, w, i) ]
                         |> Set.ofList
                     let keys = result.Runs |> Seq.map (fun (r: RunRecord) -> (r.Labels, r.Width, r.SeedIndex)) |> List.ofSeq
-                    let rows = Array.init s.N s.Row
                     let close a b = abs (a - b) <= 1e-9 * (1.0 + abs b)
                     let problems =
                         [ for r in result.Runs do
                               let net = TwoLayerNetwork.Initialise(r.Width, s.D, r.Seed, c.Symmetric)
-                              let p = plainRun net.W0 net.A rows s.Y (if r.Labels = LabelKind.Soft then Some soft else None) c.Eta c.Steps testRows testY
+                              let p = plainRun s net.W0 net.A (if r.Labels = LabelKind.Soft then Some soft else None) c.Eta c.Steps testRows testY
                               if r.Seed <> SweepSpec.RunSeed(c.MasterSeed, r.Width, r.SeedIndex) then yield sprintf "%O: seed %d is not RunSeed" r.Key r.Seed
                               if r.Success <> (r.EpochAveragedLoss <= c.Epsilon) then
                                   yield sprintf "%O: success %b but epoch-averaged loss %.17g, eps %.17g" r.Key r.Success r.EpochAveragedLoss c.Epsilon

@@ -1,6 +1,6 @@
-/// Claims about the limiting kernel K of THEORY.md §5. Expected values are computed here with plain loops
-/// (dot products, norms, the angle as 2 atan2(||u - u'||, ||u + u'||) of the unit vectors), never with the
-/// kernel code's own helpers; Monte Carlo checks draw z ~ N(0, I_d) from a seed generated with the case and
+/// Claims about the limiting kernel K of THEORY.md §5. Expected values are computed with the plain loops of
+/// Reference (dot products, norms, the angle as 2 atan2(||u - u'||, ||u + u'||) of the unit vectors), never with
+/// the kernel code's own helpers; Monte Carlo checks draw z ~ N(0, I_d) from a seed generated with the case and
 /// accept by rigorous tail bounds (binomial, Hoeffding, Chebyshev) at level about 1e-6.
 module TheoryKit.Properties.KernelClaims
 
@@ -13,17 +13,8 @@ open TheoryKit.Kernels
 open TheoryKit.Networks
 open TheoryKit.Properties.Claim
 open TheoryKit.Properties.Generators
+open TheoryKit.Properties.Reference
 open TheoryKit.Random
-
-let private dot (a: float[]) (b: float[]) = Array.fold2 (fun s p q -> s + p * q) 0.0 a b
-let private norm (a: float[]) = sqrt (dot a a)
-
-/// The angle theta in [0, pi] between non-zero x and x', as 2 atan2(||u - u'||, ||u + u'||) with u = x / ||x||
-/// (accurate at every angle, where acos of the cosine loses half the digits near 0 and pi).
-let private angle (x: float[]) (x2: float[]) =
-    let u = x |> Array.map (fun v -> v / norm x)
-    let u2 = x2 |> Array.map (fun v -> v / norm x2)
-    2.0 * atan2 (norm (Array.map2 (-) u u2)) (norm (Array.map2 (+) u u2))
 
 /// A non-zero vector of dimension 1..8 (shrinks by dropping coordinates and rounding them).
 let private vector =
@@ -57,6 +48,14 @@ let private normals (count: int) (s: uint64) (stream: string) =
     let z = Array.zeroCreate count
     Normal.Samples(SeedSequence.Rng(s, stream), z, 0.0, 1.0)
     z
+
+/// <z_k, x> for draw k of row-major draws z of dimension d = x.Length, by a plain loop.
+let private project (z: float[]) k (x: float[]) =
+    let d = x.Length
+    let mutable a = 0.0
+    for j in 0 .. d - 1 do
+        a <- a + z.[k * d + j] * x.[j]
+    a
 
 let private k1 =
     { Id = "K1"
@@ -92,12 +91,7 @@ let private k1 =
                 let z = normals (trials * d) sd "property-k1"
                 let mutable hits = 0
                 for k in 0 .. trials - 1 do
-                    let mutable a = 0.0
-                    let mutable b = 0.0
-                    for j in 0 .. d - 1 do
-                        a <- a + z.[k * d + j] * x.[j]
-                        b <- b + z.[k * d + j] * x2.[j]
-                    if a > 0.0 && b > 0.0 then hits <- hits + 1
+                    if project z k x > 0.0 && project z k x2 > 0.0 then hits <- hits + 1
                 let alpha = 1e-6
                 // two-sided: the count of co-activations is Binomial(trials, got) under the claim.
                 let p = min 1.0 (max 0.0 got)
@@ -136,7 +130,7 @@ let private k2 =
                 let gram = NtkKernel.LimitingGram(s.X, n, s.D)
                 let pairs = [ for i in 0 .. n - 1 do for j in 0 .. n - 1 -> i, j ]
                 let scale i j = norm (s.Row i) * norm (s.Row j)
-                let expected i j = dot (s.Row i) (s.Row j) * (Math.PI - angle (s.Row i) (s.Row j)) / (2.0 * Math.PI)
+                let expected i j = kernelRef (s.Row i) (s.Row j)
                 let first what pred =
                     match List.tryFind (fun (i, j) -> not (pred i j)) pairs with
                     | None -> Prop.ofTestable true |> Prop.label what
@@ -217,8 +211,8 @@ let private k4 =
                     let finite = NtkKernel.FiniteWidthGram(s.X, n, d, net.W0, m)
                     // grad_{w_s} f(x) = (1/sqrt m) a_s 1[<w_s, x> > 0] x (THEORY.md §1); a pre-activation within 1e-12 of
                     // the kink may round either way, which moves the entry by at most |<x, x'>| / m: allowed per such row.
-                    let pre = Array2D.init m n (fun k i -> dot (Array.sub net.W0 (k * d) d) (s.Row i))
-                    let wNorm = Array.init m (fun k -> norm (Array.sub net.W0 (k * d) d))
+                    let pre = Array2D.init m n (fun k i -> dot (row net.W0 d k) (s.Row i))
+                    let wNorm = Array.init m (fun k -> norm (row net.W0 d k))
                     let xNorm = Array.init n (fun i -> norm (s.Row i))
                     let expected i j =
                         let ip = dot (s.Row i) (s.Row j)
@@ -297,12 +291,7 @@ let private k5 =
                 for b in 0 .. batches - 1 do
                     let mutable sum = 0.0
                     for k in b * perBatch .. (b + 1) * perBatch - 1 do
-                        let mutable a = 0.0
-                        let mutable c = 0.0
-                        for j in 0 .. d - 1 do
-                            a <- a + z.[k * d + j] * x.[j]
-                            c <- c + z.[k * d + j] * x2.[j]
-                        sum <- sum + max a 0.0 * max c 0.0
+                        sum <- sum + max (project z k x) 0.0 * max (project z k x2) 0.0
                     if abs (sum / float perBatch - got) > t then far <- far + 1
                 (abs (got - closed) <= 1e-14 * nn
                  |> Prop.label (sprintf "ArcCosine1 %.17g, ||x|| ||x'|| (sin theta + (pi - theta) cos theta) / (2 pi) = %.17g" got closed))

@@ -1,5 +1,5 @@
 /// Claims about the losses of THEORY.md §2: the logistic risk, the stable softplus, the KL soft-label loss
-/// and its derivative, and the teacher's tempered soft labels. Expected values are computed here: the
+/// and its derivative, and the teacher's tempered soft labels. Expected values come from Reference: the
 /// softplus with a series for ln(1 + v) (independent of Math.Log(1 + v)), the sigmoid by its formula and
 /// KL as p ln(p/s) + (1-p) ln((1-p)/(1-s)); the formulas under check are reached through `ctx.Impl`.
 module TheoryKit.Properties.LossClaims
@@ -11,44 +11,8 @@ open TheoryKit.Data
 open TheoryKit.Networks
 open TheoryKit.Properties.Claim
 open TheoryKit.Properties.Generators
+open TheoryKit.Properties.Reference
 open TheoryKit.Training
-
-// ---- references ---------------------------------------------------------------------------------
-
-/// Machine epsilon of float64 (2^-52).
-let private eps = 2.220446049250313e-16
-
-/// ln(1 + v) for v in [0, 1] as 2 atanh(w) = 2 sum_k w^(2k+1) / (2k+1), w = v / (2 + v) <= 1/3: accurate to
-/// an ulp or two, also for tiny v (where Math.Log(1 + v) loses every digit).
-let private log1pRef (v: float) =
-    let w = v / (2.0 + v)
-    let w2 = w * w
-    let mutable term = w
-    let mutable sum = 0.0
-    let mutable k = 0
-    while k < 40 && term <> 0.0 do
-        sum <- sum + term / float (2 * k + 1)
-        term <- term * w2
-        k <- k + 1
-    2.0 * sum
-
-/// softplus(t) = ln(1 + e^t) = max(t, 0) + ln(1 + e^-|t|).
-let private softplusRef (t: float) = max t 0.0 + log1pRef (exp (-(abs t)))
-
-/// sigmoid(t) = 1 / (1 + e^-t), written so that e^t never overflows.
-let private sigmoidRef (t: float) = if t >= 0.0 then 1.0 / (1.0 + exp (-t)) else exp t / (1.0 + exp t)
-
-/// KL(p || sigmoid f) = p ln(p / s) + (1 - p) ln((1 - p) / (1 - s)) with ln s = -softplus(-f),
-/// ln(1 - s) = -softplus(f) and 0 ln 0 = 0.
-let private klRef (p: float) (f: float) =
-    (if p > 0.0 then p * (log p + softplusRef (-f)) else 0.0)
-    + (if p < 1.0 then (1.0 - p) * (log (1.0 - p) + softplusRef f) else 0.0)
-
-/// The magnitude of the terms summed in KL: p softplus(-f) + (1 - p) softplus(f) + H(p). A correct KL is
-/// within a few eps of this magnitude of the exact value (the difference BCE - H cancels near f = logit p).
-let private klScale (p: float) (f: float) =
-    let h = (if p > 0.0 then -p * log p else 0.0) + (if p < 1.0 then -(1.0 - p) * log (1.0 - p) else 0.0)
-    p * softplusRef (-f) + (1.0 - p) * softplusRef f + h
 
 // ---- generators ---------------------------------------------------------------------------------
 
@@ -60,7 +24,10 @@ let private logitGen =
                     2, Gen.zip (Gen.elements [ -1.0; 1.0 ]) (uniform -8.0 4.0) |> Gen.map (fun (s, k) -> s * 10.0 ** k)
                     1, Gen.elements [ 1e4; -1e4; 710.0; -710.0; 745.5; -745.5; 800.0; -800.0; 36.9; -36.9 ] ]
 
-let private logit = Arb.fromGenShrink (logitGen, shrinkFloat >> Seq.filter (fun t -> abs t <= 1e4))
+/// Shrinks of a logit: rounder values up to 1e4 in magnitude.
+let private shrinkLogit = shrinkFloat >> Seq.filter (fun t -> abs t <= 1e4)
+
+let private logit = Arb.fromGenShrink (logitGen, shrinkLogit)
 
 /// A teacher probability in [0, 1]: exactly 0 or 1 one time in eight, else uniform.
 let private probabilityGen = Gen.frequency [ 1, Gen.elements [ 0.0; 1.0 ]; 7, uniform 0.0 1.0 ]
@@ -83,7 +50,7 @@ let private probabilityAndLogit =
                         let! dlt = uniform -1e-3 1e-3
                         return p, log (p / (1.0 - p)) + dlt
                     } ]
-    Arb.fromGenShrink (g, shrinkPair shrinkProbability (shrinkFloat >> Seq.filter (fun t -> abs t <= 1e4)))
+    Arb.fromGenShrink (g, shrinkPair shrinkProbability shrinkLogit)
 
 // ---- claims -------------------------------------------------------------------------------------
 
@@ -146,13 +113,7 @@ let private l1 =
                         let r = Trainer.Train(toDataset s, (if kind = LabelKind.Soft then p else null), options)
                         let net = TwoLayerNetwork.Initialise(c.Width, s.D, c.Seed)
                         // f(x_i; W_0) by a plain loop
-                        let f =
-                            Array.init s.N (fun i ->
-                                let mutable sum = 0.0
-                                for k in 0 .. c.Width - 1 do
-                                    let z = Array.fold2 (fun acc a b -> acc + a * b) 0.0 (Array.sub net.W0 (k * s.D) s.D) (s.Row i)
-                                    if z > 0.0 then sum <- sum + net.A.[k] * z
-                                sum / sqrt (float c.Width))
+                        let f = Array.init s.N (fun i -> logitAt net.W0 net.A (s.Row i))
                         let expected = (Array.map2 (fun fi yi -> softplusRef (-yi * fi)) f s.Y |> Array.sum) / float s.N
                         let got = r.Trajectory.[0].Risk
                         // f from a GEMM and from the loop differ by ~1e-16 |f|; l is 1-Lipschitz: relative 1e-12.

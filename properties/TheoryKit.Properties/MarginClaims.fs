@@ -13,6 +13,7 @@ open TheoryKit.Data
 open TheoryKit.Margins
 open TheoryKit.Properties.Claim
 open TheoryKit.Properties.Generators
+open TheoryKit.Properties.Reference
 
 let private section = "§6 Separation margin"
 let private twoPi = 2.0 * Math.PI
@@ -47,11 +48,6 @@ let private ofPlanar (p: Planar) =
 /// Points from n x 2 row-major coordinates.
 let private ofCoordinates (c: float[]) (y: float[]) =
     { Px = Array.init y.Length (fun i -> c.[2 * i]); Py = Array.init y.Length (fun i -> c.[2 * i + 1]); Y = y }
-
-/// The angle a reduced to [0, 2 pi).
-let private wrap (a: float) =
-    let a = a % twoPi
-    if a < 0.0 then a + twoPi else a
 
 /// The arcs (lo, hi) of constant activation pattern: consecutive sorted cut angles a_i ± π/2 of the
 /// non-zero points, the last arc wrapping round to the first cut + 2 pi; arcs of length <= 1e-15 (repeated
@@ -116,31 +112,35 @@ let private certificatePrimal (r: MarginResult) =
 let private certificatePlane (data: Dataset) =
     let c = PlanarMargin.PlaneCoordinates(data.X, data.N, data.D)
     let pl = ofCoordinates c data.Y
-    let row i = Array.sub data.X (i * data.D) data.D
     let worst =
         Seq.max (seq {
             yield 0.0
             for i in 0 .. data.N - 1 do
                 for j in 0 .. data.N - 1 do
-                    let xx = Array.fold2 (fun s a b -> s + a * b) 0.0 (row i) (row j)
+                    let xx = dot (row data.X data.D i) (row data.X data.D j)
                     yield abs (xx - (pl.Px.[i] * pl.Px.[j] + pl.Py.[i] * pl.Py.[j]))
         })
     pl, worst
+
+/// The exact result of a planar case with what the evaluator reads from its certificate: the points in the
+/// certificate's plane coordinates and the isometry check of certificatePlane, the arcs, and the clipped primal.
+let private exactCase (p: Planar) =
+    let r = exactPlanar p
+    let pl, isometry = certificatePlane (planarData p)
+    r, pl, isometry, arcs pl, certificatePrimal r
 
 /// min_i ||x_i|| / 2, the cap on the certified upper end (each margin is at most E[||x_i|| 1[<z,x_i> > 0]]).
 let private capOf (pl: Plane) =
     Array.init pl.N (fun i -> sqrt (pl.Px.[i] * pl.Px.[i] + pl.Py.[i] * pl.Py.[i]) / 2.0) |> Array.min
 
-let private dot (a: float[]) (b: float[]) = Array.fold2 (fun s p q -> s + p * q) 0.0 a b
-
 /// Orthonormal e1, e2 of R^d from 2 d frame numbers by Gram-Schmidt.
 let private orthonormalPair d (frame: float[]) =
     let e1 = Array.sub frame 0 d
-    let e1 = let n = sqrt (dot e1 e1) in e1 |> Array.map (fun v -> v / n)
+    let e1 = let n = norm e1 in e1 |> Array.map (fun v -> v / n)
     let f = Array.sub frame d d
     let c = dot e1 f
     let e2 = Array.map2 (fun a b -> a - c * b) f e1
-    let e2 = let n = sqrt (dot e2 e2) in e2 |> Array.map (fun v -> v / n)
+    let e2 = let n = norm e2 in e2 |> Array.map (fun v -> v / n)
     e1, e2
 
 /// The plane points embedded in R^d by x = px e1 + py e2.
@@ -203,12 +203,8 @@ let private m1 =
       Check =
         fun _ ->
             forAll (planar 6) (fun p ->
-                let r = exactPlanar p
-                let data = planarData p
-                let pl, isometry = certificatePlane data
+                let r, pl, isometry, arcList, v = exactCase p
                 let q = r.Certificate.Q
-                let arcList = arcs pl
-                let v = certificatePrimal r
                 let dual = dualValue pl q
                 let primal = if v.Length = arcList.Length then Array.min (margins pl arcList v) else nan
                 let upper = min dual (capOf pl)
@@ -270,10 +266,7 @@ let private m3 =
       Check =
         fun _ ->
             forAll (planar 6) (fun p ->
-                let r = exactPlanar p
-                let pl, _ = certificatePlane (planarData p)
-                let arcList = arcs pl
-                let vStar = certificatePrimal r
+                let r, pl, _, arcList, vStar = exactCase p
                 let weight = Gen.frequency [ 1, Gen.elements [ 0.0; 1e-6; 1e-3; 1.0 ]; 2, unit01 ]
                 let g =
                     gen {
@@ -570,7 +563,7 @@ let private golden (f: float -> float) (a: float) (b: float) =
 /// is the dual value of a point of the simplex, so it is >= gamma_m, and within ~1e-11 of it.
 let private finiteWidthGamma (s: Small) (w0: float[]) m =
     let n, d = s.N, s.D
-    let masks = Array.init m (fun k -> Array.init n (fun i -> dot (Array.sub w0 (k * d) d) (s.Row i) > 0.0))
+    let masks = Array.init m (fun k -> Array.init n (fun i -> dot (row w0 d k) (s.Row i) > 0.0))
     let value (q: float[]) =
         let mutable total = 0.0
         for k in 0 .. m - 1 do
@@ -579,7 +572,7 @@ let private finiteWidthGamma (s: Small) (w0: float[]) m =
                 if masks.[k].[i] then
                     for j in 0 .. d - 1 do
                         u.[j] <- u.[j] + q.[i] * s.Y.[i] * s.X.[i * d + j]
-            total <- total + sqrt (dot u u)
+            total <- total + norm u
         total / float m
     match n with
     | 1 -> value [| 1.0 |]
@@ -709,6 +702,11 @@ let private shortVector =
     let norm = Gen.frequency [ 1, Gen.constant 1.0; 3, uniform 0.0 1.0 |> Gen.filter (fun r -> r > 1e-3) ]
     Arb.zip (smallUnit 1 1 5, Arb.fromGenShrink (norm, fun r -> seq { if r <> 1.0 then yield 1.0 }))
 
+/// The point x of a shortVector case (the unit vector scaled to the drawn norm) and ||x|| by a plain loop.
+let private shortPoint (s: Small) (length: float) =
+    let x = s.X |> Array.map (fun v -> length * v)
+    x, norm x
+
 let private m13 =
     { Id = "M13"
       Section = section
@@ -724,10 +722,10 @@ let private m13 =
       ThoroughTests = 1000
       Check =
         fun _ ->
-            forAll shortVector (fun (s, norm) ->
-                let x = s.X |> Array.map (fun v -> norm * v)
+            forAll shortVector (fun (s, length) ->
+                let x, nx = shortPoint s length
                 let r = certifyExact (dataset x s.Y s.D)
-                exactly r (sqrt (dot x x) / 2.0) (sprintf "||x|| = %.9g" (sqrt (dot x x)))) }
+                exactly r (nx / 2.0) (sprintf "||x|| = %.9g" nx)) }
 
 let private m14 =
     { Id = "M14"
@@ -743,11 +741,11 @@ let private m14 =
       ThoroughTests = 500
       Check =
         fun _ ->
-            forAll shortVector (fun (s, norm) ->
-                let x = s.X |> Array.map (fun v -> norm * v)
+            forAll shortVector (fun (s, length) ->
+                let x, nx = shortPoint s length
                 let y = s.Y.[0]
                 let r = certifyExact (dataset (Array.append x x) [| y; -y |] s.D)
-                exactly r 0.0 (sprintf "||x|| = %.9g" (sqrt (dot x x)))) }
+                exactly r 0.0 (sprintf "||x|| = %.9g" nx)) }
 
 // ---- M15 linearly separable -----------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 /// Claims about the student of THEORY.md §1 (initialisation, forward pass, gradient, symmetric
 /// initialisation) and its training of §3 (gradient descent, projected GD, epoch averages, row movement).
-/// Expected values come from plain loops written here: the forward pass, the per-row gradient, and a whole
+/// Expected values come from the plain loops of Reference: the forward pass, the per-row gradient, and a whole
 /// reference gradient descent (with optional projection) that never calls the trainer's own helpers; the
 /// law of the initialisation is checked with two-sided binomial tests and the DKW inequality.
 module TheoryKit.Properties.ModelClaims
@@ -12,140 +12,9 @@ open MathNet.Numerics.Distributions
 open TheoryKit.Networks
 open TheoryKit.Properties.Claim
 open TheoryKit.Properties.Generators
+open TheoryKit.Properties.Reference
 open TheoryKit.Random
 open TheoryKit.Training
-
-// ---- references ---------------------------------------------------------------------------------
-
-/// Machine epsilon of float64 (2^-52).
-let private eps = 2.220446049250313e-16
-
-/// ln(1 + v) for v in [0, 1] as 2 atanh(w) = 2 sum_k w^(2k+1) / (2k+1), w = v / (2 + v) <= 1/3.
-let private log1pRef (v: float) =
-    let w = v / (2.0 + v)
-    let w2 = w * w
-    let mutable term = w
-    let mutable sum = 0.0
-    let mutable k = 0
-    while k < 40 && term <> 0.0 do
-        sum <- sum + term / float (2 * k + 1)
-        term <- term * w2
-        k <- k + 1
-    2.0 * sum
-
-/// softplus(t) = ln(1 + e^t) = max(t, 0) + ln(1 + e^-|t|).
-let private softplusRef (t: float) = max t 0.0 + log1pRef (exp (-(abs t)))
-
-/// sigmoid(t) = 1 / (1 + e^-t), written so that e^t never overflows.
-let private sigmoidRef (t: float) = if t >= 0.0 then 1.0 / (1.0 + exp (-t)) else exp t / (1.0 + exp t)
-
-/// KL(p || sigmoid f) = p ln(p / s) + (1 - p) ln((1 - p) / (1 - s)), ln s = -softplus(-f), 0 ln 0 = 0.
-let private klRef (p: float) (f: float) =
-    (if p > 0.0 then p * (log p + softplusRef (-f)) else 0.0)
-    + (if p < 1.0 then (1.0 - p) * (log (1.0 - p) + softplusRef f) else 0.0)
-
-/// Binary entropy H(p) in nats, 0 ln 0 = 0.
-let private entropyRef (p: float) =
-    (if p > 0.0 then -p * log p else 0.0) + (if p < 1.0 then -(1.0 - p) * log (1.0 - p) else 0.0)
-
-let private dot (a: float[]) (b: float[]) = Array.fold2 (fun s p q -> s + p * q) 0.0 a b
-let private norm (a: float[]) = sqrt (dot a a)
-
-/// Row k of a row-major matrix with d columns.
-let private row (w: float[]) d k = Array.sub w (k * d) d
-
-/// Pre-activations z_ki = <w_k, x_i> (m x n) and logits f_i = (1/sqrt m) sum_k a_k relu(z_ki), by plain loops.
-let private forward (w: float[]) (a: float[]) (s: Small) =
-    let m = a.Length
-    let z = Array2D.init m s.N (fun k i -> dot (row w s.D k) (s.Row i))
-    let f =
-        Array.init s.N (fun i ->
-            let mutable sum = 0.0
-            for k in 0 .. m - 1 do
-                if z.[k, i] > 0.0 then sum <- sum + a.[k] * z.[k, i]
-            sum / sqrt (float m))
-    z, f
-
-/// True when some pre-activation of a non-zero point lies within 1e-9 (relative to ||w_k|| ||x_i||) of the
-/// kink of relu: the indicator 1[z > 0] may then differ between two correct implementations that round
-/// differently, so trajectories may part from the next step on.
-let private nearKink (w: float[]) (z: float[,]) (s: Small) =
-    let m = Array2D.length1 z
-    Seq.exists
-        (fun (k, i) ->
-            let scale = norm (row w s.D k) * norm (s.Row i)
-            scale > 0.0 && abs z.[k, i] <= 1e-9 * scale)
-        (Seq.allPairs [ 0 .. m - 1 ] [ 0 .. s.N - 1 ])
-
-/// d L / d f_i (times n): hard -y sigma(-y f), soft sigma(f) - p.
-let private lossDerivative (p: float[] option) (s: Small) i (f: float) =
-    match p with
-    | None -> -s.Y.[i] * sigmoidRef (-s.Y.[i] * f)
-    | Some p -> sigmoidRef f - p.[i]
-
-/// grad L(W) (m x d): grad_k = (1/n) sum_i l'_i (1/sqrt m) a_k 1[z_ki > 0] x_i, by plain loops.
-let private gradient (w: float[]) (a: float[]) (s: Small) (p: float[] option) =
-    let m = a.Length
-    let z, f = forward w a s
-    let g = Array.zeroCreate (m * s.D)
-    for k in 0 .. m - 1 do
-        for i in 0 .. s.N - 1 do
-            if z.[k, i] > 0.0 then
-                let c = lossDerivative p s i f.[i] * a.[k] / sqrt (float m) / float s.N
-                for j in 0 .. s.D - 1 do
-                    g.[k * s.D + j] <- g.[k * s.D + j] + c * s.X.[i * s.D + j]
-    g, z, f
-
-/// A reference run of (projected) gradient descent written with plain loops.
-type private Reference =
-    { /// L(W_t) for t = 0..T (logistic risk for hard labels, mean KL for soft).
-      Loss: float[]
-      /// Magnitude of the terms summed in L(W_t) (for soft labels BCE + H, which cancel near the optimum).
-      Scale: float[]
-      /// Hard-label risk R(W_t) on the true labels, t = 0..T.
-      Risk: float[]
-      /// W_T.
-      W: float[]
-      /// The first step t < T whose gradient met a near-kink (see nearKink): W_0..W_t, hence the losses at
-      /// steps 0..t, are comparable with any correct implementation; later ones may part.
-      Kink: int option }
-    /// Steps whose losses are comparable.
-    member r.Comparable = match r.Kink with Some t -> t | None -> r.Loss.Length - 1
-
-/// W_{t+1} = W_t - eta grad L(W_t), then (with a radius r) every row with ||w_k - w_k0|| > r is moved back to
-/// w_k0 + (w_k - w_k0) r / ||w_k - w_k0||. T steps from W_0 of `net`.
-let private referenceRun (s: Small) (net: TwoLayerNetwork) (p: float[] option) eta steps (radius: float option) =
-    let m, d = net.Width, s.D
-    let w = Array.copy net.W0
-    let loss = Array.zeroCreate (steps + 1)
-    let scale = Array.zeroCreate (steps + 1)
-    let risk = Array.zeroCreate (steps + 1)
-    let mutable kink = None
-    for t in 0 .. steps do
-        let g, z, f = gradient w net.A s p
-        let n = float s.N
-        risk.[t] <- (Array.init s.N (fun i -> softplusRef (-s.Y.[i] * f.[i])) |> Array.sum) / n
-        match p with
-        | None ->
-            loss.[t] <- risk.[t]
-            scale.[t] <- risk.[t]
-        | Some p ->
-            loss.[t] <- (Array.init s.N (fun i -> klRef p.[i] f.[i]) |> Array.sum) / n
-            scale.[t] <- (Array.init s.N (fun i -> p.[i] * softplusRef (-f.[i]) + (1.0 - p.[i]) * softplusRef f.[i] + entropyRef p.[i]) |> Array.sum) / n
-        if t < steps then
-            if kink.IsNone && nearKink w z s then kink <- Some t
-            for k in 0 .. w.Length - 1 do
-                w.[k] <- w.[k] - eta * g.[k]
-            match radius with
-            | Some r ->
-                for k in 0 .. m - 1 do
-                    let delta = Array.init d (fun j -> w.[k * d + j] - net.W0.[k * d + j])
-                    let dist = norm delta
-                    if dist > r then
-                        for j in 0 .. d - 1 do
-                            w.[k * d + j] <- net.W0.[k * d + j] + delta.[j] * (r / dist)
-            | None -> ()
-    { Loss = loss; Scale = scale; Risk = risk; W = w; Kink = kink }
 
 /// max_k ||w_k - w_k0|| by a plain loop.
 let private maxRowDistance (w: float[]) (w0: float[]) m d =
@@ -180,11 +49,25 @@ let private trainingCase maxSteps = Arb.zip (smallUnit 1 8 4, trainConfig 12 max
 let private options (c: TrainConfig) (l: Labels) (radius: float option) recordEvery =
     TrainingOptions(c.Width, c.Steps, c.Eta, l.Kind, l.Symmetric, Option.toNullable radius, c.Seed, 1, Precision.Double, recordEvery)
 
+/// Trainer.Train on s with the labels, configuration, optional radius and recording interval of a case.
+let private train (s: Small) (c: TrainConfig) (l: Labels) radius recordEvery =
+    Trainer.Train(toDataset s, l.SoftOrNull, options c l radius recordEvery)
+
+/// The initialisation of a case and the plain-loop (projected) gradient descent from it.
+let private referenceOf (s: Small) (c: TrainConfig) (l: Labels) radius =
+    let net = TwoLayerNetwork.Initialise(c.Width, s.D, c.Seed, l.Symmetric)
+    net, plainDescent s net.W0 net.A l.Soft c.Eta c.Steps radius
+
 /// The steps t in `steps` at which got t and expected t differ by more than tol t, as a label (or None).
 let private mismatches what (steps: int seq) (got: int -> float) (expected: int -> float) (tol: int -> float) =
     steps
     |> Seq.tryFind (fun t -> not (abs (got t - expected t) <= tol t))
     |> Option.map (fun t -> sprintf "%s at step %d: %.17g, reference %.17g" what t (got t) (expected t))
+
+/// (1/sqrt m) sum_k |z_ki| for each point i (z is m x n): the magnitude of the terms summed in f_i.
+let private logitScale (z: float[,]) =
+    let m, n = Array2D.length1 z, Array2D.length2 z
+    Array.init n (fun i -> (Seq.sumBy (fun k -> abs z.[k, i]) [ 0 .. m - 1 ]) / sqrt (float m))
 
 /// Property from an optional failure message.
 let private noMismatch (what: string) (failure: string option) =
@@ -193,7 +76,7 @@ let private noMismatch (what: string) (failure: string option) =
     | Some msg -> Prop.ofTestable false |> Prop.label msg
 
 /// Losses and risks of a trainer run against a reference run at every comparable recorded step.
-let private trajectoryMatches (r: TrainingResult) (reference: Reference) =
+let private trajectoryMatches (r: TrainingResult) (reference: Descent) =
     let recorded = r.Trajectory |> Array.filter (fun pt -> pt.Step <= reference.Comparable)
     let byStep = recorded |> Array.map (fun pt -> pt.Step, pt) |> dict
     let steps = recorded |> Array.map (fun pt -> pt.Step)
@@ -204,7 +87,7 @@ let private trajectoryMatches (r: TrainingResult) (reference: Reference) =
     noMismatch "losses" loss .&. noMismatch "risks" risk
 
 /// W_T of a trainer run against the reference's (when no kink was met), to 1e-10 of max(1, max |W_0|).
-let private finalWMatches (r: TrainingResult) (reference: Reference) (w0: float[]) =
+let private finalWMatches (r: TrainingResult) (reference: Descent) (w0: float[]) =
     if reference.Kink.IsSome then Prop.ofTestable true
     else
         let scale = max 1.0 (w0 |> Array.map abs |> Array.max)
@@ -324,7 +207,7 @@ let private n3 =
                     let shift = Gaussian.Matrix(c.M, s.D, c.Seed, "property-n3-shift")
                     let w = Array.map2 (fun w0 g -> w0 + c.Shift * g) net.W0 shift
                     let z, expected = forward w net.A s
-                    let scale = Array.init s.N (fun i -> (Seq.sumBy (fun k -> abs z.[k, i]) [ 0 .. c.M - 1 ]) / sqrt (float c.M))
+                    let scale = logitScale z
                     let compare what (got: float[]) =
                         let bad = Seq.tryFind (fun i -> not (abs (got.[i] - expected.[i]) <= 1e-13 * scale.[i] + 1e-300)) [ 0 .. s.N - 1 ]
                         noMismatch what (bad |> Option.map (fun i -> sprintf "%s: f(x_%d) = %.17g, plain loop %.17g" what i got.[i] expected.[i]))
@@ -375,7 +258,7 @@ let private n4 =
                             (Seq.allPairs [ 0 .. c.M - 1 ] [ 0 .. s.N - 1 ])
                     // magnitude of the summed terms of entry (k, j): (1/(n sqrt m)) sum_i (1 + F_i) |x_ij|, F_i the scale of f_i
                     // (l' is 1/4-Lipschitz in f, and f carries the rounding of its own sum).
-                    let fScale = Array.init s.N (fun i -> (Seq.sumBy (fun k -> abs z.[k, i]) [ 0 .. c.M - 1 ]) / sqrt (float c.M))
+                    let fScale = logitScale z
                     let termScale k =
                         let j = k % s.D
                         (Seq.sumBy (fun i -> (1.0 + fScale.[i]) * abs s.X.[i * s.D + j]) [ 0 .. s.N - 1 ]) / (float s.N * sqrt (float c.M))
@@ -478,9 +361,8 @@ let private t1 =
         fun _ ->
             forAll (trainingCase 30) (fun (s, c) ->
                 forAllGen (labelsGen s.N) (fun l ->
-                    let r = Trainer.Train(toDataset s, l.SoftOrNull, options c l None 1)
-                    let net = TwoLayerNetwork.Initialise(c.Width, s.D, c.Seed, l.Symmetric)
-                    let reference = referenceRun s net l.Soft c.Eta c.Steps None
+                    let r = train s c l None 1
+                    let net, reference = referenceOf s c l None
                     (r.Trajectory.Length = c.Steps + 1 |> Prop.label (sprintf "%d points recorded for T = %d" r.Trajectory.Length c.Steps))
                     .&. trajectoryMatches r reference
                     .&. finalWMatches r reference net.W0
@@ -510,17 +392,17 @@ let private t2 =
                 forAllGen (Gen.zip (labelsGen s.N) (logUniform 0.005 2.0)) (fun (l, rho) ->
                     let m, d = c.Width, s.D
                     let bound = rho / sqrt (float m)
-                    let net = TwoLayerNetwork.Initialise(m, d, c.Seed, l.Symmetric)
+                    let net, reference = referenceOf s c l (Some bound)
                     let maxW0 = net.W0 |> Array.map abs |> Array.max
                     // w_0 + delta * scale is rounded: the distance recomputed from it may exceed the radius by a few eps (|w_0| + |delta|).
                     let slack = 1e-12 * (bound + maxW0)
-                    let projected = Trainer.Train(toDataset s, l.SoftOrNull, options c l (Some rho) 1)
+                    let projected = train s c l (Some rho) 1
                     let worst = projected.Trajectory |> Array.maxBy (fun pt -> pt.MaxRowMovement)
                     let finalDistance = maxRowDistance projected.W net.W0 m d
                     // one step, free and projected, against clipping written here
                     let one = { c with Steps = 1 }
-                    let free1 = Trainer.Train(toDataset s, l.SoftOrNull, options one l None 1)
-                    let proj1 = Trainer.Train(toDataset s, l.SoftOrNull, options one l (Some rho) 1)
+                    let free1 = train s one l None 1
+                    let proj1 = train s one l (Some rho) 1
                     let clipped =
                         Array.init (m * d) (fun k ->
                             let sRow = k / d
@@ -529,7 +411,6 @@ let private t2 =
                             net.W0.[k] + (free1.W.[k] - net.W0.[k]) * factor)
                     let badClip =
                         Seq.tryFind (fun k -> not (abs (proj1.W.[k] - clipped.[k]) <= 4.0 * eps * (abs net.W0.[k] + abs (free1.W.[k] - net.W0.[k])))) [ 0 .. m * d - 1 ]
-                    let reference = referenceRun s net l.Soft c.Eta c.Steps (Some bound)
                     (worst.MaxRowMovement <= bound + slack
                      |> Prop.label (sprintf "step %d: max row movement %.17g > rho / sqrt m = %.17g" worst.Step worst.MaxRowMovement bound))
                     .&. (finalDistance <= bound + slack |> Prop.label (sprintf "W_T: max row distance %.17g > rho / sqrt m = %.17g" finalDistance bound))
@@ -558,13 +439,10 @@ let private t3 =
         fun _ ->
             forAll (trainingCase 30) (fun (s, c) ->
                 forAllGen (Gen.zip (labelsGen s.N) (Gen.choose (1, 4))) (fun (l, every) ->
-                    let r = Trainer.Train(toDataset s, l.SoftOrNull, options c l None every)
-                    let net = TwoLayerNetwork.Initialise(c.Width, s.D, c.Seed, l.Symmetric)
-                    let reference = referenceRun s net l.Soft c.Eta c.Steps None
-                    let steps = float c.Steps
-                    let mean (a: float[]) = Array.sum (Array.sub a 0 c.Steps) / steps
+                    let r = train s c l None every
+                    let _, reference = referenceOf s c l None
                     let comparable = reference.Comparable >= c.Steps - 1
-                    let loss, risk, scale = mean reference.Loss, mean reference.Risk, mean reference.Scale
+                    let loss, risk, scale = epochMean reference.Loss, epochMean reference.Risk, epochMean reference.Scale
                     ((not comparable || abs (r.EpochAveragedLoss - loss) <= 1e-10 * scale + 1e-300)
                      |> Prop.label (sprintf "epoch-averaged loss %.17g, mean of the reference L(W_t), t < T: %.17g" r.EpochAveragedLoss loss))
                     .&. ((not comparable || abs (r.EpochAveragedRisk - risk) <= 1e-10 * risk + 1e-300)
@@ -595,7 +473,7 @@ let private t5 =
             forAll (Arb.zip (smallUnit 1 8 4, trainConfig 12 40)) (fun (s, c) ->
                 forAllGen (Gen.elements [ false; true ]) (fun symmetric ->
                     let l = { Kind = LabelKind.Hard; P = [||]; Symmetric = symmetric }
-                    let r = Trainer.Train(toDataset s, null, options c l None 1)
+                    let r = train s c l None 1
                     let net = TwoLayerNetwork.Initialise(c.Width, s.D, c.Seed, symmetric)
                     let maxW0 = net.W0 |> Array.map abs |> Array.max
                     let traj = r.Trajectory

@@ -1,11 +1,12 @@
 /// Claims about the teachers of THEORY.md §4 (the sources of soft labels): the kernel-limit teacher, the margin
 /// teacher and the wide-network teacher. Each teacher is built from a `TeacherSpec` recipe and compared with a
-/// reference written out here with plain loops: the functional gradient descent with the limiting kernel, the
-/// margin teacher's Monte Carlo mean (and its exact expectation over the arcs of planar data), and plain gradient
-/// descent on the two-layer network.
+/// reference written out with plain loops: the functional gradient descent with the limiting kernel of Reference,
+/// the margin teacher's Monte Carlo mean (and its exact expectation over the arcs of planar data) written here, and
+/// Reference's plain gradient descent on the two-layer network.
 module TheoryKit.Properties.TeacherClaims
 
 open System
+open FsCheck
 open FsCheck.FSharp
 open MathNet.Numerics.Distributions
 open TheoryKit.Data
@@ -15,28 +16,9 @@ open TheoryKit.Teachers
 open TheoryKit.Training
 open TheoryKit.Properties.Claim
 open TheoryKit.Properties.Generators
+open TheoryKit.Properties.Reference
 
-// ---- plain-loop references ----------------------------------------------------------------------
-
-let private dot (a: float[]) (b: float[]) = Array.fold2 (fun s p q -> s + p * q) 0.0 a b
-let private norm (a: float[]) = sqrt (dot a a)
-
-/// Angle between non-zero x and x': 2 atan2(||u - v||, ||u + v||) with u, v the unit vectors (accurate near 0 and
-/// pi, unlike acos of the cosine).
-let private angle (x: float[]) (x2: float[]) =
-    let nx, nx2 = norm x, norm x2
-    let u = x |> Array.map (fun v -> v / nx)
-    let v = x2 |> Array.map (fun v -> v / nx2)
-    2.0 * atan2 (norm (Array.map2 (-) u v)) (norm (Array.map2 (+) u v))
-
-/// K(x, x') = <x, x'> (pi - theta) / (2 pi) of THEORY.md §5, 0 when either vector is zero.
-let private kernel (x: float[]) (x2: float[]) =
-    if norm x = 0.0 || norm x2 = 0.0 then 0.0 else dot x x2 * (Math.PI - angle x x2) / (2.0 * Math.PI)
-
-let private sigmoid f = if f >= 0.0 then 1.0 / (1.0 + exp (-f)) else let e = exp f in e / (1.0 + e)
-
-/// ln(1 + e^t) without overflow.
-let private softplus t = if t > 0.0 then t + log (1.0 + exp (-t)) else log (1.0 + exp t)
+// ---- helpers ----------------------------------------------------------------------------------------
 
 /// Rows of a row-major n x d array.
 let private rowsOf (x: float[]) d = Array.init (x.Length / d) (fun i -> Array.sub x (i * d) d)
@@ -64,6 +46,18 @@ let private noCertificate () : MarginCertificate = invalidOp "this recipe needs 
 let private kernelSpecs = teacherSpec |> Arb.filter (function KernelSpec _ -> true | _ -> false)
 let private marginSpecs = teacherSpec |> Arb.filter (function MarginSpec _ -> true | _ -> false)
 let private wideSpecs = teacherSpec |> Arb.filter (function WideSpec _ -> true | _ -> false)
+
+/// A property over planar datasets (n <= 6), margin-teacher recipes, S in [minSamples, maxSamples] and a seed:
+/// `body p spec beta samples seed`.
+let private forMarginCases minSamples maxSamples (body: Planar -> TeacherSpec -> float -> int -> uint64 -> Property) =
+    forAll (planar 6) (fun p ->
+        forAll marginSpecs (fun spec ->
+            forAllGen (Gen.zip (Gen.choose (minSamples, maxSamples)) seed) (fun (samples, s) ->
+                let beta =
+                    match spec with
+                    | MarginSpec beta -> beta
+                    | _ -> invalidOp "margin recipes only"
+                body p spec beta samples s)))
 
 /// A Dataset of rows (all labelled +1: labels are not used when evaluating logits).
 let private probeData (rows: float[][]) d = dataset (Array.concat rows) (Array.create rows.Length 1.0) d
@@ -115,15 +109,15 @@ let private r1 =
                         let t = build spec train noCertificate 0 0.0 0UL :?> KernelTeacher
                         let n = s.N
                         let rows = Array.init n s.Row
-                        let h = Array.init n (fun i -> Array.init n (fun j -> kernel rows.[i] rows.[j]))
+                        let h = Array.init n (fun i -> Array.init n (fun j -> kernelRef rows.[i] rows.[j]))
                         let alpha = Array.zeroCreate n
                         let mutable g = Array.zeroCreate n
                         for _ in 1..steps do
                             for i in 0 .. n - 1 do
-                                alpha.[i] <- alpha.[i] + eta / float n * s.Y.[i] * sigmoid (-s.Y.[i] * g.[i])
+                                alpha.[i] <- alpha.[i] + eta / float n * s.Y.[i] * sigmoidRef (-s.Y.[i] * g.[i])
                             g <- Array.init n (fun i -> dot h.[i] alpha)
                         let points = probes probeSeed rows.[0]
-                        let expectedNew = points |> Array.map (fun x -> Array.fold2 (fun acc a xi -> acc + a * kernel x xi) 0.0 alpha rows)
+                        let expectedNew = points |> Array.map (fun x -> Array.fold2 (fun acc a xi -> acc + a * kernelRef x xi) 0.0 alpha rows)
                         let gotNew = t.Logits(probeData points s.D)
                         let tol = 1e-11
                         (worst t.Alpha alpha <= tol |> Prop.label (sprintf "alpha_T: got [%s], plain loop [%s]" (show t.Alpha) (show alpha)))
@@ -144,10 +138,6 @@ type private PlanarReference =
       Starts: float[]
       /// Primal direction of each arc in R^d.
       Directions: float[][] }
-
-let private wrap (a: float) =
-    let r = a % (2.0 * Math.PI)
-    if r < 0.0 then r + 2.0 * Math.PI else r
 
 let private planarReference (train: Dataset) (cert: MarginCertificate) =
     let d = train.D
@@ -251,25 +241,19 @@ let private r2 =
       ThoroughTests = 600
       Check =
         fun _ ->
-            forAll (planar 6) (fun p ->
-                forAll marginSpecs (fun spec ->
-                    forAllGen (Gen.zip (Gen.choose (1, 5000)) seed) (fun (samples, directionSeed) ->
-                        let beta =
-                            match spec with
-                            | MarginSpec beta -> beta
-                            | _ -> invalidOp "margin recipes only"
-                        let train = planarData p
-                        let cert = (exactPlanar p).Certificate
-                        let t = build spec train (fun () -> cert) samples 0.0 directionSeed
-                        let reference = planarReference train cert
-                        let points = Array.append (rowsOf train.X 2) (planarProbes directionSeed)
-                        let expected = sampledLogits reference beta samples directionSeed points 2
-                        let got = t.Logits(probeData points 2)
-                        let bad =
-                            [ for i in 0 .. points.Length - 1 do
-                                  if abs (got.[i] - expected.[i]) > 1e-12 * beta * (1.0 + norm points.[i]) then yield i ]
-                        bad.IsEmpty
-                        |> Prop.label (sprintf "S = %d, beta = %g: teacher logits [%s], plain-loop Monte Carlo mean [%s]" samples beta (show got) (show expected))))) }
+            forMarginCases 1 5000 (fun p spec beta samples directionSeed ->
+                let train = planarData p
+                let cert = (exactPlanar p).Certificate
+                let t = build spec train (fun () -> cert) samples 0.0 directionSeed
+                let reference = planarReference train cert
+                let points = Array.append (rowsOf train.X 2) (planarProbes directionSeed)
+                let expected = sampledLogits reference beta samples directionSeed points 2
+                let got = t.Logits(probeData points 2)
+                let bad =
+                    [ for i in 0 .. points.Length - 1 do
+                          if abs (got.[i] - expected.[i]) > 1e-12 * beta * (1.0 + norm points.[i]) then yield i ]
+                bad.IsEmpty
+                |> Prop.label (sprintf "S = %d, beta = %g: teacher logits [%s], plain-loop Monte Carlo mean [%s]" samples beta (show got) (show expected))) }
 
 // ---- R3 -----------------------------------------------------------------------------------------
 
@@ -294,71 +278,38 @@ let private r3 =
       ThoroughTests = 300
       Check =
         fun ctx ->
-            forAll (planar 6) (fun p ->
-                forAll marginSpecs (fun spec ->
-                    forAllGen (Gen.zip (Gen.choose (16, 1024)) seed) (fun (samples, caseSeed) ->
-                        let beta =
-                            match spec with
-                            | MarginSpec beta -> beta
-                            | _ -> invalidOp "margin recipes only"
-                        let train = planarData p
-                        let result = exactPlanar p
-                        let cert = result.Certificate
-                        let reference = planarReference train cert
-                        let rows = rowsOf train.X 2
-                        let exactMargins = rows |> Array.mapi (fun i x -> train.Y.[i] * expectedMargin reference x)
-                        let minExact = Array.min exactMargins
-                        let exact = result.GammaUpper - result.GammaLower <= 1e-6
-                        if not exact then
-                            // Not exact to 1e-6: gamma is not pinned down, so the claim cannot be checked against it.
-                            inconclusiveWhen true (lazy true)
-                        else
-                            let expectation =
-                                minExact >= cert.GammaLower - 1e-12
-                                |> Prop.label (sprintf "exact expectation: min_i y_i E[g(x_i)]/beta = %.17g, gamma in [%.17g, %.17g]; per point [%s]" minExact result.GammaLower result.GammaUpper (show exactMargins))
-                            let trials = if ctx.Thorough then 200 else 20
-                            let n = train.N
-                            let tolerance = sqrt (2.0 * log (float n / R3Delta) / float samples)
-                            let worstSampled =
-                                Array.init trials (fun j ->
-                                    let s = TheoryKit.Random.SeedSequence.Derive(caseSeed, "teacher-claims-r3", int64 j)
-                                    let t = build spec train (fun () -> cert) samples 0.0 s
-                                    let g = t.Logits train
-                                    Array.init n (fun i -> train.Y.[i] * g.[i] / beta) |> Array.min)
-                            let violations = worstSampled |> Array.filter (fun m -> m < cert.GammaLower - tolerance) |> Array.length
-                            expectation
-                            .&. binomialTest
-                                    (sprintf "S-sample estimate (S = %d, gamma_lower = %.6g, Hoeffding tolerance %.4g, lowest min_i y_i g/beta %.6g)" samples cert.GammaLower tolerance (Array.min worstSampled))
-                                    violations trials R3Delta 1e-6))) }
+            forMarginCases 16 1024 (fun p spec beta samples caseSeed ->
+                let train = planarData p
+                let result = exactPlanar p
+                let cert = result.Certificate
+                let reference = planarReference train cert
+                let rows = rowsOf train.X 2
+                let exactMargins = rows |> Array.mapi (fun i x -> train.Y.[i] * expectedMargin reference x)
+                let minExact = Array.min exactMargins
+                let exact = result.GammaUpper - result.GammaLower <= 1e-6
+                if not exact then
+                    // Not exact to 1e-6: gamma is not pinned down, so the claim cannot be checked against it.
+                    inconclusiveWhen true (lazy true)
+                else
+                    let expectation =
+                        minExact >= cert.GammaLower - 1e-12
+                        |> Prop.label (sprintf "exact expectation: min_i y_i E[g(x_i)]/beta = %.17g, gamma in [%.17g, %.17g]; per point [%s]" minExact result.GammaLower result.GammaUpper (show exactMargins))
+                    let trials = if ctx.Thorough then 200 else 20
+                    let n = train.N
+                    let tolerance = sqrt (2.0 * log (float n / R3Delta) / float samples)
+                    let worstSampled =
+                        Array.init trials (fun j ->
+                            let s = TheoryKit.Random.SeedSequence.Derive(caseSeed, "teacher-claims-r3", int64 j)
+                            let t = build spec train (fun () -> cert) samples 0.0 s
+                            let g = t.Logits train
+                            Array.init n (fun i -> train.Y.[i] * g.[i] / beta) |> Array.min)
+                    let violations = worstSampled |> Array.filter (fun m -> m < cert.GammaLower - tolerance) |> Array.length
+                    expectation
+                    .&. binomialTest
+                            (sprintf "S-sample estimate (S = %d, gamma_lower = %.6g, Hoeffding tolerance %.4g, lowest min_i y_i g/beta %.6g)" samples cert.GammaLower tolerance (Array.min worstSampled))
+                            violations trials R3Delta 1e-6) }
 
 // ---- R4 -----------------------------------------------------------------------------------------
-
-/// Plain gradient descent of THEORY.md §1-3 on the hard labels from (W_0, a): returns W_T, (1/T) sum_{t<T} R(W_t)
-/// and R(W_T), with R the logistic risk.
-let private plainDescent (w0: float[]) (a: float[]) (rows: float[][]) (y: float[]) (eta: float) (steps: int) =
-    let m, d, n = a.Length, rows.[0].Length, rows.Length
-    let w = Array.copy w0
-    let forward (x: float[]) =
-        let mutable s = 0.0
-        for k in 0 .. m - 1 do
-            let z = dot (Array.sub w (k * d) d) x
-            if z > 0.0 then s <- s + a.[k] * z
-        s / sqrt (float m)
-    let risk () = (rows |> Array.mapi (fun i x -> softplus (-y.[i] * forward x)) |> Array.sum) / float n
-    let mutable total = 0.0
-    for _ in 1..steps do
-        total <- total + risk ()
-        let f = rows |> Array.map forward
-        let grad = Array.zeroCreate (m * d)
-        for i in 0 .. n - 1 do
-            let l = -y.[i] * sigmoid (-y.[i] * f.[i])
-            for k in 0 .. m - 1 do
-                if dot (Array.sub w (k * d) d) rows.[i] > 0.0 then
-                    for j in 0 .. d - 1 do
-                        grad.[k * d + j] <- grad.[k * d + j] + l * a.[k] * rows.[i].[j] / (float n * sqrt (float m))
-        for q in 0 .. w.Length - 1 do
-            w.[q] <- w.[q] - eta * grad.[q]
-    w, total / float steps, risk (), forward
 
 let private r4 =
     { Id = "R4"
@@ -387,9 +338,10 @@ let private r4 =
                         let t = build spec train noCertificate 0 eta initSeed :?> WideNetworkTeacher
                         let net = TwoLayerNetwork.Initialise(width, s.D, initSeed)
                         let rows = Array.init s.N s.Row
-                        let w, averaged, final, forward = plainDescent net.W0 net.A rows s.Y eta steps
+                        let reference = plainDescent s net.W0 net.A None eta steps None
+                        let w, averaged, final = reference.W, epochMean reference.Risk, reference.Risk.[steps]
                         let points = Array.append rows (probes initSeed rows.[0])
-                        let expected = points |> Array.map forward
+                        let expected = points |> Array.map (logitAt w net.A)
                         let got = t.Logits(probeData points s.D)
                         let options = TrainingOptions(width, steps, eta, LabelKind.Hard, false, Nullable(), initSeed, RecordEvery = max 1 (steps / 100))
                         let direct = Trainer.Train(train, null, options)
