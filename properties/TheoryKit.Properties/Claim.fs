@@ -63,10 +63,6 @@ let undecidedBecause (reason: string) (undecided: bool) (prop: Lazy<bool>) : Pro
     if undecided then Prop.classify true (InconclusiveLabel + ": " + reason) (Prop.ofTestable true)
     else Prop.ofTestable prop.Value
 
-/// `undecidedBecause` without a stated reason.
-let inconclusiveWhen (undecided: bool) (prop: Lazy<bool>) : Property =
-    if undecided then Prop.classify true InconclusiveLabel (Prop.ofTestable true)
-    else Prop.ofTestable prop.Value
 
 /// Smallest c with P(X > c) <= alpha for X ~ Binomial(trials, p): a count of violations above c rejects
 /// "each draw violates with probability at most p" at level alpha.

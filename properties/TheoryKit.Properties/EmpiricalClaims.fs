@@ -377,7 +377,7 @@ let private verdictProperty (what: string) (verdicts: Verdict list) =
     | None ->
         let decided = verdicts |> List.exists (function Consistent -> true | _ -> false)
         let why = verdicts |> List.choose (function Undecided w -> Some w | _ -> None) |> String.concat "; "
-        inconclusiveWhen (not decided) (lazy true) |> Prop.label (sprintf "%s: %s" what why)
+        undecidedBecause "the sweeps' brackets could not order the minimal widths (unresolved m* or ties at the grid's edge)" (not decided) (lazy true) |> Prop.label (sprintf "%s: %s" what why)
 
 /// The grid's factor: also the slack allowed, on top of the brackets, before a trend counts as violated.
 [<Literal>]

@@ -131,7 +131,8 @@ let runWith (impl: Impl.Impl) (profile: Profile) (claim: Claim) : Outcome =
             let cases = if data.NumberOfTests = 1 then "case" else "cases"
             { basic with Status = Inconclusive; Tests = data.NumberOfTests; Undecided = undecided
                          Message =
-                           sprintf "about %d%% of %d %s could not decide the claim%s" percent data.NumberOfTests cases
+                           sprintf "%s could not decide the claim%s"
+                               (if percent >= 100 then sprintf "all %d %s" data.NumberOfTests cases else sprintf "about %d%% of %d %s" percent data.NumberOfTests cases)
                                (if reasons.IsEmpty then "" else ": " + String.concat "; " reasons) }
         else { basic with Tests = data.NumberOfTests }
     | Some(TestResult.Failed(data, _, shrunk, outcome, _, lastSeed, lastSize)) ->
