@@ -42,7 +42,9 @@ type Impl =
       /// Closed-form crossover gamma* of the [MLS25] rates (§8).
       GammaStar: BoundParameters -> float
       /// Two-sided Clopper-Pearson interval (successes, trials, alpha) (§9).
-      ClopperPearson: int -> int -> float -> float * float }
+      ClopperPearson: int -> int -> float -> float * float
+      /// Gradient descent of §3 (Trainer.Train): training set, soft labels (null for hard labels), options.
+      Train: TheoryKit.Data.Dataset -> float[] -> TrainingOptions -> TrainingResult }
 
 /// The code under check: TheoryKit.Core.
 let real: Impl =
@@ -60,13 +62,14 @@ let real: Impl =
       HardRate = fun p -> NeuronBounds.Mls25Hard.Evaluate p
       Jt20 = Jt20.Theorem22
       GammaStar = fun p -> (Crossover.ClosedFormMls25 p).GammaStar.Value
-      ClopperPearson = fun s t alpha -> let struct (lo, hi) = ClopperPearson.Interval(s, t, alpha) in lo, hi }
+      ClopperPearson = fun s t alpha -> let struct (lo, hi) = ClopperPearson.Interval(s, t, alpha) in lo, hi
+      Train = fun data soft options -> Trainer.Train(data, soft, options) }
 
 /// Field names of Impl, as used by mutants and the usage record.
 let fields =
     [ "CoActivation"; "Limiting"; "Softplus"; "KL"; "KLDerivative"; "SoftLabel"; "TransferLowerBound"
       "HoeffdingUpperTerm"; "HoeffdingLowerTerm"; "Sandwich"; "SoftRate"; "HardRate"; "Jt20"; "GammaStar"
-      "ClopperPearson" ]
+      "ClopperPearson"; "Train" ]
 
 /// `impl` with every call recorded in `used` (by field name): a claim that never calls a field cannot
 /// be affected by a mutant of that field, so the mutation check runs only the claims that do.
@@ -86,4 +89,5 @@ let tracked (used: ConcurrentDictionary<string, bool>) (impl: Impl) : Impl =
       HardRate = fun p -> mark "HardRate"; impl.HardRate p
       Jt20 = fun p -> mark "Jt20"; impl.Jt20 p
       GammaStar = fun p -> mark "GammaStar"; impl.GammaStar p
-      ClopperPearson = fun s t a -> mark "ClopperPearson"; impl.ClopperPearson s t a }
+      ClopperPearson = fun s t a -> mark "ClopperPearson"; impl.ClopperPearson s t a
+      Train = fun data soft o -> mark "Train"; impl.Train data soft o }

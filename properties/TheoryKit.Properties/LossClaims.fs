@@ -94,7 +94,7 @@ let private l1 =
       QuickTests = 100
       ThoroughTests = 3000
       Check =
-        fun _ ->
+        fun ctx ->
             let helper =
                 forAll logitsAndLabels (fun pairs ->
                     let f = Array.map fst pairs
@@ -110,7 +110,7 @@ let private l1 =
                 forAll riskProblem (fun (s, c) ->
                     forAllGen (Gen.zip (Gen.elements [ LabelKind.Hard; LabelKind.Soft ]) (Gen.arrayOfLength s.N (uniform 0.0 1.0))) (fun (kind, p) ->
                         let options = TrainingOptions(c.Width, 1, c.Eta, kind, false, Nullable(), c.Seed, 1)
-                        let r = Trainer.Train(toDataset s, (if kind = LabelKind.Soft then p else null), options)
+                        let r = ctx.Impl.Train (toDataset s) (if kind = LabelKind.Soft then p else null) options
                         let net = TwoLayerNetwork.Initialise(c.Width, s.D, c.Seed)
                         // f(x_i; W_0) by a plain loop
                         let f = Array.init s.N (fun i -> logitAt net.W0 net.A (s.Row i))

@@ -49,9 +49,10 @@ let private trainingCase maxSteps = Arb.zip (smallUnit 1 8 4, trainConfig 12 max
 let private options (c: TrainConfig) (l: Labels) (radius: float option) recordEvery =
     TrainingOptions(c.Width, c.Steps, c.Eta, l.Kind, l.Symmetric, Option.toNullable radius, c.Seed, 1, Precision.Double, recordEvery)
 
-/// Trainer.Train on s with the labels, configuration, optional radius and recording interval of a case.
-let private train (s: Small) (c: TrainConfig) (l: Labels) radius recordEvery =
-    Trainer.Train(toDataset s, l.SoftOrNull, options c l radius recordEvery)
+/// Gradient descent under check (ctx.Impl.Train) on s with the labels, configuration, optional radius and
+/// recording interval of a case.
+let private train (ctx: Context) (s: Small) (c: TrainConfig) (l: Labels) radius recordEvery =
+    ctx.Impl.Train (toDataset s) l.SoftOrNull (options c l radius recordEvery)
 
 /// The initialisation of a case and the plain-loop (projected) gradient descent from it.
 let private referenceOf (s: Small) (c: TrainConfig) (l: Labels) radius =
@@ -238,7 +239,7 @@ let private n4 =
       QuickTests = 150
       ThoroughTests = 5000
       Check =
-        fun _ ->
+        fun ctx ->
             forAll (smallUnit 1 8 4) (fun s ->
                 let stepGen =
                     gen {
@@ -251,7 +252,7 @@ let private n4 =
                 forAllGen stepGen (fun (c, l) ->
                     let net = TwoLayerNetwork.Initialise(c.M, s.D, c.Seed, l.Symmetric)
                     let o = TrainingOptions(c.M, 1, c.Eta, l.Kind, l.Symmetric, Nullable(), c.Seed, 1)
-                    let r = Trainer.Train(toDataset s, l.SoftOrNull, o)
+                    let r = ctx.Impl.Train (toDataset s) l.SoftOrNull o
                     let g, z, _ = gradient net.W0 net.A s l.Soft
                     let kinked =
                         Seq.exists (fun (k, i) -> abs z.[k, i] <= 1e-10 * norm (row net.W0 s.D k) * norm (s.Row i))
@@ -298,7 +299,7 @@ let private n5 =
       QuickTests = 100
       ThoroughTests = 3000
       Check =
-        fun _ ->
+        fun ctx ->
             forAll (small 1 8 5) (fun s ->
                 let g =
                     gen {
@@ -317,7 +318,7 @@ let private n5 =
                     let fRef = net.ForwardReference(net.W0, s.X, s.N)
                     let fGemm = Trainer.Logits(net.W0, net.A, s.X, s.N, d)
                     let start kind p =
-                        let r = Trainer.Train(toDataset s, p, TrainingOptions(m, 1, 0.5, kind, true, Nullable(), c.Seed, 1))
+                        let r = ctx.Impl.Train (toDataset s) p (TrainingOptions(m, 1, 0.5, kind, true, Nullable(), c.Seed, 1))
                         r.Trajectory.[0]
                     let hard = start LabelKind.Hard null
                     let soft = start LabelKind.Soft c.P
@@ -358,10 +359,10 @@ let private t1 =
       QuickTests = 100
       ThoroughTests = 3000
       Check =
-        fun _ ->
+        fun ctx ->
             forAll (trainingCase 30) (fun (s, c) ->
                 forAllGen (labelsGen s.N) (fun l ->
-                    let r = train s c l None 1
+                    let r = train ctx s c l None 1
                     let net, reference = referenceOf s c l None
                     (r.Trajectory.Length = c.Steps + 1 |> Prop.label (sprintf "%d points recorded for T = %d" r.Trajectory.Length c.Steps))
                     .&. trajectoryMatches r reference
@@ -387,7 +388,7 @@ let private t2 =
       QuickTests = 100
       ThoroughTests = 3000
       Check =
-        fun _ ->
+        fun ctx ->
             forAll (trainingCase 30) (fun (s, c) ->
                 forAllGen (Gen.zip (labelsGen s.N) (logUniform 0.005 2.0)) (fun (l, rho) ->
                     let m, d = c.Width, s.D
@@ -396,13 +397,13 @@ let private t2 =
                     let maxW0 = net.W0 |> Array.map abs |> Array.max
                     // w_0 + delta * scale is rounded: the distance recomputed from it may exceed the radius by a few eps (|w_0| + |delta|).
                     let slack = 1e-12 * (bound + maxW0)
-                    let projected = train s c l (Some rho) 1
+                    let projected = train ctx s c l (Some rho) 1
                     let worst = projected.Trajectory |> Array.maxBy (fun pt -> pt.MaxRowMovement)
                     let finalDistance = maxRowDistance projected.W net.W0 m d
                     // one step, free and projected, against clipping written here
                     let one = { c with Steps = 1 }
-                    let free1 = train s one l None 1
-                    let proj1 = train s one l (Some rho) 1
+                    let free1 = train ctx s one l None 1
+                    let proj1 = train ctx s one l (Some rho) 1
                     let clipped =
                         Array.init (m * d) (fun k ->
                             let sRow = k / d
@@ -436,10 +437,10 @@ let private t3 =
       QuickTests = 100
       ThoroughTests = 3000
       Check =
-        fun _ ->
+        fun ctx ->
             forAll (trainingCase 30) (fun (s, c) ->
                 forAllGen (Gen.zip (labelsGen s.N) (Gen.choose (1, 4))) (fun (l, every) ->
-                    let r = train s c l None every
+                    let r = train ctx s c l None every
                     let _, reference = referenceOf s c l None
                     let comparable = reference.Comparable >= c.Steps - 1
                     let loss, risk, scale = epochMean reference.Loss, epochMean reference.Risk, epochMean reference.Scale
@@ -469,11 +470,11 @@ let private t5 =
       QuickTests = 100
       ThoroughTests = 3000
       Check =
-        fun _ ->
+        fun ctx ->
             forAll (Arb.zip (smallUnit 1 8 4, trainConfig 12 40)) (fun (s, c) ->
                 forAllGen (Gen.elements [ false; true ]) (fun symmetric ->
                     let l = { Kind = LabelKind.Hard; P = [||]; Symmetric = symmetric }
-                    let r = train s c l None 1
+                    let r = train ctx s c l None 1
                     let net = TwoLayerNetwork.Initialise(c.Width, s.D, c.Seed, symmetric)
                     let maxW0 = net.W0 |> Array.map abs |> Array.max
                     let traj = r.Trajectory

@@ -7,6 +7,7 @@ open System
 open TheoryKit.Bounds
 open TheoryKit.Margins
 open TheoryKit.Properties.Impl
+open TheoryKit.Training
 
 /// A wrong variant of one formula.
 type Mutant =
@@ -18,6 +19,10 @@ type Mutant =
       Description: string
       /// The implementations with the field replaced.
       Apply: Impl -> Impl }
+
+/// `o` with another step size and projection radius.
+let private options (o: TrainingOptions) (eta: float) (radius: System.Nullable<float>) =
+    TrainingOptions(o.Width, o.Steps, eta, o.Labels, o.Symmetric, radius, o.Seed, o.Threads, o.Precision, o.RecordEvery)
 
 let private sigmoid f = if f >= 0.0 then 1.0 / (1.0 + exp (-f)) else exp f / (1.0 + exp f)
 
@@ -93,6 +98,33 @@ let all: Mutant list =
         Field = "GammaStar"
         Description = "crossover gamma* = (c_hard / c_soft) eps ln(1/eps), the square root dropped"
         Apply = fun i -> { i with GammaStar = fun p -> p.CHard / p.CSoft * p.Epsilon * log (1.0 / p.Epsilon) } }
+      { Name = "gradient-without-1-over-sqrt-m"
+        Field = "Train"
+        Description = "gradient descent with d f / d w_s missing its factor 1 / sqrt(m) (steps sqrt(m) times too long)"
+        Apply = fun i -> { i with Train = fun data soft o -> i.Train data soft (options o (o.Eta * sqrt (float o.Width)) o.Radius) } }
+      { Name = "projection-radius-over-m"
+        Field = "Train"
+        Description = "projected gradient descent onto ||w_s - w_s0|| <= rho / m instead of rho / sqrt(m)"
+        Apply =
+          fun i ->
+              { i with
+                  Train =
+                      fun data soft o ->
+                          let radius = if o.Radius.HasValue then System.Nullable(o.Radius.Value / sqrt (float o.Width)) else o.Radius
+                          i.Train data soft (options o o.Eta radius) } }
+      { Name = "epoch-average-off-by-one"
+        Field = "Train"
+        Description = "epoch-averaged loss and risk over t = 1..T instead of t = 0..T-1"
+        Apply =
+          fun i ->
+              { i with
+                  Train =
+                      fun data soft o ->
+                          let r = i.Train data soft o
+                          let later = r.Trajectory |> Array.filter (fun q -> q.Step >= 1)
+                          let mean (f: TheoryKit.Training.TrajectoryPoint -> float) = later |> Array.averageBy f
+                          TheoryKit.Training.TrainingResult(r.Trajectory, r.FinalLoss, mean (fun q -> q.Loss), mean (fun q -> q.Risk), r.FinalRisk,
+                                                            r.TrainError, r.TestRisk, r.TestError, r.SecondsPerStep, r.Backend, r.W) } }
       { Name = "clopper-pearson-wald"
         Field = "ClopperPearson"
         Description = "Wald interval p_hat +- z sqrt(p_hat (1 - p_hat) / n) instead of Clopper-Pearson"
