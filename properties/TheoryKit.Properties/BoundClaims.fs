@@ -67,8 +67,10 @@ type private Params =
       /// Increment of n, >= 1.
       NExtra: int }
     override p.ToString() =
-        sprintf "gamma = %.17g, eps = %.17g, n = %d, delta = %.17g, eta = %.17g, c_soft = %.17g, c_hard = %.17g, c_mosw = %.17g, m = %d, s = %.17g, n increment = %d"
-            p.Gamma p.Epsilon p.N p.Delta p.Eta p.CSoft p.CHard p.CMosw p.Width p.Step p.NExtra
+        // shortest text that reads back as the same double
+        let r (x: float) = x.ToString("R", System.Globalization.CultureInfo.InvariantCulture)
+        sprintf "gamma = %s, eps = %s, n = %d, delta = %s, eta = %s, c_soft = %s, c_hard = %s, c_mosw = %s, m = %d, s = %s, n increment = %d"
+            (r p.Gamma) (r p.Epsilon) p.N (r p.Delta) (r p.Eta) (r p.CSoft) (r p.CHard) (r p.CMosw) p.Width (r p.Step) p.NExtra
 
 /// The BoundParameters of p (with the width m).
 let private bound (p: Params) =

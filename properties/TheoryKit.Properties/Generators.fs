@@ -27,14 +27,34 @@ let seed = Gen.choose64 (0L, Int64.MaxValue) |> Gen.map uint64
 /// x rounded to a multiple of 1/2^k.
 let roundTo k (x: float) = Math.Round(x * float (1 <<< k)) / float (1 <<< k)
 
-/// Candidates for shrinking a float towards rounder values: 0, then x on grids of 1, 1/2, ..., 1/256.
+/// x rounded to `digits` significant decimal digits (through the decimal text, so rounding a rounded
+/// value gives it back and shrinking cannot cycle).
+let roundSignificant (digits: int) (x: float) =
+    if x = 0.0 || not (Double.IsFinite x) then x
+    else Double.Parse(x.ToString("G" + string digits, Globalization.CultureInfo.InvariantCulture), Globalization.CultureInfo.InvariantCulture)
+
+/// Significant decimal digits of x's shortest round-trip text (0 for 0): the measure of roundness that
+/// shrinking must decrease, so that it cannot cycle.
+let significantDigits (x: float) =
+    if x = 0.0 then 0
+    else
+        let shortest = abs(x).ToString("R", Globalization.CultureInfo.InvariantCulture)
+        let mantissa = (if shortest.Contains "E" then shortest.Substring(0, shortest.IndexOf 'E') else shortest).Replace(".", "").Trim('0')
+        max 1 mantissa.Length
+
+/// Candidates for shrinking a float towards rounder values: 0, then x on grids of 1, 1/2, ..., 1/256,
+/// then x to 1, 2 and 3 significant digits (so that small values such as 5.98e-5 become 6e-5); only
+/// candidates with fewer significant digits than x.
 let shrinkFloat (x: float) =
+    let digits = significantDigits x
     seq {
         if x <> 0.0 then yield 0.0
         for k in 0 .. 8 do
-            let r = roundTo k x
-            if r <> x then yield r
+            yield roundTo k x
+        for d in 1 .. 3 do
+            yield roundSignificant d x
     }
+    |> Seq.filter (fun r -> r <> x && significantDigits r < digits)
     |> Seq.distinct
 
 // ---- datasets -----------------------------------------------------------------------------------
@@ -251,7 +271,7 @@ type TrainConfig =
     override c.ToString() = sprintf "m = %d, eta = %g, T = %d, seed = %d" c.Width c.Eta c.Steps c.Seed
 
 /// Configurations with even m in [2, maxWidth], eta in {1/8, 1/4, 1/2, 1} or uniform in (0, 1], T in
-/// [1, maxSteps]. Shrinks towards m = 2, eta = 1, T = 1 and seed 0.
+/// [1, maxSteps]. Shrinks towards m = 2, eta = 1 (or a rounder eta), T = 1 and seed 0.
 let trainConfig maxWidth maxSteps =
     let g =
         gen {
@@ -266,6 +286,8 @@ let trainConfig maxWidth maxSteps =
             if c.Width > 2 then yield { c with Width = max 2 (c.Width / 2 / 2 * 2) }
             if c.Steps > 1 then yield { c with Steps = c.Steps / 2 }
             if c.Eta <> 1.0 then yield { c with Eta = 1.0 }
+            for e in shrinkFloat c.Eta |> Seq.filter (fun e -> e > 0.0 && e <= 1.0) do
+                yield { c with Eta = e }
             if c.Seed <> 0UL then yield { c with Seed = 0UL }
         }
     Arb.fromGenShrink (g, shrink)
