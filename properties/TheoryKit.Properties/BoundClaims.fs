@@ -327,7 +327,7 @@ let private maxSteps = 200_000
 /// Width = m), `runs` training runs, and `violates` applied to each run; the violation count is tested
 /// against Binomial(runs, 3 delta). A case with m < M is inconclusive (outside the theorem's hypothesis),
 /// whatever the count; at m >= M a rejected count falsifies. `extra` adds decisive parts.
-let private theorem22Along (what: string) (violates: Jt20Theorem22 -> GdCase -> RunSummary -> bool) (extra: int -> RunSummary[] -> Property) (ctx: Context) =
+let private theorem22Along (bound: string) (what: string) (violates: Jt20Theorem22 -> GdCase -> RunSummary -> bool) (extra: int -> RunSummary[] -> Property) (ctx: Context) =
     let runs = runsPerCase ctx
     forAll gdCases (fun c ->
         let _, n, gamma = materialise c
@@ -341,11 +341,11 @@ let private theorem22Along (what: string) (violates: Jt20Theorem22 -> GdCase -> 
             let critical = binomialCritical runs (3.0 * c.Delta) alpha
             let decisive = float c.Width >= j.M
             // Below M the theorem promises nothing, so no case there decides the claim either way; the
-            // reason records whether the guarantee held there anyway.
+            // reason records whether the bound held there anyway.
             let reason =
-                sprintf "m < M, outside the theorem's hypothesis; the guarantee %s there"
+                sprintf "m < M, outside the theorem's hypothesis; the %s %s there" bound
                     (if violations <= critical then "held" else "failed")
-            undecidedBecause reason (not decisive) (lazy (violations <= critical))
+            undecidedBecause ctx reason (not decisive) (lazy (violations <= critical))
             |> Prop.label (sprintf "%s: %d violations in %d runs, at most %d allowed (Binomial(%d, 3 delta = %g) at level %g); m = %d, M = %.4g, T = %d"
                                what violations runs critical runs (3.0 * c.Delta) alpha c.Width j.M steps)
             .&. extra steps summaries)
@@ -364,6 +364,7 @@ let private b3 =
       ThoroughTests = 40
       Check =
         theorem22Along
+            "guarantee (1/T) Σ_{t<T} R(W_t) ≤ ε"
             "epoch-averaged risk > eps"
             (fun _ c s -> not (s.AverageRisk <= c.Epsilon))
             (fun steps summaries ->
@@ -486,6 +487,7 @@ let private b8 =
       ThoroughTests = 40
       Check =
         theorem22Along
+            "movement bound"
             "movement above the radius"
             (fun j _ s -> not (s.MaxMovement <= j.Radius))
             (fun _ summaries -> holds "movements are finite" (summaries |> Array.forall (fun s -> Double.IsFinite s.MaxMovement))) }

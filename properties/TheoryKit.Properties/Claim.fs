@@ -29,7 +29,9 @@ let kindText =
 type Context =
     { Impl: Impl.Impl
       /// The thorough profile (`theorykit check --thorough`): more trials and larger statistical tests.
-      Thorough: bool }
+      Thorough: bool
+      /// Cases that could not decide the claim, counted per reason by `undecidedBecause`.
+      Undecided: System.Collections.Concurrent.ConcurrentDictionary<string, int> }
 
 /// One claim of THEORY.md with the property that checks it.
 type Claim =
@@ -52,15 +54,13 @@ type Claim =
       /// The property.
       Check: Context -> Property }
 
-/// Label put on cases that cannot decide a claim (e.g. a theorem checked outside its hypotheses): a
-/// case so labelled passes, and the run reports the claim inconclusive if any case carried it.
-[<Literal>]
-let InconclusiveLabel = "inconclusive"
-
-/// `prop`, except that when `undecided` holds the case passes and is labelled inconclusive with the
-/// given reason (shown in the claim's status, e.g. "m < M, outside the theorem's hypothesis").
-let undecidedBecause (reason: string) (undecided: bool) (prop: Lazy<bool>) : Property =
-    if undecided then Prop.classify true (InconclusiveLabel + ": " + reason) (Prop.ofTestable true)
+/// `prop`, except that when `undecided` holds the case passes and is counted in ctx.Undecided under
+/// `reason` (e.g. "m < M, outside the theorem's hypothesis"): the run then reports the claim
+/// inconclusive, with the number of such cases per reason.
+let undecidedBecause (ctx: Context) (reason: string) (undecided: bool) (prop: Lazy<bool>) : Property =
+    if undecided then
+        ctx.Undecided.AddOrUpdate(reason, 1, fun _ k -> k + 1) |> ignore
+        Prop.ofTestable true
     else Prop.ofTestable prop.Value
 
 

@@ -367,17 +367,20 @@ let private bracketOf (cp: int -> int -> float -> float * float) (l: LabelSweep)
 /// Outcome of one comparison of a trend.
 type private Verdict =
     | Consistent
-    | Undecided of string
+    /// A short reason (counted per case) and the details.
+    | Undecided of reason: string * detail: string
     | Violated of string
 
 /// Combines the comparisons of a case: falsified by any violation; decided when at least one comparison is.
-let private verdictProperty (what: string) (verdicts: Verdict list) =
+let private verdictProperty (ctx: Context) (what: string) (verdicts: Verdict list) =
     match verdicts |> List.tryPick (function Violated w -> Some w | _ -> None) with
     | Some w -> false |> Prop.label (sprintf "%s: %s" what w)
     | None ->
         let decided = verdicts |> List.exists (function Consistent -> true | _ -> false)
-        let why = verdicts |> List.choose (function Undecided w -> Some w | _ -> None) |> String.concat "; "
-        undecidedBecause "the sweeps' brackets could not order the minimal widths (unresolved m* or ties at the grid's edge)" (not decided) (lazy true) |> Prop.label (sprintf "%s: %s" what why)
+        let undecided = verdicts |> List.choose (function Undecided(r, d) -> Some(r, d) | _ -> None)
+        let reason = undecided |> List.map fst |> List.distinct |> String.concat "; "
+        let why = undecided |> List.map (fun (r, d) -> r + ": " + d) |> String.concat "; "
+        undecidedBecause ctx reason (not decided) (lazy true) |> Prop.label (sprintf "%s: %s" what why)
 
 /// The grid's factor: also the slack allowed, on top of the brackets, before a trend counts as violated.
 [<Literal>]
@@ -447,10 +450,10 @@ let private e4 =
                         let text = sprintf "eps %.4g: %O; eps %.4g: %O" e1 a e2 b
                         if b.Hi * GridFactor < a.Lo then Violated("reversal: " + text)
                         elif b.Lo > GridFactor * r * a.Hi then Violated("faster than 1/eps: " + text)
-                        elif a.Hi = 2.0 && b.Hi = 2.0 then Undecided("both at the smallest width: " + text)
+                        elif a.Hi = 2.0 && b.Hi = 2.0 then Undecided("both m* at the smallest width (the problem is too easy to compare)", text)
                         elif b.Lo >= a.Hi && b.Hi <= r * a.Lo then Consistent
-                        else Undecided("not resolved by the grid and the seeds: " + text))
-                verdictProperty (sprintf "m*_soft against eps (%O)" c) verdicts) }
+                        else Undecided("the m* brackets overlap (not resolved by the grid and the seeds)", text))
+                verdictProperty ctx (sprintf "m*_soft against eps (%O)" c) verdicts) }
 
 // ---- E8 -----------------------------------------------------------------------------------------
 
@@ -507,12 +510,12 @@ let private e8 =
                 let text =
                     sprintf "easier: soft %O, hard %O, ratio in [%.3g, %.3g]; harder: soft %O, hard %O, ratio in [%.3g, %.3g]" se he loE hiE sh hh loH hiH
                 let verdict =
-                    if Double.IsInfinity se.Hi || Double.IsInfinity sh.Hi then Undecided("soft m* not resolved: " + text)
+                    if Double.IsInfinity se.Hi || Double.IsInfinity sh.Hi then Undecided("soft m* beyond the grid", text)
                     elif hiH * GridFactor < loE then Violated("the ratio shrank: " + text)
-                    elif [ se; he; sh; hh ] |> List.forall (fun b -> b.Hi = 2.0) then Undecided("all at the smallest width: " + text)
+                    elif [ se; he; sh; hh ] |> List.forall (fun b -> b.Hi = 2.0) then Undecided("all four m* at the smallest width (too easy to compare)", text)
                     elif loH >= hiE then Consistent
-                    else Undecided("not resolved by the grid and the seeds: " + text)
-                verdictProperty (sprintf "m*_hard / m*_soft against gamma (%O)" c) [ verdict ]) }
+                    else Undecided("the ratio brackets overlap (not resolved by the grid and the seeds)", text)
+                verdictProperty ctx (sprintf "m*_hard / m*_soft against gamma (%O)" c) [ verdict ]) }
 
 /// The claims of this file, in the order of THEORY.md.
 let claims: Claim list = [ e1; e2; e3; e4; e8 ]

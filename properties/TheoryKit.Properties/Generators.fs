@@ -69,7 +69,7 @@ type Small =
     member s.Row i = Array.sub s.X (i * s.D) s.D
     override s.ToString() =
         let rows = [ for i in 0 .. s.N - 1 -> sprintf "(%s) %+g" (s.Row i |> Array.map (sprintf "%.6g") |> String.concat ", ") s.Y.[i] ]
-        sprintf "%d points in R^%d: %s" s.N s.D (String.concat "; " rows)
+        sprintf "%d %s in R^%d: %s" s.N (if s.N = 1 then "point" else "points") s.D (String.concat "; " rows)
 
 /// A Dataset of TheoryKit.Core from raw arrays (no normalisation; provenance "property").
 let dataset (x: float[]) (y: float[]) d =

@@ -273,7 +273,7 @@ let private n4 =
                         match bad with
                         | Some k -> sprintf "entry (%d, %d): W_0 - W_1 = %.17g, eta grad = %.17g" (k / s.D) (k % s.D) (net.W0.[k] - r.W.[k]) (c.Eta * g.[k])
                         | None -> "W_0 - W_1 = eta grad"
-                    undecidedBecause "a pre-activation at a kink of the ReLU, where the gradient is not defined" kinked (lazy bad.IsNone) |> Prop.label label)) }
+                    undecidedBecause ctx "a pre-activation at a kink of the ReLU, where the gradient is not defined" kinked (lazy bad.IsNone) |> Prop.label label)) }
 
 /// A symmetric initialisation: half the width, seed.
 type private SymmetricCase =

@@ -116,12 +116,14 @@ let plural (n: int) (noun: string) = if n = 1 then sprintf "1 %s" noun else spri
 
 /// The status of a claim in words, e.g. "held (quick, 300 cases)".
 let statusWords (s: LastStatus) =
+    // The seed is named only when the run did not start from the fixed one.
+    let run = if s.Seed = string defaultReplay then s.Profile else sprintf "%s, seed %s" s.Profile s.Seed
     match s.Status with
     | "falsified" ->
-        sprintf "falsified (%s, seed %s) by %s; replay %s%s" s.Profile s.Seed (defaultArg s.Counterexample "?") (defaultArg s.Replay "?")
+        sprintf "falsified (%s) by %s; replay %s%s" run (defaultArg s.Counterexample "?") (defaultArg s.Replay "?")
             (if s.Message = "" then "" else ": " + s.Message)
-    | "inconclusive" -> sprintf "inconclusive (%s, %s: %s)" s.Profile (plural s.Cases "case") s.Message
-    | st -> sprintf "%s (%s, %s)" st s.Profile (plural s.Cases "case")
+    | "inconclusive" -> sprintf "inconclusive (%s, %s): %s" run (plural s.Cases "case") s.Message
+    | st -> sprintf "%s (%s, %s)" st run (plural s.Cases "case")
 
 /// theory/check.md: the table of a run (or of the last statuses), with counterexamples and replay seeds.
 let runMarkdown (title: string) (claims: Claim list) (last: Map<string, LastStatus>) =
@@ -155,7 +157,7 @@ let claimsMarkdown (claims: Claim list) (last: Map<string, LastStatus>) =
     let line (s: string) = b.Append(s).Append('\n') |> ignore
     line "# TheoryKit claims"
     line ""
-    line "Every claim of `THEORY.md` (the theory specification: [JT20], [MLS25], [CS09], [MOSW22], [HVD15])"
+    line "Every claim of [`THEORY.md`](THEORY.md) (the theory specification: [JT20], [MLS25], [CS09], [MOSW22], [HVD15])"
     line "with the FsCheck property in `properties/TheoryKit.Properties` that checks it and its last status."
     line "This file is written by `theorykit check` from the claims defined in code; edit the claim values"
     line "(`properties/TheoryKit.Properties/*Claims.fs`), not this file."
@@ -171,6 +173,7 @@ let claimsMarkdown (claims: Claim list) (last: Map<string, LastStatus>) =
     line "  far below its M). *not run*: no run recorded yet."
     line "- **Profiles.** `dotnet test` and `theorykit check` run the quick profile from the fixed replay seed"
     line (sprintf "  %O; `theorykit check --thorough` runs many more cases and larger statistical tests." defaultReplay)
+    line "  A status names its seed when the run started from another one (`--replay`)."
     line "- **[MLS25] constants.** The published text gives the two [MLS25] neuron bounds as rates only, so"
     line "  m_soft, m_hard and the [MOSW22] width carry constants c_soft, c_hard, c_mosw (default 1) and every"
     line "  value computed from them is a rate with constant c."
@@ -210,7 +213,8 @@ let mutantsMarkdown (profile: Profile) (results: MutantOutcome list) =
     line (sprintf "Written by `theorykit check --mutants` (%s profile, replay seed %O). Each mutant replaces one" (profileName profile) profile.Replay)
     line "formula with a deliberately wrong variant; it is run against every claim whose property calls that"
     line "formula, and it is caught when at least one of them is falsified. Reproduce a row's first catch with"
-    line "`theorykit check --mutant NAME --claims ID --replay \"SEED\"` (ID: the claim named in that column)."
+    line "`theorykit check --mutant NAME --claims ID --replay \"SEED\"` (ID: the claim named in that column). The"
+    line "replay seed is FsCheck's state at the failing case (with its size), not the seed the run started from."
     line ""
     line "| mutant | what is wrong | claims run | caught by | first catch: claim and counterexample | replay |"
     line "|---|---|---|---|---|---|"

@@ -78,7 +78,7 @@ type Outcome =
       Status: Status
       /// Cases run.
       Tests: int
-      /// Cases labelled inconclusive (from FsCheck's percentage of the cases, rounded).
+      /// Cases that could not decide the claim.
       Undecided: int
       /// The shrunk counterexample (falsified only).
       Counterexample: string option
@@ -107,33 +107,26 @@ let runWith (impl: Impl.Impl) (profile: Profile) (claim: Claim) : Outcome =
     let replay = { Rnd = Rnd(profile.Replay.Seed, profile.Replay.Gamma); Size = profile.Replay.Size }
     let config = Config.Quick.WithMaxTest(trials).WithReplay(Some replay).WithRunner(capture).WithQuietOnSuccess(true)
     let watch = Stopwatch.StartNew()
+    let undecidedBy = ConcurrentDictionary<string, int>()
     let property =
         try
-            claim.Check { Impl = impl; Thorough = profile.Thorough }
+            claim.Check { Impl = impl; Thorough = profile.Thorough; Undecided = undecidedBy }
         with e -> FsCheck.FSharp.Prop.ofTestable (fun () -> raise e)
     Check.One(config, property)
     let seconds = watch.Elapsed.TotalSeconds
     let basic = { Claim = claim; Status = Held; Tests = 0; Undecided = 0; Counterexample = None; Replay = None; Message = ""; Seconds = seconds }
     match capture.Result with
     | Some(TestResult.Passed(data, _)) ->
-        // FsCheck reports each combination of labels with its share of the cases in percent (truncated).
-        let isUndecided (label: string) = label.StartsWith InconclusiveLabel
-        let reasonOf (label: string) = label.Substring(InconclusiveLabel.Length).TrimStart(':', ' ')
-        let shares =
-            data.Stamps
-            |> Seq.choose (fun (share, labels) -> labels |> List.tryFind isUndecided |> Option.map (fun l -> reasonOf l, share))
-            |> Seq.toList
-        let percent = shares |> List.sumBy snd
-        let undecided = if shares.IsEmpty then 0 else max 1 (int (Math.Round(float percent * float data.NumberOfTests / 100.0)))
+        let reasons = undecidedBy |> Seq.map (fun kv -> kv.Key, kv.Value) |> Seq.sortWith (fun (a, _) (b, _) -> String.CompareOrdinal(a, b)) |> Seq.toList
+        let undecided = reasons |> List.sumBy snd
         if undecided > 0 then
-            let reasons =
-                shares |> List.groupBy fst |> List.choose (fun (r, xs) -> if r = "" then None else Some(sprintf "%s (%d%%)" r (List.sumBy snd xs)))
-            let cases = if data.NumberOfTests = 1 then "case" else "cases"
-            { basic with Status = Inconclusive; Tests = data.NumberOfTests; Undecided = undecided
+            let cases n = if n = 1 then "1 case" else sprintf "%d cases" n
+            let total = data.NumberOfTests
+            { basic with Status = Inconclusive; Tests = total; Undecided = undecided
                          Message =
-                           sprintf "%s could not decide the claim%s"
-                               (if percent >= 100 then sprintf "all %d %s" data.NumberOfTests cases else sprintf "about %d%% of %d %s" percent data.NumberOfTests cases)
-                               (if reasons.IsEmpty then "" else ": " + String.concat "; " reasons) }
+                           sprintf "%s could not decide the claim: %s"
+                               (if undecided >= total then sprintf "all %s" (cases total) else sprintf "%d of %s" undecided (cases total))
+                               (reasons |> List.map (fun (r, k) -> if reasons.Length = 1 then r else sprintf "%s (%s)" r (cases k)) |> String.concat "; ") }
         else { basic with Tests = data.NumberOfTests }
     | Some(TestResult.Failed(data, _, shrunk, outcome, _, lastSeed, lastSize)) ->
         let why =

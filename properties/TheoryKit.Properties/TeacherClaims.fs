@@ -289,7 +289,7 @@ let private r3 =
                 let exact = result.GammaUpper - result.GammaLower <= 1e-6
                 if not exact then
                     // Not exact to 1e-6: gamma is not pinned down, so the claim cannot be checked against it.
-                    undecidedBecause "the exact margin solver did not pin gamma down to 1e-6" true (lazy true)
+                    undecidedBecause ctx "the exact margin solver did not pin gamma down to 1e-6" true (lazy true)
                 else
                     let expectation =
                         minExact >= cert.GammaLower - 1e-12

@@ -29,7 +29,7 @@ type CheckArgs =
             | Replay _ -> "FsCheck replay seed (seed,gamma) or (seed,gamma,size), as printed for a falsified claim (default: the fixed seed CI uses)"
             | Mutants -> "mutation check: run the claims against every deliberately wrong formula and report which claim catches each"
             | Mutant _ -> "run the claims against one mutant (see theory/mutants.md), e.g. to replay how it was caught; writes nothing; exit 0 when a claim catches it (with --mutants: the mutation check for this mutant only)"
-            | Out _ -> "folder for claims.md, check.md, check.json, mutants.md and mutants.json (default: theory)"
+            | Out _ -> "folder for claims.md, check.md, check.json, mutants.md and mutants.json (default: theory/ of the repository the current folder lies in)"
             | No_Write -> "print only; write no files"
 
 let private statusMarkup =
@@ -60,6 +60,16 @@ let private summary (outcomes: Outcome list) =
     let count s = outcomes |> List.filter (fun o -> o.Status = s) |> List.length
     sprintf "%s: %d held, %d falsified, %d inconclusive" (Report.plural outcomes.Length "claim") (count Held) (count Falsified) (count Inconclusive)
 
+/// The theory folder of the repository the current folder lies in (found by TheoryKit.sln above it).
+/// Raises InputException when there is none, asking for --out.
+let private repositoryTheoryFolder () =
+    let rec up (d: DirectoryInfo) =
+        if isNull d then
+            raise (InputException.Parameter("out", sprintf "no TheoryKit repository (TheoryKit.sln) at or above '%s'; give --out DIR or --no-write" (Directory.GetCurrentDirectory())))
+        elif File.Exists(Path.Combine(d.FullName, "TheoryKit.sln")) then Path.Combine(d.FullName, "theory")
+        else up d.Parent
+    up (DirectoryInfo(Directory.GetCurrentDirectory()))
+
 /// Runs `theorykit check`. Exit code: 0 when no claim is falsified (with --mutants: every mutant caught;
 /// with --mutant NAME: the mutant caught), 1 otherwise, 2 for bad input.
 let runCheck (r: ParseResults<CheckArgs>) (sh: Common.Shared) =
@@ -72,10 +82,18 @@ let runCheck (r: ParseResults<CheckArgs>) (sh: Common.Shared) =
     let claims = if ids.IsEmpty then Registry.all else Registry.select ids
     let profile = { Thorough = r.Contains Thorough; Replay = r.TryGetResult Replay |> Option.map parseReplay |> Option.defaultValue defaultReplay }
     let mutant = r.TryGetResult Mutant |> Option.map Mutants.byName
-    let out = r.GetResult(Out, "theory")
-    // Files describe the real code: a run against one mutant writes nothing.
-    let write = not (r.Contains No_Write) && mutant.IsNone
-    let files = [ "claims.md"; "check.md"; "check.json" ] @ (if r.Contains Mutants then [ "mutants.md"; "mutants.json" ] else [])
+    // Files describe full runs on the real code: a run against a mutant, or the replay of one failing case
+    // (a seed with a size), writes nothing.
+    let replayOfOneCase = profile.Replay.Size.IsSome
+    let write = not (r.Contains No_Write) && mutant.IsNone && not replayOfOneCase
+    let out =
+        match r.TryGetResult Out with
+        | Some dir -> dir
+        | None when not write -> "theory"
+        | None -> repositoryTheoryFolder ()
+    // A partial mutation check (--claims) cannot say a mutant escapes: it writes no mutant files.
+    let partial = not ids.IsEmpty
+    let files = [ "claims.md"; "check.md"; "check.json" ] @ (if r.Contains Mutants && not partial then [ "mutants.md"; "mutants.json" ] else [])
     if write then
         for f in files do checkWritable (Path.Combine(out, f))
     let clock = Stopwatch.StartNew()
@@ -100,7 +118,7 @@ let runCheck (r: ParseResults<CheckArgs>) (sh: Common.Shared) =
         let mutants = match mutant with Some m -> [ m ] | None -> Mutants.all
         let outcomes, results = runMutants profile claims mutants say
         record outcomes
-        if write then
+        if write && not partial then
             writeAtomic (Path.Combine(out, "mutants.md")) (Report.mutantsMarkdown profile results)
             writeAtomic (Path.Combine(out, "mutants.json")) (Report.mutantsJson profile results)
         if sh.Json then printf "%s" (Report.mutantsJson profile results)
@@ -109,16 +127,22 @@ let runCheck (r: ParseResults<CheckArgs>) (sh: Common.Shared) =
             let t = Table()
             for c in [ "mutant"; "what is wrong"; "claims run"; "caught by"; "replay the first catch" ] do t.AddColumn(c) |> ignore
             for m in results do
-                let by = if m.Caught then m.CaughtBy |> List.map (fun o -> o.Claim.Id) |> String.concat ", " |> Markup.Escape else "[red]not caught[/]"
+                let by =
+                    if m.Caught then m.CaughtBy |> List.map (fun o -> o.Claim.Id) |> String.concat ", " |> Markup.Escape
+                    elif partial && m.Ran.IsEmpty then "not run (no selected claim calls " + Markup.Escape m.Mutant.Field + ")"
+                    else "[red]not caught[/]"
                 let replay =
                     match m.CaughtBy with
                     | o :: _ -> sprintf "--mutant %s --claims %s --replay \"%s\"" m.Mutant.Name o.Claim.Id (o.Replay |> Option.map string |> Option.defaultValue "")
                     | [] -> ""
                 t.AddRow(Markup.Escape m.Mutant.Name, Markup.Escape m.Mutant.Description, Markup.Escape(String.concat ", " m.Ran), by, Markup.Escape replay) |> ignore
             AnsiConsole.Write t
-        let caught = results |> List.filter (fun m -> m.Caught) |> List.length
-        say (sprintf "done in %.1f s: %d of %d mutants caught; real code: %s%s" clock.Elapsed.TotalSeconds caught results.Length (summary outcomes) (written ()))
-        if caught = results.Length then 0 else 1
+        let considered = results |> List.filter (fun m -> not (partial && m.Ran.IsEmpty))
+        let caught = considered |> List.filter (fun m -> m.Caught) |> List.length
+        let line = sprintf "%d of %d mutants caught%s" caught considered.Length (if considered.Length < results.Length then sprintf " (%d not run)" (results.Length - considered.Length) else "")
+        if not sh.Json then printfn "%s; real code: %s" line (summary outcomes)
+        say (sprintf "done in %.1f s: %s; real code: %s%s" clock.Elapsed.TotalSeconds line (summary outcomes) (written ()))
+        if caught = considered.Length then 0 else 1
     else
         let impl = match mutant with Some m -> m.Apply Impl.real | None -> Impl.real
         let outcomes = claims |> List.mapi (runOne impl)
@@ -126,7 +150,9 @@ let runCheck (r: ParseResults<CheckArgs>) (sh: Common.Shared) =
         if sh.Json then
             let last = outcomes |> List.map (fun o -> o.Claim.Id, Report.lastOf profile o) |> Map.ofList
             printf "%s" (Report.checkJson claims last)
-        else printOutcomes (mutant |> Option.map (fun m -> m.Name)) outcomes
+        else
+            printOutcomes (mutant |> Option.map (fun m -> m.Name)) outcomes
+            printfn "%s" (summary outcomes)
         say (sprintf "done in %.1f s: %s%s" clock.Elapsed.TotalSeconds (summary outcomes) (written ()))
         let falsified = outcomes |> List.exists (fun o -> o.Status = Falsified)
         match mutant with
