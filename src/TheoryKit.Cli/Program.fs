@@ -36,7 +36,7 @@ type Args =
             | Bounds _ -> "neuron bounds of [JT20] Thm 2.2, [MLS25] and [MOSW22] at a given gamma and epsilon (§7-8)"
             | Crossover _ -> "main job: margin interval, bounds, crossover gamma* and verdict for a dataset"
             | Train _ -> "train a two-layer ReLU student on hard or soft labels by (projected) gradient descent (§1-4)"
-            | Sweep _ -> "width sweep: minimal width m* for soft and hard labels with Clopper-Pearson intervals, resumable journal (§9)"
+            | Sweep _ -> "width sweep: minimal width m* for soft and hard labels with Clopper-Pearson intervals, resumable journal; with several epsilons, the fitted slope of log m* against log(1/epsilon) (§9)"
             | Difficulty _ -> "difficulty family: certified gamma and width sweep per member, fitted slope of log m* against log(1/gamma) beside the theory's (§9)"
             | Check _ -> "run the claims of theory/claims.md as property suites (held, falsified with counterexample, inconclusive); --mutants for the mutation check"
             | N _ -> "number of points: sample size of a generator, subsample size (seeded) of a real dataset; for `bounds` the training-set size n (default 1000)"

@@ -191,12 +191,13 @@ type SweepArgs =
     | Pair of pair: string
     | Margin_Time of seconds: float
     | Journal_Dir of path: string
-    | [<Mandatory>] Epsilon of epsilon: float
+    | [<Mandatory>] Epsilon of epsilon: string
     | Min_Width of neurons: int
     | Max_Width of neurons: int
     | Factor of factor: float
     | Seeds of count: int
     | Steps of steps: int
+    | Steps_Times_Epsilon of c: float
     | Eta of eta: float
     | Symmetric
     | Radius of rho: float
@@ -219,12 +220,13 @@ type SweepArgs =
             | Pair _ -> "difficulty: the Fashion-MNIST class pair (default trouser-vs-bag)"
             | Margin_Time _ -> "difficulty: time budget of each member's margin certificate in seconds (default 5)"
             | Journal_Dir _ -> "difficulty: folder of the members' journals (default difficulty-<family>-eps<E>)"
-            | Epsilon _ -> "target epoch-averaged loss epsilon: a run succeeds when (1/T) sum_t L(W_t) <= epsilon"
+            | Epsilon _ -> "target epoch-averaged loss epsilon: a run succeeds when (1/T) sum_t L(W_t) <= epsilon; sweep: a comma-separated list (e.g. 0.4,0.2,0.1) runs one sweep per epsilon and fits log m* against log(1/epsilon)"
             | Min_Width _ -> "smallest width of the geometric grid (default 16)"
             | Max_Width _ -> "largest width of the grid (default 1024)"
             | Factor _ -> "ratio between grid widths (default 2)"
             | Seeds _ -> "seeds S per width and label kind (default 5)"
             | Steps _ -> "gradient steps T per run (default 200)"
+            | Steps_Times_Epsilon _ -> "sweep: T = ceil(C / epsilon) steps for each epsilon instead of --steps (the theorems' step counts grow like 1/epsilon)"
             | Eta _ -> "step size eta (default 1)"
             | Symmetric -> "symmetric initialisation (f(x; W0) = 0)"
             | Radius _ -> "projected GD radius rho (rows within rho / sqrt(m) of their start)"
@@ -236,8 +238,8 @@ type SweepArgs =
             | Teacher_Steps _ -> "steps of the kernel or wide-network teacher (default 1000)"
             | Threshold _ -> "rate rule: m* is the smallest width whose success rate >= this (default 0.5)"
             | Delta_S _ -> "Clopper-Pearson rule: m* is the smallest width whose one-sided 95% lower bound >= 1 - delta_s (default 0.5)"
-            | Journal _ -> "JSON Lines journal of every run; rerunning the same command resumes it (default <data>-eps<E>.sweep.jsonl)"
-            | Plot _ -> "base path of the plots (default: the journal's path without .jsonl); writes -success and -accuracy .png/.svg"
+            | Journal _ -> "JSON Lines journal of every run; rerunning the same command resumes it (default <data>-eps<E>.sweep.jsonl; with several epsilons -eps<E> is inserted before .sweep.jsonl or the extension)"
+            | Plot _ -> "base path of the plots (default: the journal's path without .jsonl); writes -success and -accuracy .png/.svg; with several epsilons P-eps<E>-success... and P-epsilon-scaling .png/.svg"
             | Test _ -> "held-out data file (for file datasets)"
 
 /// A file-name-safe form of a data spec, for default journal names.
@@ -248,18 +250,43 @@ let slug (s: string) =
 let parseKinds (s: string) =
     s.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries) |> Array.map parseLabels |> Array.distinct |> Array.toList
 
-let sweepTraining (r: ParseResults<SweepArgs>) (sh: Shared) =
-    TrainingOptions(2, r.GetResult(SweepArgs.Steps, 200), r.GetResult(SweepArgs.Eta, 1.0), LabelKind.Hard, r.Contains SweepArgs.Symmetric,
+/// The epsilons of `--epsilon`: one number or a comma-separated list, each parsed in invariant culture; an
+/// empty list, an unparsable entry or an epsilon given twice is refused (positivity is checked by the sweep spec).
+let parseEpsilons (s: string) =
+    let values =
+        s.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries)
+        |> Array.map (fun x ->
+            match Double.TryParse(x, Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with
+            | true, d -> d
+            | _ -> raise (InputException.Parameter("epsilon", sprintf "cannot parse '%s' as a number" x)))
+        |> Array.toList
+    if values.IsEmpty then raise (InputException.Parameter("epsilon", "no value given"))
+    match values |> List.countBy id |> List.tryFind (fun (_, c) -> c > 1) with
+    | Some(v, _) -> raise (InputException.Parameter("epsilon", sprintf "%s is given twice" (num v)))
+    | None -> values
+
+/// The step budget of the sweep at `eps`: ceil(C / eps) with `--steps-times-epsilon C`, else `--steps` (default 200).
+/// The two options together are refused.
+let sweepSteps (r: ParseResults<SweepArgs>) (eps: float) =
+    match r.TryGetResult SweepArgs.Steps_Times_Epsilon with
+    | Some c ->
+        if r.Contains SweepArgs.Steps then
+            raise (InputException.Parameter("steps-times-epsilon", "cannot be combined with --steps (it sets T = ceil(C / epsilon) itself)"))
+        EpsilonScaling.StepsFor(c, eps)
+    | None -> r.GetResult(SweepArgs.Steps, 200)
+
+let sweepTraining (r: ParseResults<SweepArgs>) (sh: Shared) (steps: int) =
+    TrainingOptions(2, steps, r.GetResult(SweepArgs.Eta, 1.0), LabelKind.Hard, r.Contains SweepArgs.Symmetric,
                     Option.toNullable (r.TryGetResult SweepArgs.Radius), sh.Seed, defaultArg sh.Threads 0,
-                    (if r.Contains SweepArgs.Float32 then Precision.Single else Precision.Double), max 1 (r.GetResult(SweepArgs.Steps, 200)))
+                    (if r.Contains SweepArgs.Float32 then Precision.Single else Precision.Double), max 1 steps)
 
 let teacherOf (r: ParseResults<SweepArgs>) seed =
     { Kind = r.GetResult(SweepArgs.Teacher, "kernel"); Tau = r.GetResult(SweepArgs.Tau, 1.0); Width = r.GetResult(SweepArgs.Teacher_Width, 2048)
       Steps = r.GetResult(SweepArgs.Teacher_Steps, 1000); Eta = 1.0; Certificate = None; Beta = None; Seed = seed }
 
-let sweepSpec (r: ParseResults<SweepArgs>) (sh: Shared) (source: string) (teacher: TeacherSettings) =
-    Experiments.SweepSpec(source, r.GetResult SweepArgs.Epsilon, r.GetResult(SweepArgs.Min_Width, 16), r.GetResult(SweepArgs.Max_Width, 1024),
-              r.GetResult(SweepArgs.Seeds, 5), sweepTraining r sh,
+let sweepSpec (r: ParseResults<SweepArgs>) (sh: Shared) (source: string) (teacher: TeacherSettings) (eps: float) (steps: int) =
+    Experiments.SweepSpec(source, eps, r.GetResult(SweepArgs.Min_Width, 16), r.GetResult(SweepArgs.Max_Width, 1024),
+              r.GetResult(SweepArgs.Seeds, 5), sweepTraining r sh steps,
               Factor = r.GetResult(SweepArgs.Factor, 2.0), Labels = parseKinds (r.GetResult(SweepArgs.Labels, "soft,hard")),
               Temperature = teacher.Tau, Teacher = teacher.Kind, SuccessThreshold = r.GetResult(SweepArgs.Threshold, 0.5),
               DeltaS = r.GetResult(SweepArgs.Delta_S, 0.5), MasterSeed = sh.Seed)
@@ -354,14 +381,43 @@ let sweepRows (res: Experiments.SweepResult) =
         (match ratioBound res with Some(q, v) -> sprintf "%s %s" q (num v) | None -> "n/a"),
         "by the rate rule, as far as the grid resolves it" ]
 
-/// The teacher settings and the checked sweep spec shared by `sweep` and `difficulty`.
-let sweepSetup (r: ParseResults<SweepArgs>) (sh: Shared) (source: string) =
+/// The teacher settings and the checked sweep spec at epsilon `eps` with `steps` steps, shared by `sweep` and `difficulty`.
+let sweepSetupAt (r: ParseResults<SweepArgs>) (sh: Shared) (source: string) (eps: float) (steps: int) =
     let teacher = teacherOf r sh.Seed
     checkTeacherArgs teacher.Width teacher.Steps None
     if not (teacher.Tau > 0.0) then raise (InputException.Parameter("tau", sprintf "must be positive, got %g" teacher.Tau))
-    let spec = sweepSpec r sh source teacher
+    let spec = sweepSpec r sh source teacher eps steps
     spec.Validate()
     teacher, spec
+
+/// `sweepSetupAt` for a command that takes a single epsilon and `--steps`.
+let sweepSetup (r: ParseResults<SweepArgs>) (sh: Shared) (source: string) =
+    match parseEpsilons (r.GetResult SweepArgs.Epsilon) with
+    | [ eps ] -> sweepSetupAt r sh source eps (r.GetResult(SweepArgs.Steps, 200))
+    | _ -> raise (InputException.Parameter("epsilon", "takes one value here; a list of epsilons belongs to `theorykit sweep`"))
+
+/// The default journal of a sweep on `source` at `eps`.
+let defaultJournal (source: string) (eps: float) = sprintf "%s-eps%s.sweep.jsonl" (slug source) (num eps)
+
+/// A path without its ".jsonl" ending.
+let withoutJsonl (path: string) = if path.EndsWith ".jsonl" then path.[.. path.Length - 7] else path
+
+/// Series of a log-log scaling plot (THEORY.md §9) for one label kind: the measured points, and with a fit the fitted
+/// line and each theory slope through the fit's centre (mean ln x, mean ln y), over the measured range.
+let scalingSeries (kind: string) (logX: float[]) (logY: float[]) (fit: ScalingFitResult) (theory: TheorySlope seq) =
+    [ yield { Plots.Name = sprintf "%s labels: measured m*" kind; Plots.X = logX |> Array.map exp; Plots.Y = logY |> Array.map exp; Plots.MarkersOnly = true }
+      match fit with
+      | null -> ()
+      | fit ->
+          let x0, x1 = Array.min logX, Array.max logX
+          let line slope name =
+              let xm, ym = Array.average logX, Array.average logY
+              { Plots.Name = name; Plots.X = [| exp x0; exp x1 |]; Plots.Y = [| exp (ym + slope * (x0 - xm)); exp (ym + slope * (x1 - xm)) |]; Plots.MarkersOnly = false }
+          yield line fit.Slope (sprintf "%s fit: slope %s [%s, %s]" kind (num fit.Slope) (num fit.SlopeLower) (num fit.SlopeUpper))
+          for t in theory -> line t.Slope (sprintf "%s theory: slope %s %s" kind (num t.Slope) t.Source) ]
+
+/// Confidence level of the epsilon fit's slope interval.
+let epsilonConfidence = 0.95
 
 let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
     for name, given in [ "values", r.Contains SweepArgs.Values; "pair", r.Contains SweepArgs.Pair
@@ -370,40 +426,162 @@ let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
     let quiet = sh.Quiet
     let clock = Stopwatch.StartNew()
     let source = dataArgument (r.GetResult SweepArgs.Data)
-    let teacher, spec = sweepSetup r sh source
-    let journal = r.GetResult(SweepArgs.Journal, sprintf "%s-eps%s.sweep.jsonl" (slug source) (num spec.Epsilon))
-    checkWritable journal
-    let plotBase = r.GetResult(SweepArgs.Plot, (if journal.EndsWith ".jsonl" then journal.[.. journal.Length - 7] else journal))
-    checkWritable plotBase
+    let epsilons = parseEpsilons (r.GetResult SweepArgs.Epsilon)
+    let several = epsilons.Length > 1
+    let setups = [ for eps in epsilons -> sweepSetupAt r sh source eps (sweepSteps r eps) ]
+    let teacher = fst setups.Head
+    let specs = setups |> List.map snd
+    // With several epsilons each sweep has its own journal and plots, "-eps<E>" inserted into the given or default names.
+    let journals =
+        [ for spec in specs ->
+            match r.TryGetResult SweepArgs.Journal with
+            | Some j when several -> EpsilonScaling.JournalFor(j, spec.Epsilon)
+            | Some j -> j
+            | None -> defaultJournal source spec.Epsilon ]
+    match journals |> List.countBy id |> List.tryFind (fun (_, c) -> c > 1) with
+    | Some(j, _) -> raise (InputException.Parameter("epsilon", sprintf "two epsilons share the journal %s (they agree to 6 significant digits)" j))
+    | None -> ()
+    let plotBases =
+        [ for spec, journal in List.zip specs journals ->
+            checkWritable journal
+            let plotBase =
+                match r.TryGetResult SweepArgs.Plot with
+                | Some p when several -> sprintf "%s-eps%s" p (num spec.Epsilon)
+                | Some p -> p
+                | None -> withoutJsonl journal
+            checkWritable plotBase
+            plotBase ]
+    let scalingPlot =
+        match r.TryGetResult SweepArgs.Plot, r.TryGetResult SweepArgs.Journal with
+        | Some p, _ -> p + "-epsilon-scaling"
+        | None, Some j -> (if j.EndsWith ".sweep.jsonl" then j.[.. j.Length - 13] else withoutJsonl j) + "-epsilon-scaling"
+        | None, None -> slug source + "-epsilon-scaling"
+    if several then checkWritable scalingPlot
     // Fashion-MNIST pairs default to a 1000-point subsample so the default sweep fits in minutes.
     let dataOpts = sharedData sh (if source.Trim().ToLowerInvariant().StartsWith "fashion-mnist:" then Some 1000 else None)
     let train = DataSource.Load(source, dataOpts)
     let test = DataSource.LoadTest(source, dataOpts, Option.toObj (r.TryGetResult SweepArgs.Test), train) |> Option.ofObj
     describeData train quiet sh.Threads
     let teacherReport = ref None
+    let softCache = ref None
+    // The teacher and its soft labels do not depend on epsilon: fitted at most once, they serve every sweep.
     let softLabels (ds: Dataset) =
-        let t, report = fitTeacher teacher ds test quiet
-        teacherReport.Value <- Some report
-        SoftLabels.From(t.Logits ds, teacher.Tau)
-    if not quiet then eprintfn "[sweep] widths %s x %d seeds x %s, T = %d, eta = %s; journal %s" (String.Join(",", spec.Widths())) spec.Seeds
-                                (String.Join("+", spec.LabelOrder() |> Array.map Experiments.SweepSpec.KindName)) spec.Training.Steps (num spec.Training.Eta) journal
-    let res = Experiments.WidthSweep.Run(spec, train, Option.toObj test, Func<Dataset, float[]>(softLabels), journal, sweepProgress quiet clock, spec.Training.Threads)
-    let plots = sweepPlots plotBase res
-    if sh.Json then
-        let json = sweepJson res journal plots
-        // The teacher is fitted only when a soft run was still to do (not on a fully resumed journal).
-        json["teacher"] <- (match teacherReport.Value with Some rep -> teacherJson teacher rep | None -> null)
-        printfn "%s" (jsonText json)
-    else
+        match softCache.Value with
+        | Some p -> p
+        | None ->
+            let t, report = fitTeacher teacher ds test quiet
+            teacherReport.Value <- Some report
+            let p = SoftLabels.From(t.Logits ds, teacher.Tau)
+            softCache.Value <- Some p
+            p
+    let outcomes =
+        [ for i, (spec, journal, plotBase) in List.indexed (List.zip3 specs journals plotBases) ->
+            if not quiet then
+                if several then eprintfn "[sweep] epsilon %s (%d of %d)" (num spec.Epsilon) (i + 1) specs.Length
+                eprintfn "[sweep] widths %s x %d seeds x %s, T = %d, eta = %s; journal %s" (String.Join(",", spec.Widths())) spec.Seeds
+                    (String.Join("+", spec.LabelOrder() |> Array.map Experiments.SweepSpec.KindName)) spec.Training.Steps (num spec.Training.Eta) journal
+            let res = Experiments.WidthSweep.Run(spec, train, Option.toObj test, Func<Dataset, float[]>(softLabels), journal, sweepProgress quiet clock, spec.Training.Threads)
+            spec, journal, res, sweepPlots plotBase res ]
+    let sweepTable (spec: SweepSpec) journal (res: SweepResult) (plots: string list) =
         table (sprintf "Width sweep on %s, epsilon = %s (%d seeds, T = %d, eta = %s)" train.Provenance.Description (num spec.Epsilon) spec.Seeds spec.Training.Steps (num spec.Training.Eta))
             (sweepRows res @ [ "journal", journal, sprintf "%d new runs, %d from the journal" res.NewRuns res.ResumedRuns
                                "plots", String.Join(", ", plots), "" ])
-    if not quiet then eprintfn "[sweep] done in %.1f s: %d runs (%d new)" clock.Elapsed.TotalSeconds res.Runs.Count res.NewRuns
+    let teacherNode () = match teacherReport.Value with Some rep -> teacherJson teacher rep | None -> null
+    match outcomes with
+    | [ spec, journal, res, plots ] ->
+        if sh.Json then
+            let json = sweepJson res journal plots
+            // The teacher is fitted only when a soft run was still to do (not on a fully resumed journal).
+            json["teacher"] <- teacherNode ()
+            printfn "%s" (jsonText json)
+        else sweepTable spec journal res plots
+    | _ ->
+        // THEORY.md §9: ln m*(eps) against ln(1/eps) per label kind, beside the theory (soft 1 [MLS25]; hard: no power of 1/eps).
+        let first = specs.Head
+        let fits =
+            [ for kind in first.LabelOrder() ->
+                EpsilonScaling.Compare(kind, [| for _, _, res, _ in outcomes -> EpsilonScaling.PointOf(res, kind) |], epsilonConfidence) ]
+        let series = [ for f in fits do yield! scalingSeries (SweepSpec.KindName f.Labels) f.LogInverseEpsilon f.LogMinimalWidth f.Fit f.Theory ]
+        let p1, p2 = Plots.saveWith true scalingPlot (sprintf "Minimal width against 1/epsilon: %s" source) "1 / epsilon" "minimal width m*" true true series
+        let scalingPlots = [ p1; p2 ]
+        let stepsText =
+            match r.TryGetResult SweepArgs.Steps_Times_Epsilon with
+            | Some c -> sprintf "T = ceil(%s / eps) steps" (num c)
+            | None -> sprintf "T = %d steps for every eps" first.Training.Steps
+        let note =
+            sprintf "x = ln(1/eps), y = ln m*(eps) with m* the smallest grid width whose success rate over %d seeds is >= %s; data, teacher, soft labels, grid and seeds are the same for every eps, %s, eta = %s. "
+                first.Seeds (num first.SuccessThreshold) stepsText (num first.Training.Eta)
+            + sprintf "Epsilons whose m* lies beyond the grid or at its smallest width are left out (censored). m* is quantised to the grid (factor %s). " (num first.Factor)
+            + "The theory's exponents belong to upper bounds on the width: a measured slope below them means the bound is not tight here, one above them that the requirement grows faster than the rate allows."
+            + (if r.Contains SweepArgs.Steps_Times_Epsilon then ""
+               else " With the same T for every eps, a small eps can fail for want of steps rather than of width (the theorems' step counts grow like 1/eps; see --steps-times-epsilon).")
+        let mstarOf (res: SweepResult) kind = res.For kind |> Option.ofObj |> Option.map (fun l -> widthText l.ByRate) |> Option.defaultValue "-"
+        let optNum (x: float) = if Double.IsNaN x then null else jnum x
+        if sh.Json then
+            let sweeps =
+                JsonArray([| for spec, journal, res, plots in outcomes ->
+                                let json = sweepJson res journal plots
+                                json["steps"] <- jint (int64 spec.Training.Steps)
+                                json |])
+            let fitJson (f: EpsilonSlopeComparison) =
+                let field (get: ScalingFitResult -> float) = match f.Fit with null -> null | fit -> optNum (get fit)
+                jobj [ "labels", jstr (SweepSpec.KindName f.Labels); "n", jint (int64 f.N)
+                       "slope", field (fun x -> x.Slope); "slope_lower", field (fun x -> x.SlopeLower); "slope_upper", field (fun x -> x.SlopeUpper)
+                       "intercept", field (fun x -> x.Intercept); "r_squared", field (fun x -> x.RSquared)
+                       "epsilons", JsonArray([| for e in f.Epsilons -> jnum e |])
+                       "m_star", JsonArray([| for m in f.MinimalWidths -> jint (int64 m) |])
+                       "theory", JsonArray([| for t in f.Theory -> jobj [ "slope", jnum t.Slope; "source", jstr t.Source ] |])
+                       "theory_note", jstr f.TheoryNote; "statement", jstr f.Statement
+                       "excluded", JsonArray([| for e in f.Excluded ->
+                                                   jobj [ "epsilon", jnum e.Epsilon
+                                                          "m_star", (e.MinimalWidth |> Option.ofNullable |> Option.map (int64 >> jint) |> Option.defaultValue null)
+                                                          "reason", jstr e.Reason ] |]) ]
+            let json =
+                jobj [ "data_source", jstr source; "epsilons", JsonArray([| for spec in specs -> jnum spec.Epsilon |])
+                       "steps_times_epsilon", (r.TryGetResult SweepArgs.Steps_Times_Epsilon |> Option.map jnum |> Option.defaultValue null)
+                       "sweeps", sweeps
+                       "epsilon_scaling", jobj [ "confidence", jnum epsilonConfidence
+                                                 "fits", JsonArray([| for f in fits -> fitJson f |])
+                                                 "note", jstr note; "plots", JsonArray([| for p in scalingPlots -> jstr p |]) ]
+                       "teacher", teacherNode () ]
+            printfn "%s" (jsonText json)
+        else
+            for spec, journal, res, plots in outcomes do sweepTable spec journal res plots
+            let epsilonRows =
+                [ for spec, _, res, _ in outcomes ->
+                    sprintf "epsilon = %s" (num spec.Epsilon),
+                    String.Join("; ", [ for kind in spec.LabelOrder() -> sprintf "m*_%s %s" (SweepSpec.KindName kind) (mstarOf res kind) ]),
+                    sprintf "T = %d" spec.Training.Steps ]
+            let fitRows =
+                [ for f in fits do
+                    let kind = SweepSpec.KindName f.Labels
+                    yield sprintf "slope (%s)" kind,
+                          (match f.Fit with null -> "no fit" | fit -> sprintf "%s [%s, %s], n = %d" (num fit.Slope) (num fit.SlopeLower) (num fit.SlopeUpper) f.N),
+                          f.Statement
+                    // Without a theory exponent the statement of a fit already carries the theory in words.
+                    if f.Theory.Count > 0 || isNull f.Fit then
+                        yield sprintf "theory (%s)" kind,
+                              (if f.Theory.Count = 0 then "no power of 1/eps" else String.Join(", ", [ for t in f.Theory -> sprintf "%s %s" (num t.Slope) t.Source ])),
+                              f.TheoryNote
+                    if f.Excluded.Count > 0 then
+                        yield sprintf "censored (%s)" kind,
+                              String.Join(", ", [ for e in f.Excluded -> sprintf "eps = %s" (num e.Epsilon) ]),
+                              String.Join("; ", [ for e in f.Excluded -> e.Reason ]) ]
+            table (sprintf "Epsilon scaling on %s: log m* against log(1/epsilon), %s%% intervals" train.Provenance.Description (num (100.0 * epsilonConfidence)))
+                (epsilonRows @ fitRows @ [ "plots", String.Join(", ", scalingPlots), "" ])
+            if not quiet then eprintfn "[sweep] %s" note
+    if not quiet then
+        let runs = outcomes |> List.sumBy (fun (_, _, res, _) -> res.Runs.Count)
+        let fresh = outcomes |> List.sumBy (fun (_, _, res, _) -> res.NewRuns)
+        if several then eprintfn "[sweep] done in %.1f s: %d runs (%d new) over %d epsilons" clock.Elapsed.TotalSeconds runs fresh outcomes.Length
+        else eprintfn "[sweep] done in %.1f s: %d runs (%d new)" clock.Elapsed.TotalSeconds runs fresh
     0
 
 let runDifficulty (r: ParseResults<SweepArgs>) (sh: Shared) =
     for name, given in [ "journal", r.Contains SweepArgs.Journal; "test", r.Contains SweepArgs.Test ] do
         if given then raise (InputException.Parameter(name, "belongs to `theorykit sweep`; difficulty uses --journal-dir and each member's own held-out set"))
+    if r.Contains SweepArgs.Steps_Times_Epsilon then
+        raise (InputException.Parameter("steps-times-epsilon", "belongs to `theorykit sweep` with several epsilons; difficulty runs one epsilon with --steps"))
     let quiet = sh.Quiet
     let clock = Stopwatch.StartNew()
     let seed = sh.Seed
@@ -440,21 +618,7 @@ let runDifficulty (r: ParseResults<SweepArgs>) (sh: Shared) =
                     | _ -> () }
     let res = Difficulty.Run(members, options, template, Func<Dataset, float[]>(softLabels), folder, prog, template.Training.Threads)
     // Plot: m* against 1/gamma (log-log) with the fitted line and the theory's slopes through the fit's centre.
-    let series =
-        [ for sl in res.Slopes do
-            let kind = SweepSpec.KindName sl.Labels
-            let xs = sl.LogInverseGamma |> Array.map exp
-            let ys = sl.LogMinimalWidth |> Array.map exp
-            yield { Plots.Name = sprintf "%s labels: measured m*" kind; Plots.X = xs; Plots.Y = ys; Plots.MarkersOnly = true }
-            match sl.Fit with
-            | null -> ()
-            | fit ->
-                let x0, x1 = Array.min sl.LogInverseGamma, Array.max sl.LogInverseGamma
-                let line slope name =
-                    let xm, ym = Array.average sl.LogInverseGamma, Array.average sl.LogMinimalWidth
-                    { Plots.Name = name; Plots.X = [| exp x0; exp x1 |]; Plots.Y = [| exp (ym + slope * (x0 - xm)); exp (ym + slope * (x1 - xm)) |]; Plots.MarkersOnly = false }
-                yield line fit.Slope (sprintf "%s fit: slope %s [%s, %s]" kind (num fit.Slope) (num fit.SlopeLower) (num fit.SlopeUpper))
-                for t in sl.Theory -> line t.Slope (sprintf "%s theory: slope %s %s" kind (num t.Slope) t.Source) ]
+    let series = [ for sl in res.Slopes do yield! scalingSeries (SweepSpec.KindName sl.Labels) sl.LogInverseGamma sl.LogMinimalWidth sl.Fit sl.Theory ]
     let p1, p2 = Plots.saveWith false plotBase (sprintf "Minimal width against 1/gamma: %s, epsilon = %s" family (num template.Epsilon)) "1 / gamma" "minimal width m*" true true series
     let plots = [ p1; p2 ]
     let optInt (x: Nullable<int>) = x |> Option.ofNullable |> Option.map (int64 >> jint) |> Option.defaultValue null

@@ -289,21 +289,9 @@ public static class Difficulty
         var y = used.Select(p => Math.Log(p.MinimalWidth!.Value)).ToArray();
         var theory = TheorySlopes(kind);
         string who = kind == LabelKind.Soft ? "Soft labels" : "Hard labels";
-        ScalingFitResult? fit = null;
-        string statement;
-        if (used.Count < 3)
-            statement = $"{who}: no fit, only {used.Count} member(s) with m* inside the grid and gamma > 0 (3 needed); widen the grid or change the family's values.";
-        else if (x.Max() - x.Min() <= 1e-12 * Math.Max(1, Math.Abs(x.Max())))
-            statement = $"{who}: no fit, the members' gamma estimates are all equal.";
-        else
-        {
-            fit = ScalingFit.Fit(x, y, confidence);
-            string ci = $"{G(100 * confidence)}% CI {G(fit.SlopeLower)} to {G(fit.SlopeUpper)}";
-            var parts = theory.Select(t => fit.Contains(t.Slope)
-                ? $"consistent with {G(t.Slope)} {t.Source}"
-                : $"disagrees with the paper: slope {G(fit.Slope)} ({ci}) excludes {G(t.Slope)} {t.Source}, measured {(fit.SlopeUpper < t.Slope ? "below" : "above")} it");
-            statement = $"{who}: slope {G(fit.Slope)} ({ci}) over {used.Count} members: {string.Join("; ", parts)}.";
-        }
+        var (fit, statement) = ScalingFit.AgainstTheory(who, "members", x, y, theory, "", confidence,
+            $"{who}: no fit, only {used.Count} member(s) with m* inside the grid and gamma > 0 (3 needed); widen the grid or change the family's values.",
+            $"{who}: no fit, the members' gamma estimates are all equal.");
         return new SlopeComparison(kind, used.Select(p => p.Name).ToArray(), x, y, fit, theory, statement, excluded);
     }
 

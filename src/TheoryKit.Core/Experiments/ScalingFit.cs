@@ -1,3 +1,4 @@
+using System.Globalization;
 using MathNet.Numerics.Distributions;
 
 namespace TheoryKit.Experiments;
@@ -27,7 +28,8 @@ public sealed record ScalingFitResult(int N, double Slope, double Intercept, dou
 
 /// <summary>
 /// Least squares scaling fits of THEORY.md §9: log m* against log(1/gamma) over a family of datasets,
-/// with a confidence interval for the slope to set beside the theory's exponents (soft 2; hard 4 [MLS25], 8 [JT20]).
+/// with a confidence interval for the slope to set beside the theory's exponents (soft 2; hard 4 [MLS25], 8 [JT20]),
+/// and log m* against log(1/eps) for one dataset (soft 1 [MLS25]; THEORY.md §7 gives no power of 1/eps for hard labels).
 /// The interval assumes independent, homoscedastic, normal residuals; m* measured on a geometric grid is
 /// quantised to multiples of log(factor), which the residuals absorb.
 /// </summary>
@@ -68,4 +70,38 @@ public static class ScalingFit
         return new ScalingFitResult(n, slope, intercept, seSlope, slope - t * seSlope, slope + t * seSlope,
             seIntercept, intercept - t * seIntercept, intercept + t * seIntercept, confidence, t, Math.Sqrt(s2), r2);
     }
+
+    /// <summary>
+    /// The fit and its plain-language verdict shared by the scaling comparisons of THEORY.md §9
+    /// (<see cref="Difficulty.CompareSlopes"/> in 1/gamma, <see cref="EpsilonScaling.Compare"/> in 1/eps). With fewer
+    /// than 3 points there is no fit and the statement is <paramref name="tooFew"/>; with all x equal (to a relative
+    /// 1e-12) it is <paramref name="noSpread"/>. Otherwise the statement reads
+    /// "WHO: slope S (C% CI L to U) over N POINTS: " followed, per theory exponent E, by "consistent with E SOURCE"
+    /// when E lies in the interval, else "disagrees with the paper: slope S (CI) excludes E SOURCE, measured below/above it";
+    /// without theory exponents it is followed by <paramref name="withoutTheory"/> instead.
+    /// </summary>
+    /// <param name="who">"Soft labels" or "Hard labels".</param>
+    /// <param name="points">Plural noun of the points, e.g. "members".</param>
+    /// <param name="x">Regressor values of the points used.</param>
+    /// <param name="y">Responses of the points used.</param>
+    /// <param name="theory">Theory exponents to compare with (may be empty).</param>
+    /// <param name="withoutTheory">What the theory says instead, used when <paramref name="theory"/> is empty.</param>
+    /// <param name="confidence">Confidence level of the slope interval, in (0, 1).</param>
+    /// <param name="tooFew">Statement when fewer than 3 points are given.</param>
+    /// <param name="noSpread">Statement when all x are equal.</param>
+    internal static (ScalingFitResult? Fit, string Statement) AgainstTheory(string who, string points, double[] x, double[] y,
+        IReadOnlyList<TheorySlope> theory, string withoutTheory, double confidence, string tooFew, string noSpread)
+    {
+        if (x.Length < 3) return (null, tooFew);
+        if (x.Max() - x.Min() <= 1e-12 * Math.Max(1, Math.Abs(x.Max()))) return (null, noSpread);
+        var fit = Fit(x, y, confidence);
+        string ci = $"{G(100 * confidence)}% CI {G(fit.SlopeLower)} to {G(fit.SlopeUpper)}";
+        var parts = theory.Select(t => fit.Contains(t.Slope)
+            ? $"consistent with {G(t.Slope)} {t.Source}"
+            : $"disagrees with the paper: slope {G(fit.Slope)} ({ci}) excludes {G(t.Slope)} {t.Source}, measured {(fit.SlopeUpper < t.Slope ? "below" : "above")} it");
+        string verdict = theory.Count > 0 ? string.Join("; ", parts) : withoutTheory;
+        return (fit, $"{who}: slope {G(fit.Slope)} ({ci}) over {x.Length} {points}: {verdict}.");
+    }
+
+    private static string G(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 }
