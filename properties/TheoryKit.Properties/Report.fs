@@ -63,6 +63,10 @@ let private statusJson (s: LastStatus) : JsonNode =
     o["seconds"] <- JsonValue.Create s.Seconds
     o
 
+/// How many of `claims` have `status` as their last status ("not run" for those without one).
+let private statusCount (claims: Claim list) (last: Map<string, LastStatus>) (status: string) =
+    claims |> List.filter (fun c -> (match last.TryFind c.Id with Some s -> s.Status | None -> "not run") = status) |> List.length
+
 let private options = JsonSerializerOptions(WriteIndented = true, Encoder = Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping)
 
 /// theory/check.json: the last status of every claim that has one, in registry order.
@@ -78,10 +82,9 @@ let checkJson (claims: Claim list) (last: Map<string, LastStatus>) =
         | None -> ()
     let root = JsonObject()
     root["tool"] <- JsonValue.Create "theorykit check"
-    let statuses = claims |> List.choose (fun c -> last.TryFind c.Id) |> List.map (fun s -> s.Status)
     let summary = JsonObject()
     for k in [ "held"; "falsified"; "inconclusive" ] do
-        summary[k] <- JsonValue.Create(statuses |> List.filter ((=) k) |> List.length)
+        summary[k] <- JsonValue.Create(statusCount claims last k)
     root["summary"] <- summary
     root["claims"] <- arr
     root.ToJsonString options + "\n"
@@ -110,9 +113,6 @@ let parseCheckJson (text: string) : Map<string, LastStatus> =
 
 /// A Markdown table cell: pipes escaped, line breaks removed.
 let cell (s: string) = s.Replace("\r", "").Replace("\n", " ").Replace("|", "\\|")
-
-/// "1 case", "n cases" (likewise for other nouns).
-let plural (n: int) (noun: string) = if n = 1 then sprintf "1 %s" noun else sprintf "%d %ss" n noun
 
 /// The status of a claim in words, e.g. "held (quick, 300 cases)".
 let statusWords (s: LastStatus) =
@@ -144,8 +144,7 @@ let runMarkdown (title: string) (claims: Claim list) (last: Map<string, LastStat
             line (sprintf "| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s |" c.Id (kindText c.Kind) s.Status s.Profile s.Seed s.Cases
                       (f3 s.Seconds) (cell (defaultArg s.Counterexample "")) (cell (defaultArg s.Replay "")) (cell s.Message))
         | None -> ()
-    let counts = claims |> List.choose (fun c -> last.TryFind c.Id) |> List.countBy (fun s -> s.Status) |> Map.ofList
-    let count k = defaultArg (counts.TryFind k) 0
+    let count = statusCount claims last
     line ""
     line (sprintf "%d held, %d falsified, %d inconclusive." (count "held") (count "falsified") (count "inconclusive"))
     b.ToString()
@@ -196,8 +195,7 @@ let claimsMarkdown (claims: Claim list) (last: Map<string, LastStatus>) =
             line (sprintf "| %s | %s | %s | %s | %s | %s | %s |" c.Id (cell c.Source) (cell c.Statement) (kindText c.Kind)
                       (cell c.Property) (cell status) (cell tests))
         line ""
-    let counts = claims |> List.map (fun c -> match last.TryFind c.Id with Some s -> s.Status | None -> "not run") |> List.countBy id |> Map.ofList
-    let count k = defaultArg (counts.TryFind k) 0
+    let count = statusCount claims last
     line "## Summary"
     line ""
     line (sprintf "%d claims: %d held, %d falsified, %d inconclusive, %d not run." claims.Length (count "held") (count "falsified")

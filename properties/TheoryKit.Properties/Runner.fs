@@ -88,6 +88,9 @@ type Outcome =
       Message: string
       Seconds: float }
 
+/// "1 case", "n cases" (likewise for other nouns).
+let plural (n: int) (noun: string) = if n = 1 then sprintf "1 %s" noun else sprintf "%d %ss" n noun
+
 type private Capture() =
     member val Result: TestResult option = None with get, set
     interface IRunner with
@@ -120,7 +123,7 @@ let runWith (impl: Impl.Impl) (profile: Profile) (claim: Claim) : Outcome =
         let reasons = undecidedBy |> Seq.map (fun kv -> kv.Key, kv.Value) |> Seq.sortWith (fun (a, _) (b, _) -> String.CompareOrdinal(a, b)) |> Seq.toList
         let undecided = reasons |> List.sumBy snd
         if undecided > 0 then
-            let cases n = if n = 1 then "1 case" else sprintf "%d cases" n
+            let cases n = plural n "case"
             let total = data.NumberOfTests
             { basic with Status = Inconclusive; Tests = total; Undecided = undecided
                          Message =

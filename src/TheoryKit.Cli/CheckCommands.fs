@@ -58,7 +58,7 @@ let private printOutcomes (mutant: string option) (outcomes: Outcome list) =
 
 let private summary (outcomes: Outcome list) =
     let count s = outcomes |> List.filter (fun o -> o.Status = s) |> List.length
-    sprintf "%s: %d held, %d falsified, %d inconclusive" (Report.plural outcomes.Length "claim") (count Held) (count Falsified) (count Inconclusive)
+    sprintf "%s: %d held, %d falsified, %d inconclusive" (plural outcomes.Length "claim") (count Held) (count Falsified) (count Inconclusive)
 
 /// The theory folder of the repository the current folder lies in (found by TheoryKit.sln above it).
 /// Raises InputException when there is none, asking for --out.
@@ -98,11 +98,11 @@ let runCheck (r: ParseResults<CheckArgs>) (sh: Common.Shared) =
         for f in files do checkWritable (Path.Combine(out, f))
     let clock = Stopwatch.StartNew()
     let say (s: string) = if not sh.Quiet then eprintfn "[check] %s" s
-    say (sprintf "%s, %s profile, replay seed %O%s" (Report.plural claims.Length "claim") (Report.profileName profile) profile.Replay
+    say (sprintf "%s, %s profile, replay seed %O%s" (plural claims.Length "claim") (Report.profileName profile) profile.Replay
              (match mutant with Some m -> ", mutant " + m.Name | None -> ""))
     let runOne impl (k: int) (c: Claim.Claim) =
         let o = runWith impl profile c
-        say (sprintf "%s %s: %s, %.2f s (%d of %d)" c.Id (statusText o.Status) (Report.plural o.Tests "case") o.Seconds (k + 1) claims.Length)
+        say (sprintf "%s %s: %s, %.2f s (%d of %d)" c.Id (statusText o.Status) (plural o.Tests "case") o.Seconds (k + 1) claims.Length)
         o
     /// Merges the outcomes into the last statuses kept in check.json and rewrites the three files.
     let record (outcomes: Outcome list) =
