@@ -9,8 +9,8 @@ open ScottPlot
 type Series = { Name: string; X: float[]; Y: float[]; MarkersOnly: bool }
 
 /// Ticks of a log10 axis: the data's own values when `atData` and there are at most 12 (a width grid),
-/// else 1-2-5 steps per decade within the data's range.
-let private logTicks (axis: IAxis) (atData: bool) (values: float[]) =
+/// else 1-2-5 steps per decade within the data's range (powers of ten beyond 4 decades, every k-th beyond 10).
+let logTicks (axis: IAxis) (atData: bool) (values: float[]) =
     let inv (v: float) = v.ToString("G4", Globalization.CultureInfo.InvariantCulture)
     let distinct = values |> Array.filter (fun v -> v > 0.0 && Double.IsFinite v) |> Array.distinct |> Array.sort
     if distinct.Length > 0 then
@@ -18,9 +18,27 @@ let private logTicks (axis: IAxis) (atData: bool) (values: float[]) =
             if atData && distinct.Length <= 12 then distinct
             else
                 let lo, hi = Math.Floor(Math.Log10 distinct[0]), Math.Ceiling(Math.Log10 distinct[distinct.Length - 1])
-                [| for e in lo .. hi do for m in [ 1.0; 2.0; 5.0 ] -> m * Math.Pow(10.0, e) |]
+                // 1-2-5 per decade over a few decades; powers of ten (every k-th) over many.
+                let decades = hi - lo
+                let mantissas = if decades <= 4.0 then [ 1.0; 2.0; 5.0 ] else [ 1.0 ]
+                let step = if decades <= 10.0 then 1.0 else Math.Ceiling(decades / 10.0)
+                [| for e in lo .. step .. hi do for m in mantissas -> m * Math.Pow(10.0, e) |]
                 |> Array.filter (fun v -> v >= distinct[0] / 1.5 && v <= distinct[distinct.Length - 1] * 1.5)
         axis.SetTicks(ticks |> Array.map Math.Log10, ticks |> Array.map inv)
+
+/// Writes a finished plot to `basePath`.png and `basePath`.svg (800 x 520), each through a temporary file and a
+/// rename. Returns the two paths.
+let write (plt: Plot) (basePath: string) =
+    let one (ext: string) (render: string -> unit) =
+        let path = basePath + ext
+        let full = Path.GetFullPath path
+        let tmp = Path.Combine(Path.GetDirectoryName full, sprintf ".%s.%d.tmp%s" (Path.GetFileName full) Environment.ProcessId ext)
+        render tmp
+        File.Move(tmp, full, true)
+        path
+    let png = one ".png" (fun p -> plt.SavePng(p, 800, 520) |> ignore)
+    let svg = one ".svg" (fun p -> plt.SaveSvg(p, 800, 520) |> ignore)
+    png, svg
 
 /// Writes `basePath`.png and `basePath`.svg (800 x 520). Log axes plot log10 of the values; a log x axis is
 /// ticked at the data's x values (a width grid) when `gridX`, otherwise both log axes get 1-2-5 ticks per
@@ -43,16 +61,7 @@ let saveWith (gridX: bool) (basePath: string) (title: string) (xLabel: string) (
     plt.XLabel(xLabel) |> ignore
     plt.YLabel(yLabel) |> ignore
     plt.ShowLegend(Alignment.UpperLeft) |> ignore
-    let write (ext: string) (render: string -> unit) =
-        let path = basePath + ext
-        let full = Path.GetFullPath path
-        let tmp = Path.Combine(Path.GetDirectoryName full, sprintf ".%s.%d.tmp%s" (Path.GetFileName full) Environment.ProcessId ext)
-        render tmp
-        File.Move(tmp, full, true)
-        path
-    let png = write ".png" (fun p -> plt.SavePng(p, 800, 520) |> ignore)
-    let svg = write ".svg" (fun p -> plt.SaveSvg(p, 800, 520) |> ignore)
-    png, svg
+    write plt basePath
 
 /// `saveWith` with the x axis ticked at the data (width grids).
 let save = saveWith true

@@ -7,6 +7,7 @@ open TheoryKit.Data
 open TheoryKit.Cli.MarginCommands
 open TheoryKit.Cli.TrainCommands
 open TheoryKit.Cli.CheckCommands
+open TheoryKit.Cli.TablesCommands
 
 [<RequireSubcommand>]
 type Args =
@@ -17,6 +18,7 @@ type Args =
     | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepArgs>
     | [<CliPrefix(CliPrefix.None)>] Difficulty of ParseResults<SweepArgs>
     | [<CliPrefix(CliPrefix.None)>] Check of ParseResults<CheckArgs>
+    | [<CliPrefix(CliPrefix.None)>] Tables of ParseResults<TablesArgs>
     | [<Inherit; AltCommandLine("-n")>] N of points: int
     | [<Inherit>] D of dimension: int
     | [<Inherit>] Seed of seed: uint64
@@ -38,6 +40,7 @@ type Args =
             | Train _ -> "train a two-layer ReLU student on hard or soft labels by (projected) gradient descent (§1-4)"
             | Sweep _ -> "width sweep: minimal width m* for soft and hard labels with Clopper-Pearson intervals, resumable journal; with several epsilons, the fitted slope of log m* against log(1/epsilon) (§9)"
             | Difficulty _ -> "difficulty family: certified gamma and width sweep per member, fitted slope of log m* against log(1/gamma) beside the theory's (§9)"
+            | Tables _ -> "write the theory tables (Markdown, CSV, LaTeX) and figures (PNG, SVG) of theory/tables: bounds over gamma and epsilon, [JT20] worked values, crossovers; --empirical adds measured widths, slopes and looseness (§7-9)"
             | Check _ -> "run the claims of theory/claims.md as property suites (held, falsified with counterexample, inconclusive); --mutants for the mutation check"
             | N _ -> "number of points: sample size of a generator, subsample size (seeded) of a real dataset; for `bounds` the training-set size n (default 1000)"
             | D _ -> "dimension of a generator"
@@ -74,7 +77,8 @@ let main argv =
         | Sweep r -> runSweep r sh
         | Difficulty r -> runDifficulty r sh
         | Check r -> runCheck r sh
-        | _ -> raise (InputException.Parameter("command", "choose a command: margin, bounds, crossover, train, sweep, difficulty or check"))
+        | Tables r -> runTables r sh
+        | _ -> raise (InputException.Parameter("command", "choose a command: margin, bounds, crossover, train, sweep, difficulty, check or tables"))
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText -> printfn "%s" e.Message; 0
     | :? ArguParseException as e -> eprintfn "%s" e.Message; 2

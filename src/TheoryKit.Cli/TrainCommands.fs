@@ -190,6 +190,8 @@ type SweepArgs =
     | Values of list: string
     | Pair of pair: string
     | Margin_Time of seconds: float
+    | Margin_Samples of count: int64
+    | Margin_Optimisation_Samples of count: int
     | Journal_Dir of path: string
     | [<Mandatory>] Epsilon of epsilon: string
     | Min_Width of neurons: int
@@ -219,6 +221,8 @@ type SweepArgs =
             | Values _ -> "difficulty: the family's parameter values, comma-separated (two-point: angles; noisy-xor: d; gaussians: separations; fashion-mnist: noise rates)"
             | Pair _ -> "difficulty: the Fashion-MNIST class pair (default trouser-vs-bag)"
             | Margin_Time _ -> "difficulty: time budget of each member's margin certificate in seconds (default 5)"
+            | Margin_Samples _ -> "difficulty: fix the number of fresh certification samples of each member's margin"
+            | Margin_Optimisation_Samples _ -> "difficulty: fix the number of directions each member's q is fitted on; with --margin-samples too, the margins depend on the seed alone (not on the machine's speed)"
             | Journal_Dir _ -> "difficulty: folder of the members' journals (default difficulty-<family>-eps<E>)"
             | Epsilon _ -> "target epoch-averaged loss epsilon: a run succeeds when (1/T) sum_t L(W_t) <= epsilon; sweep: a comma-separated list (e.g. 0.4,0.2,0.1) runs one sweep per epsilon and fits log m* against log(1/epsilon)"
             | Min_Width _ -> "smallest width of the geometric grid (default 16)"
@@ -421,7 +425,9 @@ let epsilonConfidence = 0.95
 
 let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
     for name, given in [ "values", r.Contains SweepArgs.Values; "pair", r.Contains SweepArgs.Pair
-                         "margin-time", r.Contains SweepArgs.Margin_Time; "journal-dir", r.Contains SweepArgs.Journal_Dir ] do
+                         "margin-time", r.Contains SweepArgs.Margin_Time; "journal-dir", r.Contains SweepArgs.Journal_Dir
+                         "margin-samples", r.Contains SweepArgs.Margin_Samples
+                         "margin-optimisation-samples", r.Contains SweepArgs.Margin_Optimisation_Samples ] do
         if given then raise (InputException.Parameter(name, "belongs to `theorykit difficulty`, not `sweep`"))
     let quiet = sh.Quiet
     let clock = Stopwatch.StartNew()
@@ -577,13 +583,13 @@ let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
         else eprintfn "[sweep] done in %.1f s: %d runs (%d new)" clock.Elapsed.TotalSeconds runs fresh
     0
 
-let runDifficulty (r: ParseResults<SweepArgs>) (sh: Shared) =
+/// The checked settings of a `difficulty` run: the family, its members, the margin options, the teacher and the
+/// sweep template. Options that belong to `sweep` are refused.
+let difficultySetup (r: ParseResults<SweepArgs>) (sh: Shared) =
     for name, given in [ "journal", r.Contains SweepArgs.Journal; "test", r.Contains SweepArgs.Test ] do
         if given then raise (InputException.Parameter(name, "belongs to `theorykit sweep`; difficulty uses --journal-dir and each member's own held-out set"))
     if r.Contains SweepArgs.Steps_Times_Epsilon then
         raise (InputException.Parameter("steps-times-epsilon", "belongs to `theorykit sweep` with several epsilons; difficulty runs one epsilon with --steps"))
-    let quiet = sh.Quiet
-    let clock = Stopwatch.StartNew()
     let seed = sh.Seed
     let family = dataArgument (r.GetResult SweepArgs.Data)
     let teacher, template = sweepSetup r sh family
@@ -595,16 +601,19 @@ let runDifficulty (r: ParseResults<SweepArgs>) (sh: Shared) =
                 match Double.TryParse(x, Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with
                 | true, d -> d
                 | _ -> raise (InputException.Parameter("values", sprintf "cannot parse '%s' as a number" x))))
+    let margin =
+        MarginOptions(Width = 0.01, TimeBudget = r.GetResult(SweepArgs.Margin_Time, 5.0), Seed = seed,
+                      OptimisationSamples = Option.toNullable (r.TryGetResult SweepArgs.Margin_Optimisation_Samples),
+                      CertificationSamples = Option.toNullable (r.TryGetResult SweepArgs.Margin_Samples))
+    margin.Validate()
     let options =
         DifficultyOptions(Values = Option.toObj (values |> Option.map (fun a -> a :> Collections.Generic.IReadOnlyList<float>)),
                           N = Option.toNullable sh.N, D = Option.toNullable sh.D,
-                          Pair = r.GetResult(SweepArgs.Pair, "trouser-vs-bag"), DataSeed = seed,
-                          Margin = MarginOptions(Width = 0.01, TimeBudget = r.GetResult(SweepArgs.Margin_Time, 5.0), Seed = seed))
-    let members = Difficulty.Members(family, options)
-    let folder = r.GetResult(SweepArgs.Journal_Dir, sprintf "difficulty-%s-eps%s" (slug family) (num template.Epsilon))
-    IO.Directory.CreateDirectory folder |> ignore
-    let plotBase = r.GetResult(SweepArgs.Plot, IO.Path.Combine(folder, "scaling"))
-    checkWritable plotBase
+                          Pair = r.GetResult(SweepArgs.Pair, "trouser-vs-bag"), DataSeed = seed, Margin = margin)
+    family, Difficulty.Members(family, options), options, teacher, template
+
+/// Runs the members of a difficulty family (journals in `folder`, which must exist), reporting progress on stderr.
+let difficultyRun (quiet: bool) (clock: Stopwatch) (members: Collections.Generic.IReadOnlyList<DifficultyMember>) (options: DifficultyOptions) (teacher: TeacherSettings) (template: Experiments.SweepSpec) (folder: string) =
     let softLabels (ds: Dataset) =
         let t, _ = fitTeacher teacher ds None true
         SoftLabels.From(t.Logits ds, teacher.Tau)
@@ -616,11 +625,25 @@ let runDifficulty (r: ParseResults<SweepArgs>) (sh: Shared) =
                     | null -> eprintfn "[difficulty] member %d of %d, %s: %s (%.0f s)" p.Member p.Members p.Name p.Phase clock.Elapsed.TotalSeconds
                     | s when s.Done = s.Total -> eprintfn "[difficulty] member %d of %d, %s: %d runs done (%.0f s)" p.Member p.Members p.Name s.Total clock.Elapsed.TotalSeconds
                     | _ -> () }
-    let res = Difficulty.Run(members, options, template, Func<Dataset, float[]>(softLabels), folder, prog, template.Training.Threads)
-    // Plot: m* against 1/gamma (log-log) with the fitted line and the theory's slopes through the fit's centre.
+    Difficulty.Run(members, options, template, Func<Dataset, float[]>(softLabels), folder, prog, template.Training.Threads)
+
+/// Writes `plotBase`.png and .svg: m* against 1/gamma (log-log) with the fitted line and the theory's slopes
+/// through the fit's centre (THEORY.md §9). Returns the two paths.
+let difficultyPlot (plotBase: string) (res: DifficultyResult) (epsilon: float) =
     let series = [ for sl in res.Slopes do yield! scalingSeries (SweepSpec.KindName sl.Labels) sl.LogInverseGamma sl.LogMinimalWidth sl.Fit sl.Theory ]
-    let p1, p2 = Plots.saveWith false plotBase (sprintf "Minimal width against 1/gamma: %s, epsilon = %s" family (num template.Epsilon)) "1 / gamma" "minimal width m*" true true series
-    let plots = [ p1; p2 ]
+    let p1, p2 = Plots.saveWith false plotBase (sprintf "Minimal width against 1/gamma: %s, epsilon = %s" res.Family (num epsilon)) "1 / gamma" "minimal width m*" true true series
+    [ p1; p2 ]
+
+let runDifficulty (r: ParseResults<SweepArgs>) (sh: Shared) =
+    let quiet = sh.Quiet
+    let clock = Stopwatch.StartNew()
+    let family, members, options, teacher, template = difficultySetup r sh
+    let folder = r.GetResult(SweepArgs.Journal_Dir, sprintf "difficulty-%s-eps%s" (slug family) (num template.Epsilon))
+    IO.Directory.CreateDirectory folder |> ignore
+    let plotBase = r.GetResult(SweepArgs.Plot, IO.Path.Combine(folder, "scaling"))
+    checkWritable plotBase
+    let res = difficultyRun quiet clock members options teacher template folder
+    let plots = difficultyPlot plotBase res template.Epsilon
     let optInt (x: Nullable<int>) = x |> Option.ofNullable |> Option.map (int64 >> jint) |> Option.defaultValue null
     if sh.Json then
         printfn "%s" (jsonText (jobj [ "family", jstr res.Family; "epsilon", jnum template.Epsilon

@@ -85,7 +85,8 @@ public sealed record SlopeComparison(LabelKind Labels, IReadOnlyList<string> Mem
 /// <param name="Margin">Its certified margin interval.</param>
 /// <param name="Sweep">Its width sweep.</param>
 /// <param name="JournalPath">The sweep's journal.</param>
-public sealed record MemberOutcome(DifficultyMember Member, MarginResult Margin, SweepResult Sweep, string JournalPath);
+/// <param name="N">Number of training points n of the member (as loaded).</param>
+public sealed record MemberOutcome(DifficultyMember Member, MarginResult Margin, SweepResult Sweep, string JournalPath, int N);
 
 /// <summary>Outcome of <see cref="Difficulty.Run(string, DifficultyOptions?, SweepSpec, Func{Dataset, double[]}, string, IProgress{DifficultyProgress}?, int, CancellationToken)"/>.</summary>
 /// <param name="Family">The family.</param>
@@ -246,7 +247,7 @@ public static class Difficulty
             var journal = Path.Combine(journalFolder, $"{m.Family}-{index:D2}-{m.Parameter}-{Sanitise(R(m.Value))}.jsonl");
             var sweepProgress = progress is null ? null : new InlineProgress<SweepProgress>(p => progress.Report(new DifficultyProgress(index, members.Count, m.Name, "sweep", p)));
             var sweep = WidthSweep.Run(spec, train, test, softLabelsFor, journal, sweepProgress, threads, cancellation);
-            outcomes.Add(new MemberOutcome(m, margin, sweep, journal));
+            outcomes.Add(new MemberOutcome(m, margin, sweep, journal, train.N));
         }
         var slopes = template.LabelOrder().Select(kind => CompareSlopes(kind,
             outcomes.Select(x => x.Sweep.For(kind)?.ByRate is { } m

@@ -1,0 +1,187 @@
+/// `tables`: the theory tables and figures of theory/tables, regenerated from code (THEORY.md §7-9).
+module TheoryKit.Cli.TablesCommands
+
+open System
+open System.Diagnostics
+open System.IO
+open System.Text.Json.Nodes
+open Argu
+open ScottPlot
+open TheoryKit
+open TheoryKit.Bounds
+open TheoryKit.Experiments
+open TheoryKit.Tables
+open TheoryKit.Cli.Output
+open TheoryKit.Cli.Common
+open TheoryKit.Cli.TrainCommands
+
+type TablesArgs =
+    | Out of path: string
+    | Empirical
+    | Gamma of list: string
+    | Epsilon of list: string
+    | Delta of delta: float
+    | Eta of eta: float
+    | C_Soft of c: float
+    | C_Hard of c: float
+    | Journal_Dir of path: string
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Out _ -> "folder of the tables and figures (default theory/tables; created if missing)"
+            | Empirical -> "also run the difficulty families and tabulate measured minimal widths, fitted slopes and looseness (minutes)"
+            | Gamma _ -> "margins of the bound grid, comma-separated, each in (0, 0.5] (default 0.5,0.2,0.1,0.05,0.02,0.01)"
+            | Epsilon _ -> "target losses of the bound grid and the crossover table, comma-separated, each in (0, 1) (default 0.1,0.05,0.01,0.001)"
+            | Delta _ -> "failure probability delta of [JT20] Theorem 2.2, in (0, 1/3) (default 0.1); --n sets its n (default 1000)"
+            | Eta _ -> "step size eta of [JT20]'s step count T, in (0, 1] (default 1)"
+            | C_Soft _ -> "constant of the [MLS25] soft-label rate (unpublished; default 1)"
+            | C_Hard _ -> "constant of the [MLS25] hard-label rate (unpublished; default 1)"
+            | Journal_Dir _ -> "--empirical: folder of the sweep journals, so an interrupted run resumes (default OUT/journals)"
+
+/// A comma-separated list of numbers (invariant culture); `name` names the option in errors.
+let parseList (name: string) (text: string) =
+    let items = text.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries)
+    if items.Length = 0 then raise (InputException.Parameter(name, "give at least one number"))
+    [ for x in items ->
+        match Double.TryParse(x, Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with
+        | true, v -> v
+        | _ -> raise (InputException.Parameter(name, sprintf "cannot parse '%s' as a number" x)) ]
+
+/// The table settings of the command line, checked.
+let settingsOf (r: ParseResults<TablesArgs>) (sh: Shared) =
+    let d = TableSettings()
+    let s =
+        TableSettings(
+            Gammas = (r.TryGetResult TablesArgs.Gamma |> Option.map (parseList "gamma" >> List.toArray >> fun a -> a :> Collections.Generic.IReadOnlyList<float>) |> Option.defaultValue d.Gammas),
+            Epsilons = (r.TryGetResult TablesArgs.Epsilon |> Option.map (parseList "epsilon" >> List.toArray >> fun a -> a :> Collections.Generic.IReadOnlyList<float>) |> Option.defaultValue d.Epsilons),
+            N = defaultArg sh.N d.N, Delta = r.GetResult(TablesArgs.Delta, d.Delta), Eta = r.GetResult(TablesArgs.Eta, d.Eta),
+            CSoft = r.GetResult(TablesArgs.C_Soft, d.CSoft), CHard = r.GetResult(TablesArgs.C_Hard, d.CHard))
+    s.Validate()
+    s
+
+/// The difficulty families of `--empirical`, each as the arguments of `theorykit difficulty` that it runs
+/// (with --seed, --threads and the journal folder of `tables`). Sample counts of the margins are fixed so that
+/// the tables depend on the seed alone.
+let empiricalFamilies =
+    [ "noisy-xor --epsilon 0.3 --min-width 2 --max-width 2048 --tau 0.1 --teacher-steps 3000 --eta 4 --steps 400 --margin-optimisation-samples 2048 --margin-samples 100000" ]
+
+/// The figure of the bounds against gamma (log-log): for each epsilon, in one colour, the [MLS25] rates m_soft (circles)
+/// and m_hard (squares) with the rate crossover gamma* marked (a large diamond). Curves are told apart by markers, not
+/// dash patterns, which the SVG export cannot draw. [JT20]'s M, many orders of magnitude above, is in the tables only.
+let boundsFigure (s: TableSettings) (basePath: string) =
+    Fonts.Default <- "DejaVu Sans"
+    let plt = new Plot()
+    let gMin = Seq.min s.Gammas
+    let points = 40
+    let grid = [| for i in 0 .. points - 1 -> exp (log gMin + (log Crossover.MaxGamma - log gMin) * float i / float (points - 1)) |]
+    let palette = Palettes.Category10()
+    let allY = Collections.Generic.List<float>()
+    let curve (ys: float[]) (color: Color) (shape: MarkerShape) (legend: string) =
+        allY.AddRange ys
+        let sc = plt.Add.Scatter(grid |> Array.map Math.Log10, ys |> Array.map Math.Log10)
+        sc.Color <- color
+        sc.LineWidth <- 1.5f
+        sc.MarkerShape <- shape
+        sc.MarkerSize <- 6.0f
+        sc.LegendText <- legend
+    s.Epsilons |> Seq.iteri (fun i eps ->
+        let color = palette.GetColor i
+        let bound (b: NeuronBound) = grid |> Array.map (fun g -> b.Evaluate(s.At(g, eps)))
+        curve (bound NeuronBounds.Mls25Soft) color MarkerShape.FilledCircle (sprintf "m_soft, eps = %s" (TableFormat.Short eps))
+        curve (bound NeuronBounds.Mls25Hard) color MarkerShape.OpenSquare (sprintf "m_hard, eps = %s" (TableFormat.Short eps))
+        match Option.ofNullable (Crossover.Solve(NeuronBounds.Mls25Soft, NeuronBounds.Mls25Hard, s.At(Crossover.MaxGamma, eps))).GammaStar with
+        | Some g when g >= gMin && g <= Crossover.MaxGamma ->
+            let m = plt.Add.Marker(Math.Log10 g, Math.Log10(NeuronBounds.Mls25Soft.Evaluate(s.At(g, eps))))
+            m.Color <- color
+            m.Size <- 16.0f
+            m.Shape <- MarkerShape.FilledDiamond
+            m.LegendText <- sprintf "gamma* = %s (eps = %s)" (TableFormat.Short g) (TableFormat.Short eps)
+        | _ -> ())
+    Plots.logTicks plt.Axes.Bottom false grid
+    Plots.logTicks plt.Axes.Left false (allY.ToArray())
+    plt.Title(sprintf "[MLS25] neuron bounds (rates, c_soft = %s, c_hard = %s)" (TableFormat.Short s.CSoft) (TableFormat.Short s.CHard)) |> ignore
+    plt.XLabel("margin gamma") |> ignore
+    plt.YLabel("width (neurons)") |> ignore
+    plt.ShowLegend(Edge.Right) |> ignore
+    Plots.write plt basePath
+
+/// Renders a table into its three files' (path, text) pairs: OUT/ID.md, .csv, .tex.
+let tableFiles (out: string) (t: Table) =
+    [ Path.Combine(out, t.Id + ".md"), TableFormat.Markdown t
+      Path.Combine(out, t.Id + ".csv"), TableFormat.Csv t
+      Path.Combine(out, t.Id + ".tex"), TableFormat.LatexTable t ]
+
+/// JSON of the settings of the analytic tables.
+let settingsJson (s: TableSettings) =
+    jobj [ "gammas", JsonArray([| for g in s.Gammas -> jnum g |]); "epsilons", JsonArray([| for e in s.Epsilons -> jnum e |])
+           "n", jint (int64 s.N); "delta", jnum s.Delta; "eta", jnum s.Eta; "c_soft", jnum s.CSoft; "c_hard", jnum s.CHard ]
+
+/// Runs the difficulty families of `empiricalFamilies` and returns (result, settings line, figure paths) per family.
+let runEmpirical (sh: Shared) (out: string) (journals: string) (quiet: bool) (clock: Stopwatch) =
+    let parser = ArgumentParser.Create<SweepArgs>(programName = "theorykit difficulty")
+    [ for args in empiricalFamilies ->
+        let r = parser.Parse(args.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        let family, members, options, teacher, template = difficultySetup r sh
+        let folder = Path.Combine(journals, family)
+        Directory.CreateDirectory folder |> ignore
+        if not quiet then eprintfn "[tables] difficulty %s (%.0f s)" args clock.Elapsed.TotalSeconds
+        let res = difficultyRun quiet clock members options teacher template folder
+        let setting = sprintf "%s: `theorykit difficulty %s --seed %d`" family args sh.Seed
+        let plots = difficultyPlot (Path.Combine(out, "empirical-" + family)) res template.Epsilon
+        res, setting, plots ]
+
+let runTables (r: ParseResults<TablesArgs>) (sh: Shared) =
+    let clock = Stopwatch.StartNew()
+    let quiet = sh.Quiet
+    let s = settingsOf r sh
+    let out = r.GetResult(TablesArgs.Out, Path.Combine("theory", "tables"))
+    if File.Exists out then raise (InputException(out, Nullable(), "out", "is a file, not a folder"))
+    let journals = r.GetResult(TablesArgs.Journal_Dir, Path.Combine(out, "journals"))
+    if r.Contains TablesArgs.Journal_Dir && not (r.Contains TablesArgs.Empirical) then
+        raise (InputException.Parameter("journal-dir", "belongs to --empirical"))
+    // Everything is computed before anything is written.
+    let analytic = TheoryTables.Analytic s
+    Directory.CreateDirectory out |> ignore
+    let files = Collections.Generic.List<string>()
+    let writeAll (pairs: (string * string) list) =
+        for path, text in pairs do
+            writeAtomic path text
+            files.Add path
+    writeAll [ for t in analytic do yield! tableFiles out t ]
+    let json = jobj [ "settings", settingsJson s; "tables", JsonArray([| for t in analytic -> TableFormat.Json t :> JsonNode |]) ]
+    writeAll [ Path.Combine(out, "tables.json"), TableFormat.JsonText json ]
+    let png, svg = boundsFigure s (Path.Combine(out, "bounds-vs-gamma"))
+    files.Add png
+    files.Add svg
+    if not quiet then eprintfn "[tables] analytic tables and figure written (%.1f s)" clock.Elapsed.TotalSeconds
+    if r.Contains TablesArgs.Empirical then
+        let runs = runEmpirical sh out journals quiet clock
+        let results = [| for res, _, _ in runs -> res |]
+        let confidence = DifficultyOptions().Confidence
+        let empirical =
+            [ EmpiricalTables.Widths(results, [| for _, line, _ in runs -> line |])
+              EmpiricalTables.Looseness(results, s)
+              EmpiricalTables.Slopes(results, confidence) ]
+        writeAll [ for t in empirical do yield! tableFiles out t ]
+        let ej = jobj [ "seed", jint (int64 sh.Seed); "families", JsonArray([| for _, line, _ in runs -> jstr line |])
+                        "tables", JsonArray([| for t in empirical -> TableFormat.Json t :> JsonNode |]) ]
+        writeAll [ Path.Combine(out, "empirical.json"), TableFormat.JsonText ej ]
+        for _, _, plots in runs do files.AddRange plots
+    if sh.Json then
+        printfn "%s" (jsonText (jobj [ "out", jstr out; "settings", settingsJson s; "files", JsonArray([| for f in files -> jstr f |]) ]))
+    else
+        let struct (_, example) = (TheoryTables.Jt20Cases s).[0]
+        let worked = Jt20.Theorem22 example
+        let crossings =
+            [ for e in s.Epsilons ->
+                let g = (Crossover.ClosedFormMls25(s.At(Crossover.MaxGamma, e))).GammaStar.Value
+                sprintf "%s at eps = %s" (TableFormat.Short g) (TableFormat.Short e) ]
+        table (sprintf "Theory tables in %s" out)
+            [ "bounds", sprintf "%d epsilons x %d gammas" s.Epsilons.Count s.Gammas.Count,
+              sprintf "n = %d, delta = %s; [MLS25] rate, constant c: c_soft = %s, c_hard = %s" s.N (TableFormat.Short s.Delta) (TableFormat.Short s.CSoft) (TableFormat.Short s.CHard)
+              "[JT20] worked example", sprintf "lambda = %s, M = %s, T = %s" (TableFormat.Short worked.Lambda) (TableFormat.Short worked.M) (TableFormat.Short worked.T),
+              sprintf "n = %d, delta = %s, eps = 0.1, gamma = 0.5, eta = %s" s.N (TableFormat.Short s.Delta) (TableFormat.Short s.Eta)
+              "crossover gamma* (rates)", String.Join(", ", crossings), "soft-label rate smaller below gamma*"
+              "files", sprintf "%d" files.Count, String.Join(" ", [ for f in files -> Path.GetFileName f ]) ]
+    if not quiet then eprintfn "[tables] done: %d files in %s (%.1f s)" files.Count out clock.Elapsed.TotalSeconds
+    0
