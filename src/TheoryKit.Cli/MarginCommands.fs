@@ -34,7 +34,7 @@ type MarginArgs =
             | Time _ -> "time budget in seconds (default 30)"
             | Delta _ -> "per-side failure probability; the interval holds with probability >= 1 - 2 delta (default 0.025)"
             | Samples _ -> "fix the number of fresh certification samples (default: chosen from width and time)"
-            | Optimisation_Samples _ -> "fix the number of directions q is fitted on; with --samples too, the result depends on the seed alone"
+            | Optimisation_Samples _ -> "fix the number of directions q is fitted on; with --samples too, the result depends on the seed and --threads alone (OpenBLAS's threaded GEMM changes last bits with the thread count, which the solver's iterations can amplify to about 1e-4 in gamma)"
             | Monte_Carlo -> "use Monte Carlo even for planar (rank <= 2) data"
             | Certificate _ -> "save the margin certificate (q, seed, sample counts, delta) as JSON to this path"
 
@@ -85,7 +85,7 @@ type CrossoverArgs =
             | Hard_Bound _ -> "hard-label bound to compare with the soft rate: mls25-hard (default), jt20 or mosw22"
             | C_Mosw _ -> "constant of the [MOSW22] rate (default 1)"
             | Samples _ -> "fix the number of fresh certification samples of the margin"
-            | Optimisation_Samples _ -> "fix the number of directions q is fitted on; with --samples too, the margin depends on the seed alone"
+            | Optimisation_Samples _ -> "fix the number of directions q is fitted on; with --samples too, the margin depends on the seed and --threads alone (see `margin --help`)"
             | Monte_Carlo -> "use Monte Carlo even for planar (rank <= 2) data"
             | Width _ -> "requested width of the certified margin interval (default 0.01)"
             | Time _ -> "time budget of the margin in seconds (default 30)"

@@ -51,7 +51,7 @@ type Args =
             | Label_File _ -> "IDX labels file (default: derived from the images file name)"
             | Classes _ -> "class pair A-vs-B for IDX files with more than two labels"
             | No_Normalise -> "keep rows as they are (norm <= 1 required) instead of scaling them to the unit sphere"
-            | Threads _ -> "threads (default: all cores); random draws and training runs do not depend on it (margins may differ in the last bit through OpenBLAS's threading)"
+            | Threads _ -> "threads (default: all cores); random draws and training runs do not depend on it; Monte Carlo margins can, through OpenBLAS's threading (last bits, amplified by the solver to about 1e-4 in gamma)"
             | Json -> "print JSON instead of a table"
             | Quiet -> "no progress messages on stderr"
 

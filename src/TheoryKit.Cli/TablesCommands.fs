@@ -63,7 +63,11 @@ let settingsOf (r: ParseResults<TablesArgs>) (sh: Shared) =
 /// (with --seed, --threads and the journal folder of `tables`). Sample counts of the margins are fixed so that
 /// the tables depend on the seed alone.
 let empiricalFamilies =
-    [ "noisy-xor --epsilon 0.3 --min-width 2 --max-width 2048 --tau 0.1 --teacher-steps 3000 --eta 4 --steps 400 --margin-optimisation-samples 2048 --margin-samples 100000" ]
+    let margins = "--margin-optimisation-samples 2048 --margin-samples 100000"
+    [ "two-point --epsilon 0.2 --min-width 2 --max-width 1024 --steps 8000 --eta 4 --tau 1 --teacher-steps 3000 " + margins
+      "noisy-xor --epsilon 0.2 --min-width 2 --max-width 512 --steps 1600 --eta 4 --tau 0.5 --teacher-steps 3000 " + margins
+      "gaussians --values 2,3,4,6,8 --epsilon 0.2 --min-width 2 --max-width 512 --steps 3200 --eta 4 --tau 1 --teacher-steps 3000 " + margins
+      "fashion-mnist --values 0,0.02,0.03,0.05 --epsilon 0.25 --min-width 2 --max-width 64 --steps 800 --eta 4 --tau 0.5 --teacher-steps 3000 " + margins ]
 
 /// The figure of the bounds against gamma (log-log): for each epsilon, in one colour, the [MLS25] rates m_soft (circles)
 /// and m_hard (squares) with the rate crossover gamma* marked (a large diamond). Curves are told apart by markers, not
@@ -116,8 +120,9 @@ let settingsJson (s: TableSettings) =
     jobj [ "gammas", JsonArray([| for g in s.Gammas -> jnum g |]); "epsilons", JsonArray([| for e in s.Epsilons -> jnum e |])
            "n", jint (int64 s.N); "delta", jnum s.Delta; "eta", jnum s.Eta; "c_soft", jnum s.CSoft; "c_hard", jnum s.CHard ]
 
-/// Runs the difficulty families of `empiricalFamilies` and returns (result, settings line, figure paths) per family.
-let runEmpirical (sh: Shared) (out: string) (journals: string) (quiet: bool) (clock: Stopwatch) =
+/// Runs the difficulty families of `empiricalFamilies` and returns (result, teacher reports, settings line, epsilon)
+/// per family. Writes only the journals.
+let runEmpirical (sh: Shared) (journals: string) (quiet: bool) (clock: Stopwatch) =
     let parser = ArgumentParser.Create<SweepArgs>(programName = "theorykit difficulty")
     [ for args in empiricalFamilies ->
         let r = parser.Parse(args.Split(' ', StringSplitOptions.RemoveEmptyEntries))
@@ -126,9 +131,9 @@ let runEmpirical (sh: Shared) (out: string) (journals: string) (quiet: bool) (cl
         Directory.CreateDirectory folder |> ignore
         if not quiet then eprintfn "[tables] difficulty %s (%.0f s)" args clock.Elapsed.TotalSeconds
         let res = difficultyRun quiet clock members options teacher template folder
+        let teachers = teacherReports teacher members
         let setting = sprintf "%s: `theorykit difficulty %s --seed %d`" family args sh.Seed
-        let plots = difficultyPlot (Path.Combine(out, "empirical-" + family)) res template.Epsilon
-        res, setting, plots ]
+        res, teachers, setting, template.Epsilon ]
 
 let runTables (r: ParseResults<TablesArgs>) (sh: Shared) =
     let clock = Stopwatch.StartNew()
@@ -139,34 +144,35 @@ let runTables (r: ParseResults<TablesArgs>) (sh: Shared) =
     let journals = r.GetResult(TablesArgs.Journal_Dir, Path.Combine(out, "journals"))
     if r.Contains TablesArgs.Journal_Dir && not (r.Contains TablesArgs.Empirical) then
         raise (InputException.Parameter("journal-dir", "belongs to --empirical"))
-    // Everything is computed before anything is written.
-    let analytic = TheoryTables.Analytic s
+    // Everything is computed (the measured runs write only their journals) before any table or figure is written.
+    let analytic = List.ofSeq (TheoryTables.Analytic s)
+    let runs =
+        if r.Contains TablesArgs.Empirical then
+            Directory.CreateDirectory journals |> ignore
+            runEmpirical sh journals quiet clock
+        else []
+    let empirical =
+        if runs.IsEmpty then []
+        else
+            let results = [| for res, _, _, _ in runs -> res |]
+            [ EmpiricalTables.Widths(results, [| for _, t, _, _ in runs -> t :> Collections.Generic.IReadOnlyList<_> |], [| for _, _, line, _ in runs -> line |])
+              EmpiricalTables.Looseness(results, s)
+              EmpiricalTables.Slopes(results, DifficultyOptions().Confidence) ]
     Directory.CreateDirectory out |> ignore
     let files = Collections.Generic.List<string>()
     let writeAll (pairs: (string * string) list) =
         for path, text in pairs do
             writeAtomic path text
             files.Add path
-    writeAll [ for t in analytic do yield! tableFiles out t ]
-    let json = jobj [ "settings", settingsJson s; "tables", JsonArray([| for t in analytic -> TableFormat.Json t :> JsonNode |]) ]
-    writeAll [ Path.Combine(out, "tables.json"), TableFormat.JsonText json ]
+    let writeJson (name: string) (fields: (string * JsonNode) list) (tables: Table list) =
+        writeAll [ Path.Combine(out, name), TableFormat.JsonText(jobj (fields @ [ "tables", JsonArray([| for t in tables -> TableFormat.Json t :> JsonNode |]) ])) ]
+    writeAll [ for t in analytic @ empirical do yield! tableFiles out t ]
+    writeJson "tables.json" [ "settings", settingsJson s ] analytic
     let png, svg = boundsFigure s (Path.Combine(out, "bounds-vs-gamma"))
-    files.Add png
-    files.Add svg
-    if not quiet then eprintfn "[tables] analytic tables and figure written (%.1f s)" clock.Elapsed.TotalSeconds
-    if r.Contains TablesArgs.Empirical then
-        let runs = runEmpirical sh out journals quiet clock
-        let results = [| for res, _, _ in runs -> res |]
-        let confidence = DifficultyOptions().Confidence
-        let empirical =
-            [ EmpiricalTables.Widths(results, [| for _, line, _ in runs -> line |])
-              EmpiricalTables.Looseness(results, s)
-              EmpiricalTables.Slopes(results, confidence) ]
-        writeAll [ for t in empirical do yield! tableFiles out t ]
-        let ej = jobj [ "seed", jint (int64 sh.Seed); "families", JsonArray([| for _, line, _ in runs -> jstr line |])
-                        "tables", JsonArray([| for t in empirical -> TableFormat.Json t :> JsonNode |]) ]
-        writeAll [ Path.Combine(out, "empirical.json"), TableFormat.JsonText ej ]
-        for _, _, plots in runs do files.AddRange plots
+    files.AddRange [ png; svg ]
+    if not runs.IsEmpty then
+        writeJson "empirical.json" [ "seed", jint (int64 sh.Seed); "families", JsonArray([| for _, _, line, _ in runs -> jstr line |]) ] empirical
+        for res, _, _, eps in runs do files.AddRange(difficultyPlot (Path.Combine(out, "empirical-" + res.Family)) res eps)
     if sh.Json then
         printfn "%s" (jsonText (jobj [ "out", jstr out; "settings", settingsJson s; "files", JsonArray([| for f in files -> jstr f |]) ]))
     else
@@ -177,11 +183,17 @@ let runTables (r: ParseResults<TablesArgs>) (sh: Shared) =
                 let g = (Crossover.ClosedFormMls25(s.At(Crossover.MaxGamma, e))).GammaStar.Value
                 sprintf "%s at eps = %s" (TableFormat.Short g) (TableFormat.Short e) ]
         table (sprintf "Theory tables in %s" out)
-            [ "bounds", sprintf "%d epsilons x %d gammas" s.Epsilons.Count s.Gammas.Count,
+            [ yield "bounds", sprintf "%d epsilons x %d gammas" s.Epsilons.Count s.Gammas.Count,
               sprintf "n = %d, delta = %s; [MLS25] rate, constant c: c_soft = %s, c_hard = %s" s.N (TableFormat.Short s.Delta) (TableFormat.Short s.CSoft) (TableFormat.Short s.CHard)
-              "[JT20] worked example", sprintf "lambda = %s, M = %s, T = %s" (TableFormat.Short worked.Lambda) (TableFormat.Short worked.M) (TableFormat.Short worked.T),
+              yield "[JT20] worked example", sprintf "lambda = %s, M = %s, T = %s" (TableFormat.Short worked.Lambda) (TableFormat.Short worked.M) (TableFormat.Short worked.T),
               sprintf "n = %d, delta = %s, eps = 0.1, gamma = 0.5, eta = %s" s.N (TableFormat.Short s.Delta) (TableFormat.Short s.Eta)
-              "crossover gamma* (rates)", String.Join(", ", crossings), "soft-label rate smaller below gamma*"
-              "files", sprintf "%d" files.Count, String.Join(" ", [ for f in files -> Path.GetFileName f ]) ]
+              yield "crossover gamma* (rates)", String.Join(", ", crossings), "soft-label rate smaller below gamma*"
+              for res, _, _, _ in runs ->
+                  let fit (sl: SlopeComparison) =
+                      match sl.Fit with
+                      | null -> sprintf "%s: no fit" (SweepSpec.KindName sl.Labels)
+                      | f -> sprintf "%s: %s [%s, %s]" (SweepSpec.KindName sl.Labels) (TableFormat.Short f.Slope) (TableFormat.Short f.SlopeLower) (TableFormat.Short f.SlopeUpper)
+                  sprintf "slopes, %s" res.Family, String.Join("; ", [ for sl in res.Slopes -> fit sl ]), "theory: soft 2; hard 4, 8 (upper bounds)"
+              yield "files", sprintf "%d" files.Count, String.Join(" ", [ for f in files -> Path.GetFileName f ]) ]
     if not quiet then eprintfn "[tables] done: %d files in %s (%.1f s)" files.Count out clock.Elapsed.TotalSeconds
     0

@@ -222,7 +222,7 @@ type SweepArgs =
             | Pair _ -> "difficulty: the Fashion-MNIST class pair (default trouser-vs-bag)"
             | Margin_Time _ -> "difficulty: time budget of each member's margin certificate in seconds (default 5)"
             | Margin_Samples _ -> "difficulty: fix the number of fresh certification samples of each member's margin"
-            | Margin_Optimisation_Samples _ -> "difficulty: fix the number of directions each member's q is fitted on; with --margin-samples too, the margins depend on the seed alone (not on the machine's speed)"
+            | Margin_Optimisation_Samples _ -> "difficulty: fix the number of directions each member's q is fitted on; with --margin-samples too, the margins run on one thread and depend on the seed alone (not on the machine's speed or --threads)"
             | Journal_Dir _ -> "difficulty: folder of the members' journals (default difficulty-<family>-eps<E>)"
             | Epsilon _ -> "target epoch-averaged loss epsilon: a run succeeds when (1/T) sum_t L(W_t) <= epsilon; sweep: a comma-separated list (e.g. 0.4,0.2,0.1) runs one sweep per epsilon and fits log m* against log(1/epsilon)"
             | Min_Width _ -> "smallest width of the geometric grid (default 16)"
@@ -601,10 +601,13 @@ let difficultySetup (r: ParseResults<SweepArgs>) (sh: Shared) =
                 match Double.TryParse(x, Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with
                 | true, d -> d
                 | _ -> raise (InputException.Parameter("values", sprintf "cannot parse '%s' as a number" x))))
+    // With both sample counts fixed the margins run on one thread, so that they depend on the seed alone: OpenBLAS's
+    // threaded GEMM changes last bits with the thread count, and the solver's iterations amplify them.
+    let optimisation, certification = r.TryGetResult SweepArgs.Margin_Optimisation_Samples, r.TryGetResult SweepArgs.Margin_Samples
     let margin =
         MarginOptions(Width = 0.01, TimeBudget = r.GetResult(SweepArgs.Margin_Time, 5.0), Seed = seed,
-                      OptimisationSamples = Option.toNullable (r.TryGetResult SweepArgs.Margin_Optimisation_Samples),
-                      CertificationSamples = Option.toNullable (r.TryGetResult SweepArgs.Margin_Samples))
+                      OptimisationSamples = Option.toNullable optimisation, CertificationSamples = Option.toNullable certification,
+                      Threads = (if optimisation.IsSome && certification.IsSome then 1 else 0))
     margin.Validate()
     let options =
         DifficultyOptions(Values = Option.toObj (values |> Option.map (fun a -> a :> Collections.Generic.IReadOnlyList<float>)),
@@ -627,6 +630,20 @@ let difficultyRun (quiet: bool) (clock: Stopwatch) (members: Collections.Generic
                     | _ -> () }
     Difficulty.Run(members, options, template, Func<Dataset, float[]>(softLabels), folder, prog, template.Training.Threads)
 
+/// The teacher's report on each member: the member's training set (and held-out set, when it has one) loaded again
+/// and the teacher fitted as in the sweep (the fit is deterministic), so that the report exists also when every run
+/// of a member came from its journal.
+let teacherReports (teacher: TeacherSettings) (members: Collections.Generic.IReadOnlyList<DifficultyMember>) =
+    [| for m in members ->
+        let train = DataSource.Load(m.Source, m.Data)
+        let test = match m.TestData with null -> None | t -> Some(DataSource.Load(m.Source, t))
+        snd (fitTeacher teacher train test true) |]
+
+/// A teacher's accuracies as text: "teacher accuracy A (held-out B)".
+let teacherText (r: TeacherReport) =
+    sprintf "teacher accuracy %s%s" (num r.TrainAccuracy)
+        (match Option.ofNullable r.TestAccuracy with Some a -> sprintf " (held-out %s)" (num a) | None -> "")
+
 /// Writes `plotBase`.png and .svg: m* against 1/gamma (log-log) with the fitted line and the theory's slopes
 /// through the fit's centre (THEORY.md §9). Returns the two paths.
 let difficultyPlot (plotBase: string) (res: DifficultyResult) (epsilon: float) =
@@ -643,12 +660,14 @@ let runDifficulty (r: ParseResults<SweepArgs>) (sh: Shared) =
     let plotBase = r.GetResult(SweepArgs.Plot, IO.Path.Combine(folder, "scaling"))
     checkWritable plotBase
     let res = difficultyRun quiet clock members options teacher template folder
+    let teachers = teacherReports teacher members
     let plots = difficultyPlot plotBase res template.Epsilon
     let optInt (x: Nullable<int>) = x |> Option.ofNullable |> Option.map (int64 >> jint) |> Option.defaultValue null
     if sh.Json then
         printfn "%s" (jsonText (jobj [ "family", jstr res.Family; "epsilon", jnum template.Epsilon
-                                       "members", JsonArray([| for m in res.Members ->
+                                       "members", JsonArray([| for m, t in Array.zip (Seq.toArray res.Members) teachers ->
                                                                 jobj [ "name", jstr m.Member.Name; "parameter", jstr m.Member.Parameter; "value", jnum m.Member.Value
+                                                                       "teacher", teacherJson teacher t
                                                                        "gamma_lower", jnum m.Margin.GammaLower; "gamma_upper", jnum m.Margin.GammaUpper
                                                                        "gamma_estimate", jnum m.Margin.GammaEstimate
                                                                        "m_star_soft", (m.Sweep.For LabelKind.Soft |> Option.ofObj |> Option.map (fun l -> optInt l.ByRate.Width) |> Option.defaultValue null)
@@ -665,12 +684,13 @@ let runDifficulty (r: ParseResults<SweepArgs>) (sh: Shared) =
                                        "note", jstr res.Note; "plots", JsonArray([| for p in plots -> jstr p |]) ]))
     else
         let memberRows =
-            [ for m in res.Members ->
+            [ for m, t in Array.zip (Seq.toArray res.Members) teachers ->
                 m.Member.Name,
                 sprintf "gamma in [%s, %s]" (num m.Margin.GammaLower) (num m.Margin.GammaUpper),
-                sprintf "m*_soft %s, m*_hard %s"
+                sprintf "m*_soft %s, m*_hard %s; %s"
                     (m.Sweep.For LabelKind.Soft |> Option.ofObj |> Option.map (fun l -> widthText l.ByRate) |> Option.defaultValue "-")
-                    (m.Sweep.For LabelKind.Hard |> Option.ofObj |> Option.map (fun l -> widthText l.ByRate) |> Option.defaultValue "-") ]
+                    (m.Sweep.For LabelKind.Hard |> Option.ofObj |> Option.map (fun l -> widthText l.ByRate) |> Option.defaultValue "-")
+                    (teacherText t) ]
         let slopeRows =
             [ for sl in res.Slopes ->
                 sprintf "slope (%s)" (SweepSpec.KindName sl.Labels),

@@ -429,9 +429,15 @@ public sealed class ExperimentTests : IDisposable
         Assert.Equal(["a", "b", "c", "d"], soft.Members);
         Assert.Contains("consistent with 2 [MLS25]", soft.Statement);
         var hard = Difficulty.CompareSlopes(LabelKind.Hard, points, 0.95);
-        Assert.Contains("disagrees with the paper: slope 1.9 (95% CI 0.7616 to 3.038) excludes 4 [MLS25]", hard.Statement);
-        Assert.Contains("excludes 8 [JT20]", hard.Statement);
+        Assert.Contains("below 4 [MLS25]: slope 1.9 (95% CI 0.7616 to 3.038) excludes it; the exponent belongs to an upper bound, so the bound is not tight", hard.Statement);
+        Assert.Contains("below 8 [JT20]", hard.Statement);
+        Assert.DoesNotContain("disagrees", hard.Statement);
         Assert.Null(Difficulty.CompareSlopes(LabelKind.Soft, points[..2], 0.95).Fit);
+        // The same m* for every member: no fit (a zero-width interval around slope 0 would be spurious).
+        var flat = Difficulty.CompareSlopes(LabelKind.Soft,
+            [new ScalingPoint("a", 0.4, 4), new ScalingPoint("b", 0.2, 4), new ScalingPoint("c", 0.1, 4)], 0.95);
+        Assert.Null(flat.Fit);
+        Assert.Contains("no fit, all 3 members have the same measured value exp(y) = 4", flat.Statement);
     }
 
     [Fact]

@@ -24,6 +24,11 @@ public class TableTests
     [InlineData(0.0625 / 100, "6.25e-4")]
     [InlineData(100000.0, "1e5")]
     [InlineData(99999.0, "99999")]
+    [InlineData(32404.5, "3.24e4")]
+    [InlineData(10000.000000000002, "1e4")]
+    [InlineData(9999.99, "1e4")]
+    [InlineData(9999.4, "9999")]
+    [InlineData(1439.115683, "1439")]
     [InlineData(0.001, "0.001")]
     [InlineData(-2.5, "-2.5")]
     [InlineData(double.PositiveInfinity, "inf")]
@@ -79,6 +84,8 @@ public class TableTests
         Assert.Contains("\\toprule\nname & $x$ & $m^*$ \\\\\n\\midrule\n", tex);
         Assert.Contains("a, b & 1.5 & $\\leq$ 16 \\\\\n", tex);
         Assert.Contains("c|d & -- & 32 \\\\\n\\bottomrule\n", tex);
+        var code = TableFormat.LatexTable(Small with { Caption = "Run `theorykit x --seed 0` & see." });
+        Assert.Contains("Run \\texttt{theorykit x -{}-{}seed 0} \\& see.}", code);
     }
 
     [Fact]

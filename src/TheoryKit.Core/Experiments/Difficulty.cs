@@ -38,7 +38,9 @@ public sealed record DifficultyOptions
     /// <summary>
     /// Margin certification of every member (default width 0.01, time budget 5 s). The Monte Carlo certificate
     /// depends on how many samples fit the budget; fix OptimisationSamples and CertificationSamples for runs
-    /// that must be reproducible to the last digit. Threads are set by <see cref="Difficulty.Run(string, DifficultyOptions?, SweepSpec, Func{Dataset, double[]}, string, IProgress{DifficultyProgress}?, int, CancellationToken)"/>.
+    /// that must be reproducible to the last digit, and a positive Threads (OpenBLAS's threaded GEMM can change the
+    /// last bits with the thread count, and the solver's iterations amplify them to about 1e-4 in gamma). Threads = 0 (the
+    /// default) uses the threads given to <see cref="Difficulty.Run(string, DifficultyOptions?, SweepSpec, Func{Dataset, double[]}, string, IProgress{DifficultyProgress}?, int, CancellationToken)"/>.
     /// </summary>
     public MarginOptions Margin { get; init; } = new(Width: 0.01, TimeBudget: 5);
 
@@ -242,7 +244,7 @@ public static class Difficulty
             var train = DataSource.Load(m.Source, m.Data);
             var test = m.TestData is null ? null : DataSource.Load(m.Source, m.TestData);
             progress?.Report(new DifficultyProgress(index, members.Count, m.Name, "margin", null));
-            var margin = MarginSolver.Certify(train, o.Margin with { Threads = threads });
+            var margin = MarginSolver.Certify(train, o.Margin.Threads > 0 ? o.Margin : o.Margin with { Threads = threads });
             var spec = template with { DataSource = m.Name };
             var journal = Path.Combine(journalFolder, $"{m.Family}-{index:D2}-{m.Parameter}-{Sanitise(R(m.Value))}.jsonl");
             var sweepProgress = progress is null ? null : new InlineProgress<SweepProgress>(p => progress.Report(new DifficultyProgress(index, members.Count, m.Name, "sweep", p)));
@@ -266,8 +268,9 @@ public static class Difficulty
     /// Fits ln m* against ln(1/gamma) over the points that have an m* above the smallest grid width and gamma &gt; 0
     /// (censored points, whose m* is only bounded on one side by the grid, would bias the slope) and states, per theory exponent of
     /// <paramref name="kind"/>, "consistent with E" when E lies in the slope's confidence interval, otherwise
-    /// "disagrees with the paper: slope S (CI L to U) excludes E". With fewer than 3 usable points, or no spread in
-    /// gamma, there is no fit and the statement says so.
+    /// "below E ... not tight" when the interval lies below E, "disagrees with the paper: slope S (CI L to U) excludes E,
+    /// measured above it" when above. With fewer than 3 usable points, no spread in gamma, or the same m* for every
+    /// member, there is no fit and the statement says so.
     /// </summary>
     /// <param name="kind">Soft or hard.</param>
     /// <param name="points">One point per member.</param>

@@ -75,9 +75,12 @@ public static class ScalingFit
     /// The fit and its plain-language verdict shared by the scaling comparisons of THEORY.md §9
     /// (<see cref="Difficulty.CompareSlopes"/> in 1/gamma, <see cref="EpsilonScaling.Compare"/> in 1/eps). With fewer
     /// than 3 points there is no fit and the statement is <paramref name="tooFew"/>; with all x equal (to a relative
-    /// 1e-12) it is <paramref name="noSpread"/>. Otherwise the statement reads
+    /// 1e-12) it is <paramref name="noSpread"/>; with all y equal (m* quantised to one grid width) there is no fit either,
+    /// since the interval would have zero width. Otherwise the statement reads
     /// "WHO: slope S (C% CI L to U) over N POINTS: " followed, per theory exponent E, by "consistent with E SOURCE"
-    /// when E lies in the interval, else "disagrees with the paper: slope S (CI) excludes E SOURCE, measured below/above it";
+    /// when E lies in the interval; "below E SOURCE: ... the bound is not tight over this range" when the interval lies
+    /// below E (the exponents belong to upper bounds); "disagrees with the paper: slope S (CI) excludes E SOURCE,
+    /// measured above it" when it lies above E;
     /// without theory exponents it is followed by <paramref name="withoutTheory"/> instead.
     /// </summary>
     /// <param name="who">"Soft labels" or "Hard labels".</param>
@@ -94,11 +97,16 @@ public static class ScalingFit
     {
         if (x.Length < 3) return (null, tooFew);
         if (x.Max() - x.Min() <= 1e-12 * Math.Max(1, Math.Abs(x.Max()))) return (null, noSpread);
+        if (y.All(v => v == y[0]))
+            return (null, $"{who}: no fit, all {x.Length} {points} have the same measured value exp(y) = {G(Math.Exp(y[0]))}: "
+                + "it does not change over this range at this resolution, and a least-squares interval from equal values would have zero width.");
         var fit = Fit(x, y, confidence);
         string ci = $"{G(100 * confidence)}% CI {G(fit.SlopeLower)} to {G(fit.SlopeUpper)}";
         var parts = theory.Select(t => fit.Contains(t.Slope)
             ? $"consistent with {G(t.Slope)} {t.Source}"
-            : $"disagrees with the paper: slope {G(fit.Slope)} ({ci}) excludes {G(t.Slope)} {t.Source}, measured {(fit.SlopeUpper < t.Slope ? "below" : "above")} it");
+            : fit.SlopeUpper < t.Slope
+                ? $"below {G(t.Slope)} {t.Source}: slope {G(fit.Slope)} ({ci}) excludes it; the exponent belongs to an upper bound, so the bound is not tight over this range"
+                : $"disagrees with the paper: slope {G(fit.Slope)} ({ci}) excludes {G(t.Slope)} {t.Source}, measured above it");
         string verdict = theory.Count > 0 ? string.Join("; ", parts) : withoutTheory;
         return (fit, $"{who}: slope {G(fit.Slope)} ({ci}) over {x.Length} {points}: {verdict}.");
     }

@@ -1,5 +1,6 @@
 using TheoryKit.Bounds;
 using TheoryKit.Experiments;
+using TheoryKit.Teachers;
 using TheoryKit.Training;
 
 namespace TheoryKit.Tables;
@@ -41,21 +42,32 @@ public static class EmpiricalTables
     private static string MemberLabel(MemberOutcome o) => $"{o.Member.Parameter} = {T(o.Member.Value)}";
 
     /// <summary>
-    /// Measured minimal widths per member (rows: family, member, n, the certified margin interval and estimate, m*_soft,
-    /// m*_hard), with the sweep settings of each family in the caption.
+    /// Measured minimal widths per member (rows: family, member, n, the certified margin interval and estimate, the
+    /// teacher's accuracy, m*_soft, m*_hard), with the sweep settings of each family in the caption.
     /// </summary>
     /// <param name="results">One difficulty result per family.</param>
+    /// <param name="teachers">Per family, the teacher's report on each member (same order as the members), for the
+    /// teacher's train and held-out accuracy (missing when a member has no held-out set).</param>
     /// <param name="settings">One line per family describing its sweep (epsilon, steps, eta, grid, seeds, teacher).</param>
     /// <returns>Table <c>empirical-widths</c>.</returns>
-    public static Table Widths(IReadOnlyList<DifficultyResult> results, IReadOnlyList<string> settings)
+    /// <exception cref="ArgumentException">The teacher reports do not match the members.</exception>
+    public static Table Widths(IReadOnlyList<DifficultyResult> results, IReadOnlyList<IReadOnlyList<TeacherReport>> teachers, IReadOnlyList<string> settings)
     {
         ArgumentNullException.ThrowIfNull(results);
+        ArgumentNullException.ThrowIfNull(teachers);
         ArgumentNullException.ThrowIfNull(settings);
+        if (teachers.Count != results.Count || results.Where((r, i) => r.Members.Count != teachers[i].Count).Any())
+            throw new ArgumentException("one teacher report per member is needed", nameof(teachers));
         var rows = new List<IReadOnlyList<Cell>>();
-        foreach (var r in results)
-            foreach (var o in r.Members)
-                rows.Add([Cell.Of(r.Family), Cell.Of(MemberLabel(o)), o.N, o.Margin.GammaLower, o.Margin.GammaUpper, o.Margin.GammaEstimate,
+        for (int f = 0; f < results.Count; f++)
+            for (int i = 0; i < results[f].Members.Count; i++)
+            {
+                var o = results[f].Members[i];
+                var t = teachers[f][i];
+                rows.Add([Cell.Of(results[f].Family), Cell.Of(MemberLabel(o)), o.N, o.Margin.GammaLower, o.Margin.GammaUpper, o.Margin.GammaEstimate,
+                    t.TrainAccuracy, t.TestAccuracy is { } a ? a : Cell.Missing,
                     MinimalWidthCell(o.Sweep.For(LabelKind.Soft)?.ByRate), MinimalWidthCell(o.Sweep.For(LabelKind.Hard)?.ByRate)]);
+            }
         return new Table("empirical-widths", "Measured minimal widths of the difficulty families",
             "Each member's certified margin interval $[\\gamma_-, \\gamma_+]$ (THEORY.md §6) and estimate $\\hat\\gamma$, and the minimal width $m^*$ "
             + "(the smallest grid width whose success rate reaches the threshold; a run succeeds when its epoch-averaged loss is at most "
@@ -68,6 +80,8 @@ public static class EmpiricalTables
                 new("gamma_lower", "$\\gamma_-$"),
                 new("gamma_upper", "$\\gamma_+$"),
                 new("gamma_estimate", "$\\hat\\gamma$"),
+                new("teacher_train_accuracy", "teacher acc. (train)"),
+                new("teacher_test_accuracy", "(held-out)"),
                 new("m_star_soft", "$m^*_{\\mathrm{soft}}$"),
                 new("m_star_hard", "$m^*_{\\mathrm{hard}}$"),
             ],

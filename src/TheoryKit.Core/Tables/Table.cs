@@ -54,7 +54,7 @@ public sealed record Table(string Id, string Title, string Caption, IReadOnlyLis
 
 /// <summary>
 /// Renders <see cref="Table"/>s. Numbers are shown with 4 significant digits (integers below 10^5 exactly;
-/// scientific notation from 10^5 up and below 10^-3) in Markdown and LaTeX, and with 10 significant digits
+/// scientific notation from 10^5 up, for fractions from about 10^4 up, and below 10^-3) in Markdown and LaTeX, and with 10 significant digits
 /// (integers below 10^15 exactly) in CSV and JSON, always in invariant culture, so that the same table gives
 /// byte-identical files on every machine.
 /// </summary>
@@ -62,20 +62,20 @@ public static class TableFormat
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>A number for people: 4 significant digits, <c>1.154e9</c> style from 10^5 up and below 10^-3.</summary>
+    /// <summary>A number for people: 4 significant digits, <c>1.154e9</c> style from 10^5 up (from about 10^4 up for
+    /// fractions, whose 4 digits would otherwise end before the decimal point) and below 10^-3; integers below 10^5 exactly.</summary>
     /// <param name="x">The number.</param>
     /// <returns>Its text ("inf", "-inf" or "NaN" when not finite).</returns>
     public static string Short(double x)
     {
         if (!double.IsFinite(x)) return double.IsNaN(x) ? "NaN" : x > 0 ? "inf" : "-inf";
         var a = Math.Abs(x);
-        if (a >= 1e5 || (a < 1e-3 && a > 0))
-        {
-            var s = x.ToString("0.###e0", Inv);
-            return s.Replace("e+", "e", StringComparison.Ordinal);
-        }
-        if (x == Math.Floor(x)) return x.ToString("0", Inv);
-        return x.ToString("G4", Inv);
+        if (x == Math.Floor(x) && a < 1e5) return x.ToString("0", Inv);
+        // G4 switches to its own exponent form when rounding reaches 10^4 (9999.99 gives "1E+04"): use ours then.
+        var g = x.ToString("G4", Inv);
+        if (a >= 1e5 || (a < 1e-3 && a > 0) || g.Contains('E', StringComparison.Ordinal))
+            return x.ToString("0.###e0", Inv).Replace("e+", "e", StringComparison.Ordinal);
+        return g;
     }
 
     /// <summary>A number for machines: 10 significant digits, integers below 10^15 exactly.</summary>
@@ -231,13 +231,17 @@ public static class TableFormat
 
     private static string EscapeMarkdown(string s) => s.Replace("|", "\\|", StringComparison.Ordinal);
 
-    /// <summary>Escapes LaTeX's special characters in plain text (no math).</summary>
+    /// <summary>Escapes LaTeX's special characters in plain text (no math); code between backticks becomes
+    /// <c>\texttt{...}</c> with each hyphen kept apart (so that <c>--epsilon</c> is not typeset as a dash).</summary>
     private static string EscapeLatexText(string s)
     {
         var sb = new StringBuilder();
+        var code = false;
         foreach (var ch in s)
             sb.Append(ch switch
             {
+                '`' => (code = !code) ? "\\texttt{" : "}",
+                '-' when code => "-{}",
                 '&' or '%' or '#' or '_' or '{' or '}' or '$' => "\\" + ch,
                 '~' => "\\textasciitilde{}",
                 '^' => "\\textasciicircum{}",
