@@ -60,16 +60,6 @@ let private summary (outcomes: Outcome list) =
     let count s = outcomes |> List.filter (fun o -> o.Status = s) |> List.length
     sprintf "%s: %d held, %d falsified, %d inconclusive" (plural outcomes.Length "claim") (count Held) (count Falsified) (count Inconclusive)
 
-/// The theory folder of the repository the current folder lies in (found by TheoryKit.sln above it).
-/// Raises InputException when there is none, asking for --out.
-let private repositoryTheoryFolder () =
-    let rec up (d: DirectoryInfo) =
-        if isNull d then
-            raise (InputException.Parameter("out", sprintf "no TheoryKit repository (TheoryKit.sln) at or above '%s'; give --out DIR or --no-write" (Directory.GetCurrentDirectory())))
-        elif File.Exists(Path.Combine(d.FullName, "TheoryKit.sln")) then Path.Combine(d.FullName, "theory")
-        else up d.Parent
-    up (DirectoryInfo(Directory.GetCurrentDirectory()))
-
 /// Runs `theorykit check`. Exit code: 0 when no claim is falsified (with --mutants: every mutant caught;
 /// with --mutant NAME: the mutant caught), 1 otherwise, 2 for bad input.
 let runCheck (r: ParseResults<CheckArgs>) (sh: Common.Shared) =
@@ -90,7 +80,7 @@ let runCheck (r: ParseResults<CheckArgs>) (sh: Common.Shared) =
         match r.TryGetResult Out with
         | Some dir -> dir
         | None when not write -> "theory"
-        | None -> repositoryTheoryFolder ()
+        | None -> Common.repositoryTheoryFolder "give --out DIR or --no-write"
     // A partial mutation check (--claims) cannot say a mutant escapes: it writes no mutant files.
     let partial = not ids.IsEmpty
     let files = [ "claims.md"; "check.md"; "check.json" ] @ (if r.Contains Mutants && not partial then [ "mutants.md"; "mutants.json" ] else [])

@@ -64,3 +64,13 @@ let dataJson (ds: Dataset) =
 /// The table row that states the data's size and whether rows were normalised.
 let pointsRow (ds: Dataset) =
     "points", sprintf "n = %d, d = %d" ds.N ds.D, (if ds.Provenance.Normalised then "rows normalised to the unit sphere" else "rows as given (norm <= 1)")
+
+/// The theory folder of the repository the current folder lies in (found by TheoryKit.sln at or above it).
+/// Raises InputException when there is none, with `hint` (e.g. "give --out DIR").
+let repositoryTheoryFolder (hint: string) =
+    let rec up (d: IO.DirectoryInfo) =
+        if isNull d then
+            raise (InputException.Parameter("out", sprintf "no TheoryKit repository (TheoryKit.sln) at or above '%s'; %s" (IO.Directory.GetCurrentDirectory()) hint))
+        elif IO.File.Exists(IO.Path.Combine(d.FullName, "TheoryKit.sln")) then IO.Path.Combine(d.FullName, "theory")
+        else up d.Parent
+    up (IO.DirectoryInfo(IO.Directory.GetCurrentDirectory()))

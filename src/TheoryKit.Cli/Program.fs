@@ -42,7 +42,7 @@ type Args =
             | Difficulty _ -> "difficulty family: certified gamma and width sweep per member, fitted slope of log m* against log(1/gamma) beside the theory's (§9)"
             | Tables _ -> "write the theory tables (Markdown, CSV, LaTeX) and figures (PNG, SVG) of theory/tables: bounds over gamma and epsilon, [JT20] worked values, crossovers; --empirical adds measured widths, slopes and looseness (§7-9)"
             | Check _ -> "run the claims of theory/claims.md as property suites (held, falsified with counterexample, inconclusive); --mutants for the mutation check"
-            | N _ -> "number of points: sample size of a generator, subsample size (seeded) of a real dataset; for `bounds` the training-set size n (default 1000)"
+            | N _ -> "number of points: sample size of a generator, subsample size (seeded) of a real dataset; for `bounds` and `tables` the training-set size n of [JT20] (default 1000)"
             | D _ -> "dimension of a generator"
             | Seed _ -> "master seed of every random choice: data, initialisation, teachers, margin samples (default 0)"
             | Split _ -> "fashion-mnist split: train or test (default train)"

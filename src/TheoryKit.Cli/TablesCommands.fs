@@ -28,7 +28,7 @@ type TablesArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Out _ -> "folder of the tables and figures (default theory/tables; created if missing)"
+            | Out _ -> "folder of the tables and figures (default: theory/tables of the repository the current folder lies in; created if missing)"
             | Empirical -> "also run the difficulty families and tabulate measured minimal widths, fitted slopes and looseness (minutes)"
             | Gamma _ -> "margins of the bound grid, comma-separated, each in (0, 0.5] (default 0.5,0.2,0.1,0.05,0.02,0.01)"
             | Epsilon _ -> "target losses of the bound grid and the crossover table, comma-separated, each in (0, 1) (default 0.1,0.05,0.01,0.001)"
@@ -69,15 +69,20 @@ let empiricalFamilies =
       "gaussians --values 2,3,4,6,8 --epsilon 0.2 --min-width 2 --max-width 512 --steps 3200 --eta 4 --tau 1 --teacher-steps 3000 " + margins
       "fashion-mnist --values 0,0.02,0.03,0.05 --epsilon 0.25 --min-width 2 --max-width 64 --steps 800 --eta 4 --tau 0.5 --teacher-steps 3000 " + margins ]
 
-/// The figure of the bounds against gamma (log-log): for each epsilon, in one colour, the [MLS25] rates m_soft (circles)
-/// and m_hard (squares) with the rate crossover gamma* marked (a large diamond). Curves are told apart by markers, not
-/// dash patterns, which the SVG export cannot draw. [JT20]'s M, many orders of magnitude above, is in the tables only.
-let boundsFigure (s: TableSettings) (basePath: string) =
+/// The figure of the bounds against gamma (log-log), built but not written: for each epsilon, in one colour, the
+/// [MLS25] rates m_soft (circles) and m_hard (squares), straight lines on these axes, drawn through 12 points from the
+/// smallest grid gamma to exactly 1/2, with the rate crossover gamma* marked by a large diamond. Curves are told apart by
+/// markers, not dash patterns, which the SVG export cannot draw. [JT20]'s M, many orders of magnitude above, is in the
+/// tables only.
+let boundsFigure (s: TableSettings) =
     Fonts.Default <- "DejaVu Sans"
     let plt = new Plot()
     let gMin = Seq.min s.Gammas
-    let points = 40
-    let grid = [| for i in 0 .. points - 1 -> exp (log gMin + (log Crossover.MaxGamma - log gMin) * float i / float (points - 1)) |]
+    let points = 12
+    let grid =
+        [| for i in 0 .. points - 1 ->
+            if i = 0 then gMin elif i = points - 1 then Crossover.MaxGamma
+            else exp (log gMin + (log Crossover.MaxGamma - log gMin) * float i / float (points - 1)) |]
     let palette = Palettes.Category10()
     let allY = Collections.Generic.List<float>()
     let curve (ys: float[]) (color: Color) (shape: MarkerShape) (legend: string) =
@@ -86,7 +91,7 @@ let boundsFigure (s: TableSettings) (basePath: string) =
         sc.Color <- color
         sc.LineWidth <- 1.5f
         sc.MarkerShape <- shape
-        sc.MarkerSize <- 6.0f
+        sc.MarkerSize <- 8.0f
         sc.LegendText <- legend
     s.Epsilons |> Seq.iteri (fun i eps ->
         let color = palette.GetColor i
@@ -97,17 +102,16 @@ let boundsFigure (s: TableSettings) (basePath: string) =
         | Some g when g >= gMin && g <= Crossover.MaxGamma ->
             let m = plt.Add.Marker(Math.Log10 g, Math.Log10(NeuronBounds.Mls25Soft.Evaluate(s.At(g, eps))))
             m.Color <- color
-            m.Size <- 16.0f
+            m.Size <- 18.0f
             m.Shape <- MarkerShape.FilledDiamond
-            m.LegendText <- sprintf "gamma* = %s (eps = %s)" (TableFormat.Short g) (TableFormat.Short eps)
         | _ -> ())
     Plots.logTicks plt.Axes.Bottom false grid
     Plots.logTicks plt.Axes.Left false (allY.ToArray())
-    plt.Title(sprintf "[MLS25] neuron bounds (rates, c_soft = %s, c_hard = %s)" (TableFormat.Short s.CSoft) (TableFormat.Short s.CHard)) |> ignore
+    plt.Title(sprintf "[MLS25] neuron bounds, rates with c_soft = %s, c_hard = %s (diamonds: gamma*)" (TableFormat.Short s.CSoft) (TableFormat.Short s.CHard)) |> ignore
     plt.XLabel("margin gamma") |> ignore
     plt.YLabel("width (neurons)") |> ignore
-    plt.ShowLegend(Edge.Right) |> ignore
-    Plots.write plt basePath
+    plt.ShowLegend(Alignment.UpperRight) |> ignore
+    plt
 
 /// Renders a table into its three files' (path, text) pairs: OUT/ID.md, .csv, .tex.
 let tableFiles (out: string) (t: Table) =
@@ -120,8 +124,8 @@ let settingsJson (s: TableSettings) =
     jobj [ "gammas", JsonArray([| for g in s.Gammas -> jnum g |]); "epsilons", JsonArray([| for e in s.Epsilons -> jnum e |])
            "n", jint (int64 s.N); "delta", jnum s.Delta; "eta", jnum s.Eta; "c_soft", jnum s.CSoft; "c_hard", jnum s.CHard ]
 
-/// Runs the difficulty families of `empiricalFamilies` and returns (result, teacher reports, settings line, epsilon)
-/// per family. Writes only the journals.
+/// Runs the difficulty families of `empiricalFamilies` and returns (result, teacher reports, (settings line, command),
+/// epsilon) per family. Writes only the journals.
 let runEmpirical (sh: Shared) (journals: string) (quiet: bool) (clock: Stopwatch) =
     let parser = ArgumentParser.Create<SweepArgs>(programName = "theorykit difficulty")
     [ for args in empiricalFamilies ->
@@ -132,16 +136,25 @@ let runEmpirical (sh: Shared) (journals: string) (quiet: bool) (clock: Stopwatch
         if not quiet then eprintfn "[tables] difficulty %s (%.0f s)" args clock.Elapsed.TotalSeconds
         let res = difficultyRun quiet clock members options teacher template folder
         let teachers = teacherReports teacher members
-        let setting = sprintf "%s: `theorykit difficulty %s --seed %d`" family args sh.Seed
-        res, teachers, setting, template.Epsilon ]
+        let command = sprintf "theorykit difficulty %s --seed %d" args sh.Seed
+        let setting =
+            sprintf "%s: $\\varepsilon = %s$, %d steps, $\\eta = %s$, $\\tau = %s$, widths %d to %d, %d seeds" family (TableFormat.Short template.Epsilon)
+                template.Training.Steps (TableFormat.Short template.Training.Eta) (TableFormat.Short teacher.Tau) template.MinWidth template.MaxWidth template.Seeds
+        res, teachers, (setting, command), template.Epsilon ]
 
 let runTables (r: ParseResults<TablesArgs>) (sh: Shared) =
     let clock = Stopwatch.StartNew()
     let quiet = sh.Quiet
     let s = settingsOf r sh
-    let out = r.GetResult(TablesArgs.Out, Path.Combine("theory", "tables"))
-    if File.Exists out then raise (InputException(out, Nullable(), "out", "is a file, not a folder"))
-    let journals = r.GetResult(TablesArgs.Journal_Dir, Path.Combine(out, "journals"))
+    let folder (name: string) (path: string) =
+        if String.IsNullOrWhiteSpace path then raise (InputException.Parameter(name, "give a folder"))
+        if File.Exists path then raise (InputException.Parameter(name, sprintf "'%s' is a file, not a folder" path))
+        path
+    let out =
+        folder "out" (match r.TryGetResult TablesArgs.Out with
+                      | Some dir -> dir
+                      | None -> Path.Combine(repositoryTheoryFolder "give --out DIR", "tables"))
+    let journals = folder "journal-dir" (r.GetResult(TablesArgs.Journal_Dir, Path.Combine(out, "journals")))
     if r.Contains TablesArgs.Journal_Dir && not (r.Contains TablesArgs.Empirical) then
         raise (InputException.Parameter("journal-dir", "belongs to --empirical"))
     // Everything is computed (the measured runs write only their journals) before any table or figure is written.
@@ -155,9 +168,10 @@ let runTables (r: ParseResults<TablesArgs>) (sh: Shared) =
         if runs.IsEmpty then []
         else
             let results = [| for res, _, _, _ in runs -> res |]
-            [ EmpiricalTables.Widths(results, [| for _, t, _, _ in runs -> t :> Collections.Generic.IReadOnlyList<_> |], [| for _, _, line, _ in runs -> line |])
+            [ EmpiricalTables.Widths(results, [| for _, t, _, _ in runs -> t :> Collections.Generic.IReadOnlyList<_> |], [| for _, _, (line, _), _ in runs -> line |])
               EmpiricalTables.Looseness(results, s)
               EmpiricalTables.Slopes(results, DifficultyOptions().Confidence) ]
+    let figure = boundsFigure s
     Directory.CreateDirectory out |> ignore
     let files = Collections.Generic.List<string>()
     let writeAll (pairs: (string * string) list) =
@@ -168,10 +182,10 @@ let runTables (r: ParseResults<TablesArgs>) (sh: Shared) =
         writeAll [ Path.Combine(out, name), TableFormat.JsonText(jobj (fields @ [ "tables", JsonArray([| for t in tables -> TableFormat.Json t :> JsonNode |]) ])) ]
     writeAll [ for t in analytic @ empirical do yield! tableFiles out t ]
     writeJson "tables.json" [ "settings", settingsJson s ] analytic
-    let png, svg = boundsFigure s (Path.Combine(out, "bounds-vs-gamma"))
+    let png, svg = Plots.write figure (Path.Combine(out, "bounds-vs-gamma"))
     files.AddRange [ png; svg ]
     if not runs.IsEmpty then
-        writeJson "empirical.json" [ "seed", jint (int64 sh.Seed); "families", JsonArray([| for _, _, line, _ in runs -> jstr line |]) ] empirical
+        writeJson "empirical.json" [ "seed", jint (int64 sh.Seed); "commands", JsonArray([| for _, _, (_, command), _ in runs -> jstr command |]) ] empirical
         for res, _, _, eps in runs do files.AddRange(difficultyPlot (Path.Combine(out, "empirical-" + res.Family)) res eps)
     if sh.Json then
         printfn "%s" (jsonText (jobj [ "out", jstr out; "settings", settingsJson s; "files", JsonArray([| for f in files -> jstr f |]) ]))

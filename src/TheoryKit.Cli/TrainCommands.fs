@@ -417,7 +417,7 @@ let scalingSeries (kind: string) (logX: float[]) (logY: float[]) (fit: ScalingFi
           let line slope name =
               let xm, ym = Array.average logX, Array.average logY
               { Plots.Name = name; Plots.X = [| exp x0; exp x1 |]; Plots.Y = [| exp (ym + slope * (x0 - xm)); exp (ym + slope * (x1 - xm)) |]; Plots.MarkersOnly = false }
-          yield line fit.Slope (sprintf "%s fit: slope %s [%s, %s]" kind (num fit.Slope) (num fit.SlopeLower) (num fit.SlopeUpper))
+          yield line fit.Slope (sprintf "%s fit: slope %s [%s, %s]" kind (Tables.TableFormat.Short fit.Slope) (Tables.TableFormat.Short fit.SlopeLower) (Tables.TableFormat.Short fit.SlopeUpper))
           for t in theory -> line t.Slope (sprintf "%s theory: slope %s %s" kind (num t.Slope) t.Source) ]
 
 /// Confidence level of the epsilon fit's slope interval.
@@ -645,10 +645,14 @@ let teacherText (r: TeacherReport) =
         (match Option.ofNullable r.TestAccuracy with Some a -> sprintf " (held-out %s)" (num a) | None -> "")
 
 /// Writes `plotBase`.png and .svg: m* against 1/gamma (log-log) with the fitted line and the theory's slopes
-/// through the fit's centre (THEORY.md §9). Returns the two paths.
+/// through the fit's centre (THEORY.md §9); the title names the label kinds without a fit. Returns the two paths.
 let difficultyPlot (plotBase: string) (res: DifficultyResult) (epsilon: float) =
     let series = [ for sl in res.Slopes do yield! scalingSeries (SweepSpec.KindName sl.Labels) sl.LogInverseGamma sl.LogMinimalWidth sl.Fit sl.Theory ]
-    let p1, p2 = Plots.saveWith false plotBase (sprintf "Minimal width against 1/gamma: %s, epsilon = %s" res.Family (num epsilon)) "1 / gamma" "minimal width m*" true true series
+    let noFit = [ for sl in res.Slopes do if isNull sl.Fit then yield SweepSpec.KindName sl.Labels ]
+    let title =
+        sprintf "Minimal width against 1/gamma: %s, epsilon = %s%s" res.Family (num epsilon)
+            (if noFit.IsEmpty then "" else sprintf " (no fit: %s)" (String.Join(", ", noFit)))
+    let p1, p2 = Plots.saveWith false plotBase title "1 / gamma" "minimal width m*" true true series
     [ p1; p2 ]
 
 let runDifficulty (r: ParseResults<SweepArgs>) (sh: Shared) =

@@ -48,8 +48,8 @@ public sealed class EpsilonScalingTests
         var steep = EpsilonScaling.Compare(LabelKind.Soft,
             [new EpsilonPoint(0.5, 2), new EpsilonPoint(0.25, 16), new EpsilonPoint(0.125, 128), new EpsilonPoint(0.0625, 1024)], 0.95);
         Assert.Equal(3.0, steep.Fit!.Slope, 1e-12);
-        Assert.Contains("disagrees with the paper: slope 3", steep.Statement);
-        Assert.Contains("excludes 1 [MLS25], measured above it", steep.Statement);
+        Assert.Contains("Soft labels: slope 3 (", steep.Statement);
+        Assert.EndsWith("over 4 epsilon values: disagrees with the paper: above 1 [MLS25], which the interval excludes.", steep.Statement);
     }
 
     [Fact]

@@ -429,8 +429,8 @@ public sealed class ExperimentTests : IDisposable
         Assert.Equal(["a", "b", "c", "d"], soft.Members);
         Assert.Contains("consistent with 2 [MLS25]", soft.Statement);
         var hard = Difficulty.CompareSlopes(LabelKind.Hard, points, 0.95);
-        Assert.Contains("below 4 [MLS25]: slope 1.9 (95% CI 0.7616 to 3.038) excludes it; the exponent belongs to an upper bound, so the bound is not tight", hard.Statement);
-        Assert.Contains("below 8 [JT20]", hard.Statement);
+        Assert.Equal("Hard labels: slope 1.9 (95% CI 0.7616 to 3.038) over 4 members: below 4 [MLS25] and 8 [JT20], which the interval excludes: "
+            + "the exponents belong to upper bounds, so the bounds are not tight over this range.", hard.Statement);
         Assert.DoesNotContain("disagrees", hard.Statement);
         Assert.Null(Difficulty.CompareSlopes(LabelKind.Soft, points[..2], 0.95).Fit);
         // The same m* for every member: no fit (a zero-width interval around slope 0 would be spurious).

@@ -21,12 +21,12 @@ public class TableTests
     [InlineData(88020.0, "88020")]
     [InlineData(1153692999.0, "1.154e9")]
     [InlineData(0.479853, "0.4799")]
-    [InlineData(0.0625 / 100, "6.25e-4")]
-    [InlineData(100000.0, "1e5")]
+    [InlineData(0.0625 / 100, "6.250e-4")]
+    [InlineData(100000.0, "1.000e5")]
     [InlineData(99999.0, "99999")]
-    [InlineData(32404.5, "3.24e4")]
-    [InlineData(10000.000000000002, "1e4")]
-    [InlineData(9999.99, "1e4")]
+    [InlineData(32404.5, "3.240e4")]
+    [InlineData(10000.000000000002, "1.000e4")]
+    [InlineData(9999.99, "1.000e4")]
     [InlineData(9999.4, "9999")]
     [InlineData(1439.115683, "1439")]
     [InlineData(0.001, "0.001")]
@@ -37,8 +37,8 @@ public class TableTests
 
     [Theory]
     [InlineData(1153692999.0, "$1.154 \\times 10^{9}$")]
-    [InlineData(100000.0, "$10^{5}$")]
-    [InlineData(6.25e-6, "$6.25 \\times 10^{-6}$")]
+    [InlineData(100000.0, "$1.000 \\times 10^{5}$")]
+    [InlineData(6.25e-6, "$6.250 \\times 10^{-6}$")]
     [InlineData(66.3415, "66.34")]
     [InlineData(-3.0, "$-3$")]
     public void Latex_numbers_use_times_ten_to_the(double x, string expected) =>
@@ -54,7 +54,7 @@ public class TableTests
         Assert.Equal(expected, TableFormat.Long(x));
 
     private static readonly Table Small = new("small", "A small table", "Caption with $\\gamma$ and 5% & more.",
-        [new("name", "name"), new("x", "$x$"), new("m", "$m^*$")],
+        [new("name", "name", IsText: true), new("x", "$x$"), new("m", "$m^*$")],
         [
             [Cell.Of("a, b"), 1.5, new Cell(16, Relation: "<=")],
             [Cell.Of("c|d"), Cell.Missing, 32],
@@ -71,7 +71,7 @@ public class TableTests
     {
         var md = TableFormat.Markdown(Small);
         Assert.Equal(
-            "### A small table\n\nCaption with $\\gamma$ and 5% & more.\n\n| name | $x$ | $m^*$ |\n|---:|---:|---:|\n"
+            "### A small table\n\nCaption with $\\gamma$ and 5% & more.\n\n| name | $x$ | $m^*$ |\n|:---|---:|---:|\n"
             + "| a, b | 1.5 | <= 16 |\n| c\\|d | — | 32 |\n", md);
     }
 
@@ -81,9 +81,10 @@ public class TableTests
         var tex = TableFormat.LatexTable(Small);
         Assert.Contains("\\caption{A small table. Caption with $\\gamma$ and 5\\% \\& more.}", tex);
         Assert.Contains("\\label{tab:small}", tex);
+        Assert.Contains("\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n\\begin{tabular}{lrr}\n", tex);
         Assert.Contains("\\toprule\nname & $x$ & $m^*$ \\\\\n\\midrule\n", tex);
         Assert.Contains("a, b & 1.5 & $\\leq$ 16 \\\\\n", tex);
-        Assert.Contains("c|d & -- & 32 \\\\\n\\bottomrule\n", tex);
+        Assert.Contains("c|d & -- & 32 \\\\\n\\bottomrule\n\\end{tabular}}\n", tex);
         var code = TableFormat.LatexTable(Small with { Caption = "Run `theorykit x --seed 0` & see." });
         Assert.Contains("Run \\texttt{theorykit x -{}-{}seed 0} \\& see.}", code);
     }
@@ -120,6 +121,18 @@ public class TableTests
     }
 
     [Fact]
+    public void Jt20_cases_change_one_parameter_from_any_base()
+    {
+        var cases = TheoryTables.Jt20Cases(new TableSettings { N = 60000, Delta = 0.01 });
+        Assert.Equal("base", cases[0].Varied);
+        Assert.Equal((60000, 0.01), (cases[0].Parameters.N, cases[0].Parameters.Delta));
+        Assert.Equal(1000, cases[1].Parameters.N);        // n changed away from the base 60000
+        Assert.Equal(0.1, cases[2].Parameters.Delta);     // delta changed away from the base 0.01
+        Assert.Equal([(0.5, 0.1), (0.5, 0.1), (0.5, 0.1), (0.5, 0.01), (0.1, 0.1), (0.01, 0.1)],
+            cases.Select(c => (c.Parameters.Gamma, c.Parameters.Epsilon)));
+    }
+
+    [Fact]
     public void Bounds_table_matches_the_closed_forms_by_hand()
     {
         var t = TheoryTables.Bounds(new TableSettings { Gammas = [0.1], Epsilons = [0.01], CSoft = 2, CHard = 3 });
@@ -143,7 +156,7 @@ public class TableTests
         // M / m_soft = 4096 lambda^2 eps / gamma^4 with lambda = 8 (sqrt(2 ln 40000) + ln 40) at gamma = 1/2:
         // far above 1 at every gamma <= 1/2, so the two never cross there.
         var lambda = (Math.Sqrt(2 * Math.Log(40000)) + Math.Log(40)) / 0.125;
-        Assert.Equal("none in (0, 1/2]", Row(t, 0)[3].Text);
+        Assert.Equal("none in [1e-6, 1/2]", Row(t, 0)[3].Text);
         Assert.Equal(4096 * lambda * lambda * 0.1 / Math.Pow(0.5, 4), Row(t, 0)[4].Value!.Value, 1e-6);
     }
 
@@ -213,7 +226,7 @@ public class TableTests
     }
 
     [Fact]
-    public void Committed_latex_tables_compile_with_pdflatex()
+    public void Committed_latex_tables_compile_with_pdflatex_and_fit_the_page()
     {
         var tables = Path.Combine(RepoRoot(), "theory", "tables");
         var tex = Directory.GetFiles(tables, "*.tex").Select(Path.GetFileName).Order().ToArray();
@@ -223,7 +236,7 @@ public class TableTests
         {
             foreach (var f in tex) File.Copy(Path.Combine(tables, f!), Path.Combine(dir, f!));
             File.WriteAllText(Path.Combine(dir, "doc.tex"),
-                "\\documentclass{article}\n\\usepackage{booktabs}\n\\usepackage[margin=1cm,landscape]{geometry}\n\\begin{document}\n"
+                "\\documentclass{article}\n\\usepackage{booktabs}\n\\usepackage{graphicx}\n\\begin{document}\n"
                 + string.Concat(tex.Select(f => $"\\input{{{f}}}\n")) + "\\end{document}\n");
             var psi = new ProcessStartInfo("pdflatex", "-interaction=nonstopmode -halt-on-error doc.tex")
             {
@@ -240,6 +253,9 @@ public class TableTests
             p.WaitForExit();
             Assert.True(p.ExitCode == 0, "pdflatex failed:\n" + log[Math.Max(0, log.Length - 3000)..]);
             Assert.True(new FileInfo(Path.Combine(dir, "doc.pdf")).Length > 1000);
+            // Every table fits the text width of a plain article (wide ones are scaled down).
+            var overfull = File.ReadAllLines(Path.Combine(dir, "doc.log")).Where(l => l.StartsWith("Overfull \\hbox", StringComparison.Ordinal)).ToList();
+            Assert.True(overfull.Count == 0, "tables wider than the page:\n" + string.Join("\n", overfull));
         }
         finally { Directory.Delete(dir, true); }
     }

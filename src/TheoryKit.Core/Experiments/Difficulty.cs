@@ -268,8 +268,8 @@ public static class Difficulty
     /// Fits ln m* against ln(1/gamma) over the points that have an m* above the smallest grid width and gamma &gt; 0
     /// (censored points, whose m* is only bounded on one side by the grid, would bias the slope) and states, per theory exponent of
     /// <paramref name="kind"/>, "consistent with E" when E lies in the slope's confidence interval, otherwise
-    /// "below E ... not tight" when the interval lies below E, "disagrees with the paper: slope S (CI L to U) excludes E,
-    /// measured above it" when above. With fewer than 3 usable points, no spread in gamma, or the same m* for every
+    /// "below E, which the interval excludes: ... not tight" when the interval lies below E, "disagrees with the paper:
+    /// above E, which the interval excludes" when above. With fewer than 3 usable points, no spread in gamma, or the same m* for every
     /// member, there is no fit and the statement says so.
     /// </summary>
     /// <param name="kind">Soft or hard.</param>

@@ -77,10 +77,10 @@ public static class ScalingFit
     /// than 3 points there is no fit and the statement is <paramref name="tooFew"/>; with all x equal (to a relative
     /// 1e-12) it is <paramref name="noSpread"/>; with all y equal (m* quantised to one grid width) there is no fit either,
     /// since the interval would have zero width. Otherwise the statement reads
-    /// "WHO: slope S (C% CI L to U) over N POINTS: " followed, per theory exponent E, by "consistent with E SOURCE"
-    /// when E lies in the interval; "below E SOURCE: ... the bound is not tight over this range" when the interval lies
-    /// below E (the exponents belong to upper bounds); "disagrees with the paper: slope S (CI) excludes E SOURCE,
-    /// measured above it" when it lies above E;
+    /// "WHO: slope S (C% CI L to U) over N POINTS: " followed by "consistent with E SOURCE [and ...]" for the theory
+    /// exponents inside the interval; "below E SOURCE [and ...], which the interval excludes: ... not tight over this
+    /// range" for those above the interval (the exponents belong to upper bounds); "disagrees with the paper: above E
+    /// SOURCE [and ...], which the interval excludes" for those below it;
     /// without theory exponents it is followed by <paramref name="withoutTheory"/> instead.
     /// </summary>
     /// <param name="who">"Soft labels" or "Hard labels".</param>
@@ -102,11 +102,17 @@ public static class ScalingFit
                 + "it does not change over this range at this resolution, and a least-squares interval from equal values would have zero width.");
         var fit = Fit(x, y, confidence);
         string ci = $"{G(100 * confidence)}% CI {G(fit.SlopeLower)} to {G(fit.SlopeUpper)}";
-        var parts = theory.Select(t => fit.Contains(t.Slope)
-            ? $"consistent with {G(t.Slope)} {t.Source}"
-            : fit.SlopeUpper < t.Slope
-                ? $"below {G(t.Slope)} {t.Source}: slope {G(fit.Slope)} ({ci}) excludes it; the exponent belongs to an upper bound, so the bound is not tight over this range"
-                : $"disagrees with the paper: slope {G(fit.Slope)} ({ci}) excludes {G(t.Slope)} {t.Source}, measured above it");
+        static string Names(IEnumerable<TheorySlope> ts) => string.Join(" and ", ts.Select(t => $"{G(t.Slope)} {t.Source}"));
+        var inside = theory.Where(t => fit.Contains(t.Slope)).ToList();
+        var below = theory.Where(t => fit.SlopeUpper < t.Slope).ToList();
+        var above = theory.Where(t => fit.SlopeLower > t.Slope).ToList();
+        var parts = new List<string>();
+        if (inside.Count > 0) parts.Add($"consistent with {Names(inside)}");
+        if (below.Count > 0)
+            parts.Add($"below {Names(below)}, which the interval excludes: "
+                + (below.Count == 1 ? "the exponent belongs to an upper bound, so the bound is" : "the exponents belong to upper bounds, so the bounds are")
+                + " not tight over this range");
+        if (above.Count > 0) parts.Add($"disagrees with the paper: above {Names(above)}, which the interval excludes");
         string verdict = theory.Count > 0 ? string.Join("; ", parts) : withoutTheory;
         return (fit, $"{who}: slope {G(fit.Slope)} ({ci}) over {x.Length} {points}: {verdict}.");
     }

@@ -48,7 +48,7 @@ public static class EmpiricalTables
     /// <param name="results">One difficulty result per family.</param>
     /// <param name="teachers">Per family, the teacher's report on each member (same order as the members), for the
     /// teacher's train and held-out accuracy (missing when a member has no held-out set).</param>
-    /// <param name="settings">One line per family describing its sweep (epsilon, steps, eta, grid, seeds, teacher).</param>
+    /// <param name="settings">One short line per family describing its sweep (epsilon, steps, eta, grid, seeds, teacher).</param>
     /// <returns>Table <c>empirical-widths</c>.</returns>
     /// <exception cref="ArgumentException">The teacher reports do not match the members.</exception>
     public static Table Widths(IReadOnlyList<DifficultyResult> results, IReadOnlyList<IReadOnlyList<TeacherReport>> teachers, IReadOnlyList<string> settings)
@@ -72,10 +72,11 @@ public static class EmpiricalTables
             "Each member's certified margin interval $[\\gamma_-, \\gamma_+]$ (THEORY.md §6) and estimate $\\hat\\gamma$, and the minimal width $m^*$ "
             + "(the smallest grid width whose success rate reaches the threshold; a run succeeds when its epoch-averaged loss is at most "
             + "$\\varepsilon$: the KL to the teacher for soft labels, the logistic risk for hard labels). "
-            + "$\\leq$: already the smallest grid width; $>$: no grid width succeeded. Settings: " + string.Join("; ", settings) + ".",
+            + "$\\leq$: already the smallest grid width; $>$: no grid width succeeded. Settings: " + string.Join("; ", settings)
+            + " (the exact commands are in empirical.json and theory/README.md).",
             [
-                new("family", "family"),
-                new("member", "member"),
+                new("family", "family", IsText: true),
+                new("member", "member", IsText: true),
                 new("n", "$n$"),
                 new("gamma_lower", "$\\gamma_-$"),
                 new("gamma_upper", "$\\gamma_+$"),
@@ -128,8 +129,8 @@ public static class EmpiricalTables
             + "$\\geq$: $m^*$ was the smallest grid width; $<$: no grid width succeeded. The [JT20] guarantee needs $\\eta \\leq 1$ and its own $T$; "
             + "the sweeps' settings are in the widths table.",
             [
-                new("family", "family"),
-                new("member", "member"),
+                new("family", "family", IsText: true),
+                new("member", "member", IsText: true),
                 new("gamma_estimate", "$\\hat\\gamma$"),
                 new("m_soft", "$m_{\\mathrm{soft}}$ (rate)"),
                 new("looseness_soft", "$m_{\\mathrm{soft}} / m^*_{\\mathrm{soft}}$"),
@@ -171,17 +172,17 @@ public static class EmpiricalTables
             + "hard labels 4 ([MLS25] $m_{\\mathrm{hard}} \\propto \\gamma^{-4}$) and 8 ([JT20] $M \\propto \\lambda^2 \\gamma^{-6}$ with $\\lambda \\propto 1/\\gamma$). "
             + "The bounds are upper bounds: a measured slope below an exponent means the bound is not tight on that family.",
             [
-                new("family", "family"),
-                new("labels", "labels"),
+                new("family", "family", IsText: true),
+                new("labels", "labels", IsText: true),
                 new("fitted", "fitted"),
                 new("censored", "censored"),
                 new("slope", "slope"),
                 new("slope_lower", "CI low"),
                 new("slope_upper", "CI high"),
                 new("theory_mls25", "[MLS25]"),
-                new("mls25_in_ci", "in CI"),
+                new("mls25_in_ci", "in CI", IsText: true),
                 new("theory_jt20", "[JT20]"),
-                new("jt20_in_ci", "in CI"),
+                new("jt20_in_ci", "in CI", IsText: true),
             ],
             rows);
     }

@@ -10,7 +10,8 @@ namespace TheoryKit.Tables;
 /// <param name="Key">Machine name, the CSV and JSON header (e.g. <c>m_soft</c>).</param>
 /// <param name="Header">Header for people; may contain inline math between <c>$</c> signs, rendered as math by
 /// LaTeX and by Markdown viewers that support it (e.g. <c>$m_{\mathrm{soft}}$ (rate)</c>).</param>
-public sealed record Column(string Key, string Header);
+/// <param name="IsText">True for a column of words (aligned left); numbers are aligned right.</param>
+public sealed record Column(string Key, string Header, bool IsText = false);
 
 /// <summary>
 /// One cell: a number, a text, or a number with a relation (a censored measurement such as "&gt;= 12.5").
@@ -54,7 +55,8 @@ public sealed record Table(string Id, string Title, string Caption, IReadOnlyLis
 
 /// <summary>
 /// Renders <see cref="Table"/>s. Numbers are shown with 4 significant digits (integers below 10^5 exactly;
-/// scientific notation from 10^5 up, for fractions from about 10^4 up, and below 10^-3) in Markdown and LaTeX, and with 10 significant digits
+/// scientific notation, always with 4 digits such as <c>1.760e12</c>, from 10^5 up, for fractions from about 10^4
+/// up, and below 10^-3) in Markdown and LaTeX, and with 10 significant digits
 /// (integers below 10^15 exactly) in CSV and JSON, always in invariant culture, so that the same table gives
 /// byte-identical files on every machine.
 /// </summary>
@@ -74,7 +76,7 @@ public static class TableFormat
         // G4 switches to its own exponent form when rounding reaches 10^4 (9999.99 gives "1E+04"): use ours then.
         var g = x.ToString("G4", Inv);
         if (a >= 1e5 || (a < 1e-3 && a > 0) || g.Contains('E', StringComparison.Ordinal))
-            return x.ToString("0.###e0", Inv).Replace("e+", "e", StringComparison.Ordinal);
+            return x.ToString("0.000e0", Inv).Replace("e+", "e", StringComparison.Ordinal);
         return g;
     }
 
@@ -90,9 +92,7 @@ public static class TableFormat
         var s = Short(x);
         var e = s.IndexOf('e', StringComparison.Ordinal);
         if (e < 0 || !double.IsFinite(x)) return s.StartsWith('-') ? "$" + s + "$" : s;
-        var mantissa = s[..e];
-        var exponent = s[(e + 1)..];
-        return mantissa == "1" ? $"$10^{{{exponent}}}$" : $"${mantissa} \\times 10^{{{exponent}}}$";
+        return $"${s[..e]} \\times 10^{{{s[(e + 1)..]}}}$";
     }
 
     private static string Relation(string r, bool latex) => (r, latex) switch
@@ -120,7 +120,7 @@ public static class TableFormat
         var sb = new StringBuilder();
         sb.Append("### ").Append(table.Title).Append("\n\n").Append(table.Caption).Append("\n\n");
         sb.Append("| ").Append(string.Join(" | ", table.Columns.Select(c => c.Header))).Append(" |\n");
-        sb.Append('|').Append(string.Concat(table.Columns.Select(_ => "---:|"))).Append('\n');
+        sb.Append('|').Append(string.Concat(table.Columns.Select(c => c.IsText ? ":---|" : "---:|"))).Append('\n');
         foreach (var row in table.Rows)
             sb.Append("| ").Append(string.Join(" | ", row.Select(c => Display(c, false)))).Append(" |\n");
         return sb.ToString();
@@ -161,8 +161,9 @@ public static class TableFormat
     }
 
     /// <summary>
-    /// The table as a LaTeX <c>table</c> float with a booktabs <c>tabular</c> (needs <c>\usepackage{booktabs}</c>),
-    /// the caption and <c>\label{tab:ID}</c>; to be <c>\input</c> into a document.
+    /// The table as a LaTeX <c>table</c> float with a booktabs <c>tabular</c> (needs <c>\usepackage{booktabs}</c> and
+    /// <c>\usepackage{graphicx}</c>), scaled down to the line width when it is wider, with the caption and
+    /// <c>\label{tab:ID}</c>; to be <c>\input</c> into a document. Text columns are aligned left, numbers right.
     /// </summary>
     /// <param name="table">The table.</param>
     /// <returns>LaTeX source ending in a newline.</returns>
@@ -176,11 +177,13 @@ public static class TableFormat
         sb.Append("\\caption{").Append(EscapeLatexOutsideMath(table.Title)).Append(". ")
           .Append(EscapeLatexOutsideMath(table.Caption)).Append("}\n");
         sb.Append("\\label{tab:").Append(table.Id).Append("}\n");
-        sb.Append("\\begin{tabular}{").Append(new string('r', table.Columns.Count)).Append("}\n\\toprule\n");
+        // Scaled down to the line width when wider (graphicx's \resizebox with \width, the natural width), never up.
+        sb.Append("\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}{%\n");
+        sb.Append("\\begin{tabular}{").Append(string.Concat(table.Columns.Select(c => c.IsText ? 'l' : 'r'))).Append("}\n\\toprule\n");
         sb.Append(string.Join(" & ", table.Columns.Select(c => EscapeLatexOutsideMath(c.Header)))).Append(" \\\\\n\\midrule\n");
         foreach (var row in table.Rows)
             sb.Append(string.Join(" & ", row.Select(c => Display(c, true)))).Append(" \\\\\n");
-        sb.Append("\\bottomrule\n\\end{tabular}\n\\end{table}\n");
+        sb.Append("\\bottomrule\n\\end{tabular}}\n\\end{table}\n");
         return sb.ToString();
     }
 

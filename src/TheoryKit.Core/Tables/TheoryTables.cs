@@ -106,21 +106,24 @@ public static class TheoryTables
     }
 
     /// <summary>
-    /// The representative parameter sets of the [JT20] worked table: THEORY.md §7's worked example
-    /// (n = settings' n, delta = settings' delta, epsilon = 0.1, gamma = 0.5), then one parameter changed at a
-    /// time: n = 60000 (Fashion-MNIST's training set), delta = 0.01, epsilon = 0.01, gamma = 0.1, gamma = 0.01.
+    /// The representative parameter sets of the [JT20] worked table: a base case (the settings' n and delta, epsilon =
+    /// 0.1, gamma = 0.5; with the default n = 1000 and delta = 0.1 it is THEORY.md §7's worked example), then one
+    /// parameter changed at a time: n = 60000 (Fashion-MNIST's training set; 1000 when the base n is 60000), delta = 0.01
+    /// (0.1 when the base delta is 0.01), epsilon = 0.01, gamma = 0.1, gamma = 0.01. The table does not use the
+    /// settings' gamma and epsilon grids.
     /// </summary>
     /// <param name="s">Settings.</param>
-    /// <returns>(what changed, parameters) pairs, the worked example first.</returns>
+    /// <returns>(what changed, parameters) pairs, the base case first, labelled "worked example" when it is THEORY.md's,
+    /// otherwise "base".</returns>
     public static IReadOnlyList<(string Varied, BoundParameters Parameters)> Jt20Cases(TableSettings s)
     {
         ArgumentNullException.ThrowIfNull(s);
         var b = s.At(0.5, 0.1);
         return
         [
-            ("worked example", b),
-            ("n", b with { N = 60000 }),
-            ("delta", b with { Delta = 0.01 }),
+            (b.N == 1000 && b.Delta == 0.1 ? "worked example" : "base", b),
+            ("n", b with { N = b.N == 60000 ? 1000 : 60000 }),
+            ("delta", b with { Delta = b.Delta == 0.01 ? 0.1 : 0.01 }),
             ("epsilon", b with { Epsilon = 0.01 }),
             ("gamma", b with { Gamma = 0.1 }),
             ("gamma", b with { Gamma = 0.01 }),
@@ -150,11 +153,11 @@ public static class TheoryTables
         return new Table("jt20", "[JT20] Theorem 2.2 worked table",
             $"Quantities of [JT20] Theorem 2.2 (explicit constants): $\\lambda = {Jt20.Lambda.Body.ToLatex()}$, " +
             $"width $M = {Jt20.Width.ToLatex()}$ (neurons), steps $T = {Jt20.Steps.ToLatex()}$ at $\\eta = {T(s.Eta)}$, " +
-            $"and the radius ${Jt20.Radius.ToLatex()}$ that bounds every $\\|w_{{s,t}} - w_{{s,0}}\\|_2$ for $t < T$, at $m = M$. " +
+            $"and the radius ${Jt20.Radius.ToLatex()}$ that bounds every $\\|w_{{s,t}} - w_{{s,0}}\\|_2$ for $t < T$, at $m = M$, where it equals $\\gamma^2/16$. " +
             "With probability at least $1 - 3\\delta$ the epoch-averaged risk over $T$ steps is at most $\\varepsilon$. " +
-            "The first row is THEORY.md's worked example; each later row changes one parameter.",
+            "The first row is the base case ($\\varepsilon = 0.1$, $\\gamma = 0.5$; with $n = 1000$, $\\delta = 0.1$ THEORY.md's worked example); each later row changes one parameter.",
             [
-                new("varied", "varied"),
+                new("varied", "varied", IsText: true),
                 new("n", "$n$"),
                 new("delta", "$\\delta$"),
                 new("epsilon", "$\\varepsilon$"),
@@ -170,7 +173,7 @@ public static class TheoryTables
     /// <summary>
     /// Crossover margins per epsilon (THEORY.md §8): gamma* of the [MLS25] rate pair in closed form
     /// sqrt((c_hard/c_soft) eps ln(1/eps)) (soft rate smaller below it), and of [JT20]'s M against the soft rate
-    /// (solved numerically on [1e-6, 1/2]; when they do not cross there, the cell says so and the next column gives
+    /// (solved numerically on [1e-6, 1/2]; when they do not cross there, the cell says "none in [1e-6, 1/2]" and the next column gives
     /// M/m_soft at gamma = 1/2, the smallest ratio on the range since the ratio falls as gamma grows).
     /// </summary>
     /// <param name="s">Settings.</param>
@@ -190,7 +193,7 @@ public static class TheoryTables
             Cell rateReading = Cell.Of(rate.InMarginRange
                 ? "soft smaller for gamma < gamma*"
                 : "gamma* > 1/2: soft smaller at every margin");
-            Cell jtStar = jt.GammaStar is { } g ? g : Cell.Of("none in (0, 1/2]");
+            Cell jtStar = jt.GammaStar is { } g ? g : Cell.Of("none in [1e-6, 1/2]");
             var jtRatio = NeuronBounds.Jt20Width.Evaluate(p) / NeuronBounds.Mls25Soft.Evaluate(p);
             rows.Add([e, rateStar, rateReading, jtStar, jtRatio]);
         }
@@ -203,7 +206,7 @@ public static class TheoryTables
             [
                 new("epsilon", "$\\varepsilon$"),
                 new("gamma_star_rates", "$\\gamma^*$ [MLS25] rates"),
-                new("reading_rates", "reading"),
+                new("reading_rates", "reading", IsText: true),
                 new("gamma_star_jt20_vs_soft", "$\\gamma^*$ [JT20] vs soft rate"),
                 new("M_over_m_soft_at_half", "$M / m_{\\mathrm{soft}}$ at $\\gamma = 1/2$"),
             ],
