@@ -74,3 +74,13 @@ let repositoryTheoryFolder (hint: string) =
         elif IO.File.Exists(IO.Path.Combine(d.FullName, "TheoryKit.sln")) then IO.Path.Combine(d.FullName, "theory")
         else up d.Parent
     up (IO.DirectoryInfo(IO.Directory.GetCurrentDirectory()))
+
+/// A comma-separated list of numbers in invariant culture (spaces and empty entries ignored); raises InputException
+/// naming the option `name` for an empty list or an entry that is not a number.
+let parseNumbers (name: string) (text: string) =
+    let items = text.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries)
+    if items.Length = 0 then raise (InputException.Parameter(name, "give at least one number"))
+    [ for x in items ->
+        match Double.TryParse(x, Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with
+        | true, v -> v
+        | _ -> raise (InputException.Parameter(name, sprintf "cannot parse '%s' as a number" x)) ]

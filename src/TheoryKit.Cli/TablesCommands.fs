@@ -38,22 +38,13 @@ type TablesArgs =
             | C_Hard _ -> "constant of the [MLS25] hard-label rate (unpublished; default 1)"
             | Journal_Dir _ -> "--empirical: folder of the sweep journals, so an interrupted run resumes (default OUT/journals)"
 
-/// A comma-separated list of numbers (invariant culture); `name` names the option in errors.
-let parseList (name: string) (text: string) =
-    let items = text.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries)
-    if items.Length = 0 then raise (InputException.Parameter(name, "give at least one number"))
-    [ for x in items ->
-        match Double.TryParse(x, Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with
-        | true, v -> v
-        | _ -> raise (InputException.Parameter(name, sprintf "cannot parse '%s' as a number" x)) ]
-
 /// The table settings of the command line, checked.
 let settingsOf (r: ParseResults<TablesArgs>) (sh: Shared) =
     let d = TableSettings()
     let s =
         TableSettings(
-            Gammas = (r.TryGetResult TablesArgs.Gamma |> Option.map (parseList "gamma" >> List.toArray >> fun a -> a :> Collections.Generic.IReadOnlyList<float>) |> Option.defaultValue d.Gammas),
-            Epsilons = (r.TryGetResult TablesArgs.Epsilon |> Option.map (parseList "epsilon" >> List.toArray >> fun a -> a :> Collections.Generic.IReadOnlyList<float>) |> Option.defaultValue d.Epsilons),
+            Gammas = (r.TryGetResult TablesArgs.Gamma |> Option.map (parseNumbers "gamma" >> List.toArray >> fun a -> a :> Collections.Generic.IReadOnlyList<float>) |> Option.defaultValue d.Gammas),
+            Epsilons = (r.TryGetResult TablesArgs.Epsilon |> Option.map (parseNumbers "epsilon" >> List.toArray >> fun a -> a :> Collections.Generic.IReadOnlyList<float>) |> Option.defaultValue d.Epsilons),
             N = defaultArg sh.N d.N, Delta = r.GetResult(TablesArgs.Delta, d.Delta), Eta = r.GetResult(TablesArgs.Eta, d.Eta),
             CSoft = r.GetResult(TablesArgs.C_Soft, d.CSoft), CHard = r.GetResult(TablesArgs.C_Hard, d.CHard))
     s.Validate()

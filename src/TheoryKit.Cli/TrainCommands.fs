@@ -257,14 +257,7 @@ let parseKinds (s: string) =
 /// The epsilons of `--epsilon`: one number or a comma-separated list, each parsed in invariant culture; an
 /// empty list, an unparsable entry or an epsilon given twice is refused (positivity is checked by the sweep spec).
 let parseEpsilons (s: string) =
-    let values =
-        s.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries)
-        |> Array.map (fun x ->
-            match Double.TryParse(x, Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with
-            | true, d -> d
-            | _ -> raise (InputException.Parameter("epsilon", sprintf "cannot parse '%s' as a number" x)))
-        |> Array.toList
-    if values.IsEmpty then raise (InputException.Parameter("epsilon", "no value given"))
+    let values = parseNumbers "epsilon" s
     match values |> List.countBy id |> List.tryFind (fun (_, c) -> c > 1) with
     | Some(v, _) -> raise (InputException.Parameter("epsilon", sprintf "%s is given twice" (num v)))
     | None -> values
@@ -593,14 +586,7 @@ let difficultySetup (r: ParseResults<SweepArgs>) (sh: Shared) =
     let seed = sh.Seed
     let family = dataArgument (r.GetResult SweepArgs.Data)
     let teacher, template = sweepSetup r sh family
-    let values =
-        r.TryGetResult SweepArgs.Values
-        |> Option.map (fun v ->
-            v.Split(',', StringSplitOptions.RemoveEmptyEntries ||| StringSplitOptions.TrimEntries)
-            |> Array.map (fun x ->
-                match Double.TryParse(x, Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with
-                | true, d -> d
-                | _ -> raise (InputException.Parameter("values", sprintf "cannot parse '%s' as a number" x))))
+    let values = r.TryGetResult SweepArgs.Values |> Option.map (parseNumbers "values" >> List.toArray)
     // With both sample counts fixed the margins run on one thread, so that they depend on the seed alone: OpenBLAS's
     // threaded GEMM changes last bits with the thread count, and the solver's iterations amplify them.
     let optimisation, certification = r.TryGetResult SweepArgs.Margin_Optimisation_Samples, r.TryGetResult SweepArgs.Margin_Samples
