@@ -139,7 +139,7 @@ let runTables (r: ParseResults<TablesArgs>) (sh: Shared) =
     let s = settingsOf r sh
     let folder (name: string) (path: string) =
         if String.IsNullOrWhiteSpace path then raise (InputException.Parameter(name, "give a folder"))
-        if File.Exists path then raise (InputException.Parameter(name, sprintf "'%s' is a file, not a folder" path))
+        TheoryKit.IO.SafeOutput.CheckFolder(path, name) |> ignore
         path
     let out =
         folder "out" (match r.TryGetResult TablesArgs.Out with
@@ -163,7 +163,7 @@ let runTables (r: ParseResults<TablesArgs>) (sh: Shared) =
               EmpiricalTables.Looseness(results, s)
               EmpiricalTables.Slopes(results, DifficultyOptions().Confidence) ]
     let figure = boundsFigure s
-    Directory.CreateDirectory out |> ignore
+    TheoryKit.IO.SafeOutput.CreateFolder(out, "out") |> ignore
     let files = Collections.Generic.List<string>()
     let writeAll (pairs: (string * string) list) =
         for path, text in pairs do
