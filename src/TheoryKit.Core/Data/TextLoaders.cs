@@ -73,6 +73,8 @@ internal static class CsvLoader
             if (string.IsNullOrWhiteSpace(line)) continue;
             if (!skippedHeader) { skippedHeader = true; continue; }
             var f = Split(line, sep!.Value);
+            // The list of values grows by doubling and is copied once at the end: up to 3 copies of n x d.
+            if (labels.Count % 64 == 0) Num.CheckSize(path, 3.0 * (labels.Count + 64), cols - 1);
             if (f.Length != cols) throw new InputException(path, lineNo, null, $"expected {cols} fields, found {f.Length}");
             for (int j = 0; j < cols; j++)
                 if (j != labelCol) xs.Add(Num.Parse(f[j], path, lineNo, FieldName(j)));

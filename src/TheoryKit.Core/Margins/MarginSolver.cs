@@ -84,6 +84,19 @@ public static class MarginSolver
     private const int Chunk = 2048;
     private const string OptStream = "margin-opt", ValidateStream = "margin-validate", CertStream = "margin-cert", VerifyStream = "margin-verify";
 
+    /// <summary>
+    /// Checks the largest buffers of the Monte Carlo solver (direction samples x d: two chunks of 2048 while certifying,
+    /// about ten copies of the optimisation samples, at least 512) against the memory budget (<see cref="IO.MemoryBudget"/>),
+    /// so a command can refuse the data before any work. Data solved exactly (rank &lt;= 2, not forced to Monte Carlo) needs none.
+    /// </summary>
+    /// <exception cref="InputException">The buffers exceed the budget (field 'd').</exception>
+    public static void CheckMemory(Dataset data, MarginOptions options)
+    {
+        if (!options.MonteCarlo && PlanarMargin.PlaneCoordinates(data.X, data.N, data.D) is not null) return;
+        IO.MemoryBudget.CheckMatrix("the margin solver's direction samples (at least 5120, in chunks) x d =",
+            Math.Max(2.0 * Chunk, 10.0 * (options.OptimisationSamples ?? 512)), data.D, null, "d");
+    }
+
     /// <summary>Computes the certified interval for a dataset (X n x d row-major, labels +-1).</summary>
     /// <param name="data">The dataset.</param>
     /// <param name="options">Width, budget, delta, seed.</param>
@@ -97,6 +110,7 @@ public static class MarginSolver
         double cap = CapOf(data);
         var plane = options.MonteCarlo ? null : PlanarMargin.PlaneCoordinates(data.X, data.N, data.D);
         if (plane is not null) return Exact(data, plane, options, clock, cap);
+        CheckMemory(data, options);
 
         int n = data.N, d = data.D;
         double budget = options.TimeBudget;
