@@ -98,6 +98,9 @@ let main argv =
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText -> printfn "%s" e.Message; 0
     | :? ArguParseException as e -> eprintfn "error: %s (see --help)" (oneLine e.Message); 2
     | :? InputException as e -> eprintfn "error: %s" e.Message; 2
+    // Input errors raised inside parallel work arrive wrapped.
+    | :? AggregateException as e when (e.Flatten().InnerExceptions |> Seq.exists (fun x -> x :? InputException)) ->
+        eprintfn "error: %s" (e.Flatten().InnerExceptions |> Seq.find (fun x -> x :? InputException)).Message; 2
     // What input can cause beyond the checks: a file vanishing or unreadable midway, memory the budget did not foresee.
     | :? IO.IOException | :? UnauthorizedAccessException as e -> eprintfn "error: %s" (oneLine e.Message); 2
     | :? OutOfMemoryException -> eprintfn "error: out of memory (lower the sizes, or --max-memory to refuse such input up front)"; 2

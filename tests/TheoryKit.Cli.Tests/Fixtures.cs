@@ -28,6 +28,19 @@ public static class Fixtures
         if (p.ExitCode != 0) throw new InvalidOperationException("mkfifo failed");
     };
 
+    /// <summary>
+    /// A character device <paramref name="name"/> like /dev/null (mknod c 1 3), so that a build that wrongly replaces
+    /// devices damages only the test's folder; where mknod is not permitted, a symbolic link to /dev/null (which such a
+    /// build would replace, leaving /dev/null itself alone).
+    /// </summary>
+    public static Action<string> Device(string name) => dir =>
+    {
+        var path = Path.Combine(dir, name);
+        using var p = Process.Start(new ProcessStartInfo("mknod", ["-m", "666", path, "c", "1", "3"]) { UseShellExecute = false, RedirectStandardError = true })!;
+        p.WaitForExit();
+        if (p.ExitCode != 0) File.CreateSymbolicLink(path, "/dev/null");
+    };
+
     /// <summary>Several set-up steps in order.</summary>
     public static Action<string> All(params Action<string>[] steps) => dir => { foreach (var s in steps) s(dir); };
 

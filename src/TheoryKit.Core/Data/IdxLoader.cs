@@ -14,7 +14,7 @@ internal static class IdxLoader
     /// <summary>Loads an images file and its labels; <see cref="DataOptions.Classes"/> picks a pair ("A-vs-B", A -> +1).</summary>
     public static RawData Load(string imagesPath, DataOptions o)
     {
-        if (!File.Exists(imagesPath)) throw new InputException(imagesPath, null, null, "file not found");
+        IO.InputFile.Check(imagesPath);
         var labelsPath = o.LabelsPath ?? DeriveLabelsPath(imagesPath);
         var labels = ReadLabels(labelsPath, ImagesHeader(imagesPath).N, imagesPath);
         int a, b;
@@ -114,7 +114,7 @@ internal static class IdxLoader
     /// <exception cref="InputException">Missing file, wrong magic, bad or overflowing dimensions, a payload the file cannot hold.</exception>
     internal static (int N, int Rows, int Cols, int D) ImagesHeader(string path)
     {
-        if (!File.Exists(path)) throw new InputException(path, null, null, "file not found");
+        IO.InputFile.Check(path);
         try
         {
             using var s = Open(path);
@@ -165,7 +165,7 @@ internal static class IdxLoader
     /// </summary>
     internal static byte[] ReadLabels(string path, int? expected = null, string? imagesPath = null)
     {
-        if (!File.Exists(path)) throw new InputException(path, null, null, "file not found");
+        IO.InputFile.Check(path);
         try
         {
             using var s = Open(path);

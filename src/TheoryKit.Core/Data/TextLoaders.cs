@@ -14,7 +14,7 @@ internal static class CsvLoader
 
     public static RawData Load(string path, DataOptions o)
     {
-        if (!File.Exists(path)) throw new InputException(path, null, null, "file not found");
+        IO.InputFile.Check(path);
         var ext = Path.GetExtension(path).ToLowerInvariant();
         char? sep = ext == ".tsv" ? '\t' : ext == ".csv" ? ',' : null;
 
@@ -117,7 +117,7 @@ internal static class LibSvmLoader
 {
     public static RawData Load(string path, DataOptions o)
     {
-        if (!File.Exists(path)) throw new InputException(path, null, null, "file not found");
+        IO.InputFile.Check(path);
         if (o.D is < 1) throw new InputException(path, null, "d", $"must be >= 1, got {o.D}");
         var entries = new List<(int Row, int Col, double V)>();
         var labels = new List<string>();

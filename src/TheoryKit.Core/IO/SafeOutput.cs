@@ -44,6 +44,14 @@ public static partial class SafeOutput
         }
     }
 
+    /// <summary>Why an existing path is not a regular file (after following links), or null when it is one.</summary>
+    internal static string? NotRegular(string path)
+    {
+        int type = TypeOf(path);
+        if (type == -1) return path.StartsWith("/dev/", StringComparison.Ordinal) ? Describe(CharDevice) : null;
+        return type is Regular or 0 ? null : Describe(type);
+    }
+
     private static string Describe(int type) => type switch
     {
         Folder => "is a folder, not a file",
@@ -203,4 +211,18 @@ public static partial class SafeOutput
     /// <summary>Writes UTF-8 text atomically (<see cref="Write"/>).</summary>
     /// <exception cref="InputException">As <see cref="Write"/>.</exception>
     public static void WriteText(string path, string text) => Write(path, tmp => File.WriteAllText(tmp, text));
+}
+
+/// <summary>Input files are read only when they are regular files: a device (/dev/zero), FIFO or socket could block or never end.</summary>
+public static class InputFile
+{
+    /// <summary>Checks that <paramref name="path"/> (after following links) is an existing regular file.</summary>
+    /// <exception cref="InputException">Missing ("file not found"), a folder, a device, a FIFO or a socket.</exception>
+    public static void Check(string path)
+    {
+        if (Directory.Exists(path)) throw new InputException(path, null, null, "is a folder, not a file");
+        if (!File.Exists(path)) throw new InputException(path, null, null, "file not found");
+        var reason = SafeOutput.NotRegular(path);
+        if (reason is not null) throw new InputException(path, null, null, reason);
+    }
 }
