@@ -152,8 +152,14 @@ let runTables (r: ParseResults<TablesArgs>) (sh: Shared) =
     let analytic = List.ofSeq (TheoryTables.Analytic s)
     let runs =
         if r.Contains TablesArgs.Empirical then
-            Directory.CreateDirectory journals |> ignore
-            runEmpirical sh journals quiet clock
+            // Created only for the work; a run that fails before any journal is written leaves no folder behind.
+            let outCreated = TheoryKit.IO.SafeOutput.CreateFolder(out, "out")
+            let created = TheoryKit.IO.SafeOutput.CreateFolder(journals, "journal-dir")
+            try runEmpirical sh journals quiet clock
+            with _ ->
+                if created then TheoryKit.IO.SafeOutput.RemoveIfEmpty journals
+                if outCreated then TheoryKit.IO.SafeOutput.RemoveIfEmpty out
+                reraise ()
         else []
     let empirical =
         if runs.IsEmpty then []

@@ -35,7 +35,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         new("csv-empty", "margin d.csv", ["d.csv", "no data rows"], Text("d.csv", "")),
         new("csv-zero-row", "margin d.csv", ["d.csv:3:", "zero vector"], Text("d.csv", "a,b,label\n1,2,0\n0,0,1\n")),
         new("csv-label-column-missing", "margin d.csv --label-column nope", ["d.csv", "field 'label column'", "nope"], Text("d.csv", "a,b,label\n1,2,0\n3,4,1\n")),
-        new("csv-200000-columns", "margin wide.csv --time 2", ["parameter 'd'", "5120 x 200000", "memory budget"], WideCsv("wide.csv", 12, 200_000)),
+        new("csv-200000-columns", "margin wide.csv --time 2", ["parameter 'd'", "12 x 200000", "memory budget"], WideCsv("wide.csv", 12, 200_000)),
         new("csv-missing-file", "margin nothere.csv", ["nothere.csv", "file not found"]),
         new("input-device", "margin zero.csv", ["zero.csv", "device"], Device("zero.csv")),
         new("input-fifo", "margin in.csv", ["in.csv", "FIFO"], Fifo("in.csv")),
@@ -79,6 +79,9 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         new("gzip-images-2^31-1", "margin idx:q-images-idx3-ubyte.gz", ["q-images-idx3-ubyte.gz", "field 'dimensions'", "gzip file can hold"],
             All(Bytes("q-images-idx3-ubyte.gz", Gzip(Images(int.MaxValue, 1, 1, new byte[8]))), Bytes("q-labels-idx1-ubyte.gz", Gzip(Labels(2, [0, 1]))))),
         // ---- generators and degenerate data ----
+        new("two-point-huge-d", "margin two-point:1 --d 2000000000", ["two-point:1", "2 x 2000000000", "memory budget"]),
+        new("gaussians-huge-n", "margin gaussians:1 --n 2000000000", ["gaussians:1", "2000000000 x 10", "memory budget"]),
+        new("margin-huge-n-solver", "margin gaussians:1 --n 200000 --d 10 --max-memory 1G", ["parameter 'd'", "200000 x 10", "memory budget"]),
         new("gaussians-n-1", "margin gaussians:1 --n 1", ["gaussians:1", "field 'label'", "both classes"]),
         new("crossover-one-class", "crossover separable:0.1 --n 1 --epsilon 0.1", ["separable:0.1", "both classes"]),
         new("unknown-source", "margin foo:1", ["foo:1", "field 'kind'", "unknown data source"]),
