@@ -118,6 +118,7 @@ let runTrain (r: ParseResults<TrainArgs>) (sh: Shared) =
                         defaultArg sh.Threads 0, (if r.Contains TrainArgs.Float32 then Precision.Single else Precision.Double),
                         r.GetResult(TrainArgs.Record_Every, max 1 (steps / 200)))
     options.Validate()
+    TheoryKit.IO.MemoryBudget.Check(sprintf "the trajectory (%d steps / record every %d)" steps options.RecordEvery, float steps / float options.RecordEvery + 1.0, 64, null, "record-every")
     let tau = r.GetResult(TrainArgs.Tau, 1.0)
     if not (tau > 0.0) then raise (InputException.Parameter("tau", sprintf "must be positive, got %g" tau))
     checkTeacherArgs (r.GetResult(TrainArgs.Teacher_Width, 2048)) (r.GetResult(TrainArgs.Teacher_Steps, 1000)) (r.TryGetResult TrainArgs.Beta)

@@ -91,6 +91,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         new("bounds-gamma-subnormal", "bounds --gamma 1e-320 --epsilon 0.1", ["parameter 'gamma'", "2.2e-308"]),
         new("bounds-epsilon-above-1", "bounds --gamma 0.1 --epsilon 2", ["parameter 'epsilon'", "(0, 1)"]),
         new("train-width-2e9", "train two-point:1 --width 2000000000", ["parameter 'width'", "2000000000 x 2", "memory budget"]),
+        new("train-trajectory-2e9-points", "train two-point:1 --steps 2000000000 --record-every 1", ["parameter 'record-every'", "2000000000 steps", "memory budget"]),
         new("train-width-2e9-text", "train two-point:1 --width 2e9", ["'2e9'"]),
         new("sweep-max-width-int-max", "sweep two-point:1 --epsilon 0.1 --max-width 2147483647", ["parameter 'max-width'", "2147483647 x 2", "memory budget"]),
         new("sweep-odd-symmetric", "sweep two-point:1 --epsilon 0.1 --min-width 5 --max-width 5 --symmetric", ["parameter 'min-width'", "even widths", "5"]),
