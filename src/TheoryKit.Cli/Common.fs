@@ -84,3 +84,15 @@ let parseNumbers (name: string) (text: string) =
         match Double.TryParse(x, Globalization.NumberStyles.Float, Globalization.CultureInfo.InvariantCulture) with
         | true, v -> v
         | _ -> raise (InputException.Parameter(name, sprintf "cannot parse '%s' as a number" x)) ]
+
+/// `--time` (named `timeName`) beside fixed margin sample counts: with both --samples and --optimisation-samples the clock
+/// plays no part (the solvers stop on iteration caps), so the time option is refused; with --samples alone it bounds only
+/// the search for q (all K fresh samples are drawn), which a note on stderr says unless `quiet`.
+/// Raises InputException naming the time option.
+let checkTimeAndSamples (timeName: string) (time: float option) (samples: int64 option) (optimisation: int option) (quiet: bool) =
+    match time, samples, optimisation with
+    | Some _, Some _, Some _ ->
+        raise (InputException.Parameter(timeName, "has no effect when the two sample counts are both fixed (the solvers then stop on iteration caps, not the clock); drop it or one of the counts"))
+    | Some _, Some _, None ->
+        if not quiet then eprintfn "[margin] note: --%s bounds only the search for q; the fixed fresh samples are all drawn, however long they take" timeName
+    | _ -> ()

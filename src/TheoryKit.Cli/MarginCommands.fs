@@ -31,7 +31,7 @@ type MarginArgs =
             | Verify _ -> "re-check this certificate JSON on fresh samples of DATA"
             | Verify_Seed _ -> "seed of the fresh verification samples (default: the certificate's seed + 1)"
             | Width _ -> "requested width of the certified interval (default 0.01)"
-            | Time _ -> "time budget in seconds (default 30)"
+            | Time _ -> "time budget in seconds (default 30); with --samples it bounds only the search for q, and with --samples and --optimisation-samples both it is refused (the clock then plays no part)"
             | Delta _ -> "per-side failure probability; the interval holds with probability >= 1 - 2 delta (default 0.025)"
             | Samples _ -> "fix the number of fresh certification samples (default: chosen from width and time)"
             | Optimisation_Samples _ -> "fix the number of directions q is fitted on; with --samples too, the result depends on the seed and --threads alone (OpenBLAS's threaded GEMM changes last bits with the thread count, which the solver's iterations can amplify to about 1e-4 in gamma)"
@@ -133,9 +133,11 @@ let runMargin (r: ParseResults<MarginArgs>) (sh: Shared) =
                       OptimisationSamples = Option.toNullable (r.TryGetResult MarginArgs.Optimisation_Samples),
                       MonteCarlo = r.Contains MarginArgs.Monte_Carlo)
     marginOptions().Validate()
+    if (r.TryGetResult MarginArgs.Verify).IsNone then checkTimeAndSamples "time" (r.TryGetResult MarginArgs.Time) (r.TryGetResult MarginArgs.Samples) (r.TryGetResult MarginArgs.Optimisation_Samples) quiet
     // With --verify the certificate is loaded once, before the data, so a bad file fails at once.
     let verified = r.TryGetResult MarginArgs.Verify |> Option.map (fun path -> path, MarginCertificate.Load path)
     let ds = DataSource.Load(data, sharedData sh None)
+    if verified.IsNone then MarginSolver.CheckMemory(ds, marginOptions ())
     describeData ds quiet sh.Threads
     let threads = defaultArg sh.Threads 0
     let result =
@@ -247,8 +249,10 @@ let runCrossover (r: ParseResults<CrossoverArgs>) (sh: Shared) =
                                        r.GetResult(CrossoverArgs.C_Soft, 1.0), r.GetResult(CrossoverArgs.C_Hard, 1.0), r.GetResult(CrossoverArgs.C_Mosw, 1.0))
     (parameters 1).Validate()
     o.Validate()
+    checkTimeAndSamples "time" (r.TryGetResult CrossoverArgs.Time) (r.TryGetResult CrossoverArgs.Samples) (r.TryGetResult CrossoverArgs.Optimisation_Samples) quiet
     r.TryGetResult CrossoverArgs.Certificate |> Option.iter checkWritable
     let ds = DataSource.Load(dataArgument (r.GetResult CrossoverArgs.Data), sharedData sh None)
+    MarginSolver.CheckMemory(ds, o)
     describeData ds quiet sh.Threads
     let m = MarginSolver.Certify(ds, o, progress quiet "margin")
     saveCertificate (r.TryGetResult CrossoverArgs.Certificate) quiet m

@@ -48,24 +48,14 @@ let jobj (fields: (string * JsonNode) list) : JsonNode =
 let jsonText (node: JsonNode) =
     node.ToJsonString(JsonSerializerOptions(WriteIndented = true, Encoder = Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping))
 
-/// Checks that an output file can be written later (its folder exists and is not a file), so a long
-/// computation does not end in a failed write. Raises InputException naming the path.
-let checkWritable (path: string) =
-    let dir = Path.GetDirectoryName(Path.GetFullPath path)
-    if not (Directory.Exists dir) then raise (TheoryKit.InputException(path, Nullable(), null, sprintf "folder '%s' does not exist" dir))
+/// Checks, before any work, that an output file can be written later (TheoryKit.IO.SafeOutput.Check): a regular file or
+/// none (devices, FIFOs and folders are refused), a symbolic link is followed to its target, its folder exists and is
+/// writable. Raises InputException naming the path.
+let checkWritable (path: string) = TheoryKit.IO.SafeOutput.Check path |> ignore
 
-/// Writes text to a file atomically: a temporary file in the same folder, then a rename.
-/// Raises InputException naming the path when the file cannot be written.
-let writeAtomic (path: string) (text: string) =
-    checkWritable path
-    let full = Path.GetFullPath path
-    let tmp = Path.Combine(Path.GetDirectoryName full, sprintf ".%s.%d.tmp" (Path.GetFileName full) Environment.ProcessId)
-    try
-        File.WriteAllText(tmp, text)
-        File.Move(tmp, full, true)
-    with :? IOException | :? UnauthorizedAccessException as e ->
-        (try File.Delete tmp with _ -> ())
-        raise (TheoryKit.InputException(path, Nullable(), null, "cannot write: " + e.Message))
+/// Writes text to a file atomically (TheoryKit.IO.SafeOutput.WriteText): a temporary `.NAME.theorykit-tmp.PID` beside
+/// the real target (through a symbolic link), then a rename. Raises InputException naming the path when it cannot be written.
+let writeAtomic (path: string) (text: string) = TheoryKit.IO.SafeOutput.WriteText(path, text)
 
 /// Progress messages go to stderr so stdout stays clean for tables and JSON.
 let progress (quiet: bool) (prefix: string) =

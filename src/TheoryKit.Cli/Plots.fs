@@ -31,18 +31,30 @@ let logTicks (axis: IAxis) (atData: bool) (values: float[]) =
                 |> Array.filter (fun v -> v >= distinct[0] / 1.5 && v <= distinct[distinct.Length - 1] * 1.5)
         axis.SetTicks(ticks |> Array.map Math.Log10, ticks |> Array.map inv)
 
-/// Writes a finished plot to `basePath`.png and `basePath`.svg (800 x 520), each through a temporary file and a
-/// rename. Returns the two paths.
+/// Refuses a plot base path that names an existing folder or ends in a separator: plots are files named by the base
+/// path plus a suffix, so `DIR` would put them beside the folder. Raises InputException naming the path.
+let refuseFolder (basePath: string) =
+    if basePath.EndsWith "/" || Directory.Exists basePath then
+        raise (TheoryKit.InputException(basePath, Nullable(), "plot", "is a folder; plots take a base path such as DIR/name (writing DIR/name.png and DIR/name.svg)"))
+
+/// The two files a plot with base path `basePath` is written to: `basePath`.png and `basePath`.svg.
+/// A `basePath` naming an existing folder (or ending in a separator) is refused, as the files would land beside it.
+let paths (basePath: string) =
+    refuseFolder basePath
+    basePath + ".png", basePath + ".svg"
+
+/// Checks before any work that both plot files can be written (see `paths` and TheoryKit.IO.SafeOutput.Check).
+let check (basePath: string) =
+    let png, svg = paths basePath
+    TheoryKit.IO.SafeOutput.Check png |> ignore
+    TheoryKit.IO.SafeOutput.Check svg |> ignore
+
+/// Writes a finished plot to `basePath`.png and `basePath`.svg (800 x 520), each atomically through a temporary file
+/// beside its target and a rename (TheoryKit.IO.SafeOutput.Write). Returns the two paths.
 let write (plt: Plot) (basePath: string) =
-    let one (ext: string) (render: string -> unit) =
-        let path = basePath + ext
-        let full = Path.GetFullPath path
-        let tmp = Path.Combine(Path.GetDirectoryName full, sprintf ".%s.%d.tmp%s" (Path.GetFileName full) Environment.ProcessId ext)
-        render tmp
-        File.Move(tmp, full, true)
-        path
-    let png = one ".png" (fun p -> plt.SavePng(p, 800, 520) |> ignore)
-    let svg = one ".svg" (fun p -> plt.SaveSvg(p, 800, 520) |> ignore)
+    let png, svg = paths basePath
+    TheoryKit.IO.SafeOutput.Write(png, (fun p -> plt.SavePng(p, 800, 520) |> ignore), ".png")
+    TheoryKit.IO.SafeOutput.Write(svg, (fun p -> plt.SaveSvg(p, 800, 520) |> ignore), ".svg")
     png, svg
 
 /// Writes `basePath`.png and `basePath`.svg (800 x 520). Log axes plot log10 of the values; a log x axis is

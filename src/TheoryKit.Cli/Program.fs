@@ -1,6 +1,7 @@
 /// The `theorykit` command: parses arguments, calls the core, renders tables or JSON.
 module TheoryKit.Cli.Program
 
+open System
 open Argu
 open TheoryKit
 open TheoryKit.Data
@@ -29,6 +30,7 @@ type Args =
     | [<Inherit>] Classes of pair: string
     | [<Inherit>] No_Normalise
     | [<Inherit>] Threads of count: int
+    | [<Inherit>] Max_Memory of size: string
     | [<Inherit>] Json
     | [<Inherit>] Quiet
     interface IArgParserTemplate with
@@ -52,8 +54,17 @@ type Args =
             | Classes _ -> "class pair A-vs-B for IDX files with more than two labels"
             | No_Normalise -> "keep rows as they are (norm <= 1 required) instead of scaling them to the unit sphere"
             | Threads _ -> "threads (default: all cores); random draws and training runs do not depend on it; Monte Carlo margins can, through OpenBLAS's threading (last bits, amplified by the solver to about 1e-4 in gamma)"
+            | Max_Memory _ -> "memory budget, e.g. 512M or 4G (default: a quarter of the memory available); sizes from input (n x d data, m x d weights, samples, decompressed files) beyond it are refused with one line before allocating"
             | Json -> "print JSON instead of a table"
             | Quiet -> "no progress messages on stderr"
+
+/// One line of an exception's message (the first non-empty line).
+let oneLine (text: string) =
+    let line = text.Split('\n') |> Array.map (fun l -> l.Trim()) |> Array.tryFind (fun l -> l <> "") |> Option.defaultValue ""
+    if line.StartsWith "ERROR: " then line.Substring 7 else line
+
+/// Exit code of a genuine internal error (a bug, not bad input): EX_SOFTWARE of sysexits.h.
+let internalErrorCode = 70
 
 [<EntryPoint>]
 let main argv =
@@ -63,6 +74,10 @@ let main argv =
             printfn "theorykit %s" (typeof<Dataset>.Assembly.GetName().Version.ToString(3)); 0
         else
         let results = parser.ParseCommandLine(argv, raiseOnUsage = true)
+        results.TryGetResult Args.Max_Memory |> Option.iter (fun m -> TheoryKit.IO.MemoryBudget.Bytes <- TheoryKit.IO.MemoryBudget.Parse m)
+        match results.TryGetResult Args.Threads with
+        | Some t when t < 1 -> raise (InputException.Parameter("threads", sprintf "must be >= 1, got %d" t))
+        | _ -> ()
         let sh : Common.Shared =
             { N = results.TryGetResult Args.N; D = results.TryGetResult Args.D; Seed = results.GetResult(Args.Seed, 0UL)
               Split = results.TryGetResult Args.Split; Noise = results.TryGetResult Args.Noise
@@ -81,5 +96,12 @@ let main argv =
         | _ -> raise (InputException.Parameter("command", "choose a command: margin, bounds, crossover, train, sweep, difficulty, check or tables"))
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText -> printfn "%s" e.Message; 0
-    | :? ArguParseException as e -> eprintfn "%s" e.Message; 2
+    | :? ArguParseException as e -> eprintfn "error: %s (see --help)" (oneLine e.Message); 2
     | :? InputException as e -> eprintfn "error: %s" e.Message; 2
+    // Input errors raised inside parallel work arrive wrapped.
+    | :? AggregateException as e when (e.Flatten().InnerExceptions |> Seq.exists (fun x -> x :? InputException)) ->
+        eprintfn "error: %s" (e.Flatten().InnerExceptions |> Seq.find (fun x -> x :? InputException)).Message; 2
+    // What input can cause beyond the checks: a file vanishing or unreadable midway, memory the budget did not foresee.
+    | :? IO.IOException | :? UnauthorizedAccessException as e -> eprintfn "error: %s" (oneLine e.Message); 2
+    | :? OutOfMemoryException -> eprintfn "error: out of memory (lower the sizes, or --max-memory to refuse such input up front)"; 2
+    | e -> eprintfn "internal error: %s: %s" (e.GetType().Name) (oneLine e.Message); internalErrorCode

@@ -139,7 +139,7 @@ let runTables (r: ParseResults<TablesArgs>) (sh: Shared) =
     let s = settingsOf r sh
     let folder (name: string) (path: string) =
         if String.IsNullOrWhiteSpace path then raise (InputException.Parameter(name, "give a folder"))
-        if File.Exists path then raise (InputException.Parameter(name, sprintf "'%s' is a file, not a folder" path))
+        TheoryKit.IO.SafeOutput.CheckFolder(path, name) |> ignore
         path
     let out =
         folder "out" (match r.TryGetResult TablesArgs.Out with
@@ -152,8 +152,14 @@ let runTables (r: ParseResults<TablesArgs>) (sh: Shared) =
     let analytic = List.ofSeq (TheoryTables.Analytic s)
     let runs =
         if r.Contains TablesArgs.Empirical then
-            Directory.CreateDirectory journals |> ignore
-            runEmpirical sh journals quiet clock
+            // Created only for the work; a run that fails before any journal is written leaves no folder behind.
+            let outCreated = TheoryKit.IO.SafeOutput.CreateFolder(out, "out")
+            let created = TheoryKit.IO.SafeOutput.CreateFolder(journals, "journal-dir")
+            try runEmpirical sh journals quiet clock
+            with _ ->
+                if created then TheoryKit.IO.SafeOutput.RemoveIfEmpty journals
+                if outCreated then TheoryKit.IO.SafeOutput.RemoveIfEmpty out
+                reraise ()
         else []
     let empirical =
         if runs.IsEmpty then []
@@ -163,7 +169,7 @@ let runTables (r: ParseResults<TablesArgs>) (sh: Shared) =
               EmpiricalTables.Looseness(results, s)
               EmpiricalTables.Slopes(results, DifficultyOptions().Confidence) ]
     let figure = boundsFigure s
-    Directory.CreateDirectory out |> ignore
+    TheoryKit.IO.SafeOutput.CreateFolder(out, "out") |> ignore
     let files = Collections.Generic.List<string>()
     let writeAll (pairs: (string * string) list) =
         for path, text in pairs do

@@ -118,6 +118,7 @@ let runTrain (r: ParseResults<TrainArgs>) (sh: Shared) =
                         defaultArg sh.Threads 0, (if r.Contains TrainArgs.Float32 then Precision.Single else Precision.Double),
                         r.GetResult(TrainArgs.Record_Every, max 1 (steps / 200)))
     options.Validate()
+    TheoryKit.IO.MemoryBudget.Check(sprintf "the trajectory (%d steps / record every %d)" steps options.RecordEvery, float steps / float options.RecordEvery + 1.0, 64, null, "record-every")
     let tau = r.GetResult(TrainArgs.Tau, 1.0)
     if not (tau > 0.0) then raise (InputException.Parameter("tau", sprintf "must be positive, got %g" tau))
     checkTeacherArgs (r.GetResult(TrainArgs.Teacher_Width, 2048)) (r.GetResult(TrainArgs.Teacher_Steps, 1000)) (r.TryGetResult TrainArgs.Beta)
@@ -129,6 +130,7 @@ let runTrain (r: ParseResults<TrainArgs>) (sh: Shared) =
     let dataOpts = sharedData sh None
     let spec = dataArgument (r.GetResult TrainArgs.Data)
     let train = DataSource.Load(spec, dataOpts)
+    TheoryKit.IO.MemoryBudget.Check(sprintf "network weights m x d = %d x %d (W0, W and the gradient)" options.Width train.D, float options.Width * float train.D, 24, null, "width")
     let test = DataSource.LoadTest(spec, dataOpts, Option.toObj (r.TryGetResult TrainArgs.Test), train) |> Option.ofObj
     describeData train quiet sh.Threads
     if not quiet then
@@ -440,6 +442,7 @@ let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
     match journals |> List.countBy id |> List.tryFind (fun (_, c) -> c > 1) with
     | Some(j, _) -> raise (InputException.Parameter("epsilon", sprintf "two epsilons share the journal %s (they agree to 6 significant digits)" j))
     | None -> ()
+    r.TryGetResult SweepArgs.Plot |> Option.iter Plots.refuseFolder
     let plotBases =
         [ for spec, journal in List.zip specs journals ->
             checkWritable journal
@@ -448,17 +451,19 @@ let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
                 | Some p when several -> sprintf "%s-eps%s" p (num spec.Epsilon)
                 | Some p -> p
                 | None -> withoutJsonl journal
-            checkWritable plotBase
+            Plots.check (plotBase + "-success")
+            Plots.check (plotBase + "-accuracy")
             plotBase ]
     let scalingPlot =
         match r.TryGetResult SweepArgs.Plot, r.TryGetResult SweepArgs.Journal with
         | Some p, _ -> p + "-epsilon-scaling"
         | None, Some j -> (if j.EndsWith ".sweep.jsonl" then j.[.. j.Length - 13] else withoutJsonl j) + "-epsilon-scaling"
         | None, None -> slug source + "-epsilon-scaling"
-    if several then checkWritable scalingPlot
+    if several then Plots.check scalingPlot
     // Fashion-MNIST pairs default to a 1000-point subsample so the default sweep fits in minutes.
     let dataOpts = sharedData sh (if source.Trim().ToLowerInvariant().StartsWith "fashion-mnist:" then Some 1000 else None)
     let train = DataSource.Load(source, dataOpts)
+    for spec in specs do TheoryKit.IO.MemoryBudget.Check(sprintf "the widest network's weights m x d = %d x %d (W0, W and the gradient)" spec.MaxWidth train.D, float spec.MaxWidth * float train.D, 24, null, "max-width")
     let test = DataSource.LoadTest(source, dataOpts, Option.toObj (r.TryGetResult SweepArgs.Test), train) |> Option.ofObj
     describeData train quiet sh.Threads
     let teacherReport = ref None
@@ -586,6 +591,7 @@ let difficultySetup (r: ParseResults<SweepArgs>) (sh: Shared) =
     let seed = sh.Seed
     let family = dataArgument (r.GetResult SweepArgs.Data)
     let teacher, template = sweepSetup r sh family
+    if family.Trim().ToLowerInvariant() = "fashion-mnist" then FashionMnist.CheckPair(r.GetResult(SweepArgs.Pair, "trouser-vs-bag")) |> ignore
     let values = r.TryGetResult SweepArgs.Values |> Option.map (parseNumbers "values" >> List.toArray)
     // With both sample counts fixed the margins run on one thread, so that they depend on the seed alone: OpenBLAS's
     // threaded GEMM changes last bits with the thread count, and the solver's iterations amplify them.
@@ -595,6 +601,7 @@ let difficultySetup (r: ParseResults<SweepArgs>) (sh: Shared) =
                       OptimisationSamples = Option.toNullable optimisation, CertificationSamples = Option.toNullable certification,
                       Threads = (if optimisation.IsSome && certification.IsSome then 1 else 0))
     margin.Validate()
+    checkTimeAndSamples "margin-time" (r.TryGetResult SweepArgs.Margin_Time) certification optimisation sh.Quiet
     let options =
         DifficultyOptions(Values = Option.toObj (values |> Option.map (fun a -> a :> Collections.Generic.IReadOnlyList<float>)),
                           N = Option.toNullable sh.N, D = Option.toNullable sh.D,
@@ -646,12 +653,20 @@ let runDifficulty (r: ParseResults<SweepArgs>) (sh: Shared) =
     let clock = Stopwatch.StartNew()
     let family, members, options, teacher, template = difficultySetup r sh
     let folder = r.GetResult(SweepArgs.Journal_Dir, sprintf "difficulty-%s-eps%s" (slug family) (num template.Epsilon))
-    IO.Directory.CreateDirectory folder |> ignore
+    // The folder is checked first and created only for the work; a failed run removes it when it is new and still empty.
+    TheoryKit.IO.SafeOutput.CheckFolder(folder, "journal-dir") |> ignore
+    r.TryGetResult SweepArgs.Plot |> Option.iter (fun p -> if not (p.StartsWith(folder.TrimEnd('/') + "/")) then Plots.check p)
+    let created = TheoryKit.IO.SafeOutput.CreateFolder(folder, "journal-dir")
     let plotBase = r.GetResult(SweepArgs.Plot, IO.Path.Combine(folder, "scaling"))
-    checkWritable plotBase
-    let res = difficultyRun quiet clock members options teacher template folder
-    let teachers = teacherReports teacher members
-    let plots = difficultyPlot plotBase res template.Epsilon
+    let res, teachers, plots =
+        try
+            Plots.check plotBase
+            let res = difficultyRun quiet clock members options teacher template folder
+            let teachers = teacherReports teacher members
+            res, teachers, difficultyPlot plotBase res template.Epsilon
+        with _ ->
+            if created then TheoryKit.IO.SafeOutput.RemoveIfEmpty folder
+            reraise ()
     let optInt (x: Nullable<int>) = x |> Option.ofNullable |> Option.map (int64 >> jint) |> Option.defaultValue null
     if sh.Json then
         printfn "%s" (jsonText (jobj [ "family", jstr res.Family; "epsilon", jnum template.Epsilon

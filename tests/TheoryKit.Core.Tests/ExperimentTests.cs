@@ -382,7 +382,7 @@ public sealed class ExperimentTests : IDisposable
     public void SweepSpecGridAndValidation()
     {
         Assert.Equal([4, 8, 16, 32], Spec() with { MaxWidth = 40 } is var s ? s.Widths() : null);
-        Assert.Equal([6, 8, 12, 16], (Spec() with { MinWidth = 5, MaxWidth = 20, Factor = 1.5 }).Widths());   // 5, 7.5, 11.25, 16.9 rounded to even
+        Assert.Equal([5, 8, 11, 17], (Spec() with { MinWidth = 5, MaxWidth = 20, Factor = 1.5 }).Widths());   // 5, 7.5, 11.25, 16.875 rounded to the nearest integer
         Assert.Equal(SweepSpec.RunSeed(7, 8, 1), SweepSpec.RunSeed(7, 8, 1));
         Assert.NotEqual(SweepSpec.RunSeed(7, 8, 1), SweepSpec.RunSeed(7, 8, 0));
         Assert.Throws<InputException>(() => (Spec() with { Factor = 1 }).Validate());

@@ -54,6 +54,9 @@ public sealed record BoundParameters(
     double CMosw = 1,
     int? Width = null)
 {
+    /// <summary>The smallest normal double, 2^-1022: below it (subnormals) 1/x overflows and the bounds lose all precision.</summary>
+    private const double SmallestNormal = 2.2250738585072014E-308;
+
     /// <summary>Checks every parameter against its admissible range.</summary>
     /// <exception cref="InputException">A parameter is out of range or not finite; the message names the
     /// parameter (<c>gamma</c>, <c>epsilon</c>, <c>n</c>, <c>delta</c>, <c>eta</c>, <c>c_soft</c>,
@@ -65,6 +68,10 @@ public sealed record BoundParameters(
                 $"must lie in (0, 0.5] (the margin of unit-norm data is at most 1/2), got {F(Gamma)}");
         if (!(Epsilon > 0 && Epsilon < 1))
             throw InputException.Parameter("epsilon", $"must lie in (0, 1), got {F(Epsilon)}");
+        if (Epsilon < SmallestNormal)
+            throw InputException.Parameter("epsilon", $"must be at least 2.2e-308 (the smallest normal double, so that 1/epsilon is finite), got {F(Epsilon)}");
+        if (Gamma < SmallestNormal)
+            throw InputException.Parameter("gamma", $"must be at least 2.2e-308 (the smallest normal double), got {F(Gamma)}");
         if (N < 1)
             throw InputException.Parameter("n", $"number of training points must be at least 1, got {N}");
         if (!(Delta > 0 && Delta < 1.0 / 3.0))

@@ -56,6 +56,12 @@ public sealed record DataOptions
     public IReadOnlyList<LabelMap>? LabelMapping { get; init; }
 
     /// <summary>
+    /// True for held-out sets, which may hold a single class. False (default): data whose points are all of one class
+    /// is refused (a margin, a verdict and training need both), except two-point:THETA:same, which asks for it.
+    /// </summary>
+    public bool AllowOneClass { get; init; }
+
+    /// <summary>
     /// Directory with the gzip IDX Fashion-MNIST files (Debian package dataset-fashion-mnist).
     /// Default: $THEORYKIT_FASHION_MNIST, else /usr/share/datasets/fashion-mnist.
     /// </summary>

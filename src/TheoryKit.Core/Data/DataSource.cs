@@ -49,7 +49,8 @@ public static class DataSource
     /// The held-out set that goes with <paramref name="spec"/> (THEORY.md §9: test accuracy), or null when
     /// the source has none: Fashion-MNIST's other split (train -> test, test -> train) for the same class
     /// pair, all its points and clean labels; a generator's fresh draw of the same size from the seed
-    /// stream "test-set" (noisy-xor's full support and two-point are deterministic: the same points);
+    /// stream "test-set" (noisy-xor on its whole support: 2^D i.i.d. draws from the support, not the support
+    /// itself; two-point is deterministic: the same two points);
     /// files: the file <paramref name="testPath"/> when given, loaded with the same options but no
     /// subsampling or label noise, and with the labels of <paramref name="train"/> mapped to the same signs
     /// (a label the training set does not have is an error).
@@ -58,10 +59,13 @@ public static class DataSource
     public static Dataset? LoadTest(string spec, DataOptions options, string? testPath = null, Dataset? train = null)
     {
         string kind = spec.Contains(':') ? spec[..spec.IndexOf(':')].Trim().ToLowerInvariant() : "";
+        options = options with { AllowOneClass = true };
         if (testPath is not null) return Load(testPath, options with { N = null, Noise = 0, LabelMapping = train?.LabelMapping });
         return kind switch
         {
             "fashion-mnist" => Load(spec, options with { Split = options.Split == "test" ? "train" : "test", N = null, Noise = 0 }),
+            "noisy-xor" when options.N is null && int.TryParse(spec[(spec.IndexOf(':') + 1)..], out var dim) && dim is >= 3 and <= 20 =>
+                Load(spec, options with { Seed = SeedSequence.Derive(options.Seed, "test-set"), Noise = 0, N = 1 << dim }),
             "two-point" or "noisy-xor" or "gaussians" or "separable" =>
                 Load(spec, options with { Seed = SeedSequence.Derive(options.Seed, "test-set"), Noise = 0 }),
             _ => null,
@@ -113,6 +117,11 @@ public static class DataSource
         // Counts of the original labels, taken after subsampling and before noise.
         int pos = r.Y.Count(v => v > 0);
         var mapping = new List<LabelMap> { new(r.NegativeClass, -1, r.N - pos), new(r.PositiveClass, +1, pos) };
+        bool sameByRequest = !r.Subsamplable && spec.Trim().EndsWith(":same", StringComparison.OrdinalIgnoreCase);   // two-point:THETA:same
+        if ((pos == 0 || pos == r.N) && !sameByRequest && !o.AllowOneClass && o.LabelMapping is null)
+            throw new InputException(r.File, null, "label",
+                $"all {r.N} points are of class '{(pos == 0 ? r.NegativeClass : r.PositiveClass)}'; a margin, a bound's verdict and training need both classes" +
+                (r.Subsamplable || o.N is not null ? " (a larger --n may draw both)" : ""));
         if (mapping[0].Count == 0 && r.File == spec && !r.Subsamplable) mapping.RemoveAt(0);   // e.g. two-point:THETA:same
         if (o.Noise > 0)
         {

@@ -29,6 +29,7 @@ internal static class Generators
         int d = o.D ?? 2;
         if (d < 2) throw new InputException(spec, null, "d", $"must be an integer >= 2, got {d}");
         if (o.N is { } n && n != 2) throw new InputException(spec, null, "n", $"two-point has exactly 2 points, got n = {n}");
+        Num.CheckSize(spec, 2, d);
         var x = new double[2 * d];
         x[0] = 1; x[d] = Math.Cos(theta); x[d + 1] = Math.Sin(theta);
         var raw = new RawData

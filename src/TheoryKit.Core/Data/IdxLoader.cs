@@ -14,9 +14,9 @@ internal static class IdxLoader
     /// <summary>Loads an images file and its labels; <see cref="DataOptions.Classes"/> picks a pair ("A-vs-B", A -> +1).</summary>
     public static RawData Load(string imagesPath, DataOptions o)
     {
-        if (!File.Exists(imagesPath)) throw new InputException(imagesPath, null, null, "file not found");
+        IO.InputFile.Check(imagesPath);
         var labelsPath = o.LabelsPath ?? DeriveLabelsPath(imagesPath);
-        var labels = ReadLabels(labelsPath);
+        var labels = ReadLabels(labelsPath, ImagesHeader(imagesPath).N, imagesPath);
         int a, b;
         if (o.Classes is { } cls)
         {
@@ -73,18 +73,12 @@ internal static class IdxLoader
         foreach (var l in labels) if (l == a || l == b) kept++;
         try
         {
-            using var s = Open(imagesPath);
-            var head = new byte[16];
-            ReadHeader(s, head, imagesPath);
-            int magic = BinaryPrimitives.ReadInt32BigEndian(head);
-            if (magic != 2051) throw new InputException(imagesPath, null, "magic", $"not an IDX images file (magic {magic}, expected 2051)");
-            int n = BinaryPrimitives.ReadInt32BigEndian(head.AsSpan(4)), rows = BinaryPrimitives.ReadInt32BigEndian(head.AsSpan(8)),
-                cols = BinaryPrimitives.ReadInt32BigEndian(head.AsSpan(12));
-            if (n < 0 || rows < 1 || cols < 1) throw new InputException(imagesPath, null, "dimensions", $"bad dimensions {n} x {rows} x {cols}");
+            var (n, rows, cols, d) = ImagesHeader(imagesPath);
             if (n != labels.Length) throw new InputException(labelsPath, null, null, $"has {labels.Length} labels but {imagesPath} has {n} images");
-            int d = checked(rows * cols);
             if (o.D is { } dd && dd != d) throw new InputException(imagesPath, null, "d", $"images have d = {d} pixels but d = {dd} was requested");
             Num.CheckSize(imagesPath, kept, d);
+            using var s = Open(imagesPath);
+            s.ReadExactly(new byte[16]);
             var scale = new double[256];
             for (int v = 0; v < 256; v++) scale[v] = v / 255.0;
             var x = new double[(long)kept * d];
@@ -111,10 +105,67 @@ internal static class IdxLoader
         catch (InvalidDataException e) { throw new InputException(imagesPath, null, null, "corrupt gzip stream: " + e.Message); }
     }
 
-    /// <summary>Reads an IDX labels file (magic 2049).</summary>
-    internal static byte[] ReadLabels(string path)
+    /// <summary>
+    /// Reads the 16-byte header of an IDX images file (magic 2051, n, rows, cols) and checks the declared payload
+    /// n x rows x cols bytes against the file's real size before anything is allocated: a plain file must hold it,
+    /// a gzip file cannot hold more than DEFLATE's largest ratio (1032:1) allows.
+    /// </summary>
+    /// <returns>The image count n, rows, cols and d = rows x cols.</returns>
+    /// <exception cref="InputException">Missing file, wrong magic, bad or overflowing dimensions, a payload the file cannot hold.</exception>
+    internal static (int N, int Rows, int Cols, int D) ImagesHeader(string path)
     {
-        if (!File.Exists(path)) throw new InputException(path, null, null, "file not found");
+        IO.InputFile.Check(path);
+        try
+        {
+            using var s = Open(path);
+            var head = new byte[16];
+            ReadHeader(s, head, path);
+            int magic = BinaryPrimitives.ReadInt32BigEndian(head);
+            if (magic != 2051) throw new InputException(path, null, "magic", $"not an IDX images file (magic {magic}, expected 2051)");
+            int n = BinaryPrimitives.ReadInt32BigEndian(head.AsSpan(4)), rows = BinaryPrimitives.ReadInt32BigEndian(head.AsSpan(8)),
+                cols = BinaryPrimitives.ReadInt32BigEndian(head.AsSpan(12));
+            if (n < 0 || rows < 1 || cols < 1) throw new InputException(path, null, "dimensions", $"bad dimensions {n} x {rows} x {cols}");
+            long d = (long)rows * cols;
+            if (d > Array.MaxLength) throw new InputException(path, null, "dimensions", $"an image of {rows} x {cols} pixels is larger than one array holds");
+            CheckPayload(path, 16, (double)n * d, $"{n} images of {rows} x {cols} pixels");
+            return (n, rows, cols, (int)d);
+        }
+        catch (InvalidDataException e) { throw new InputException(path, null, null, "corrupt gzip stream: " + e.Message); }
+    }
+
+    /// <summary>Largest decompressed-to-compressed size ratio of DEFLATE (RFC 1951: 258-byte matches in 1-2 bits).</summary>
+    private const double MaxGzipRatio = 1032;
+
+    /// <summary>
+    /// A gzip IDX file whose declared payload exceeds <see cref="BombFloor"/> bytes and this many times the file's size is
+    /// refused as a likely bomb: image data compresses far less (Fashion-MNIST about 2:1, MNIST about 5:1); a plain file is
+    /// checked exactly instead.
+    /// </summary>
+    private const double BombRatio = 100, BombFloor = 64 << 20;
+
+    /// <summary>Refuses a declared payload the file cannot hold (plain: its size; gzip: 1032 times its size).</summary>
+    private static void CheckPayload(string path, long headerBytes, double payloadBytes, string what)
+    {
+        long size = new FileInfo(path).Length;
+        if (IsGzip(path))
+        {
+            if (payloadBytes + headerBytes > size * MaxGzipRatio)
+                throw new InputException(path, null, "dimensions", $"declares {what} ({payloadBytes:G4} bytes), more than a {size}-byte gzip file can hold");
+            if (payloadBytes > BombFloor && payloadBytes > size * BombRatio)
+                throw new InputException(path, null, "dimensions",
+                    $"declares {what} ({payloadBytes:G4} bytes), more than {BombRatio:0} times the gzip file's size: refused as a likely gzip bomb (decompress it with gunzip to load it)");
+        }
+        else if (payloadBytes + headerBytes > size)
+            throw new InputException(path, null, null, $"file truncated: declares {what} ({payloadBytes:G4} bytes) but has {size - headerBytes} bytes after its header");
+    }
+
+    /// <summary>
+    /// Reads an IDX labels file (magic 2049); the count must equal <paramref name="expected"/> (the images file's n,
+    /// when known) and fit in the file, both checked before the labels are allocated.
+    /// </summary>
+    internal static byte[] ReadLabels(string path, int? expected = null, string? imagesPath = null)
+    {
+        IO.InputFile.Check(path);
         try
         {
             using var s = Open(path);
@@ -124,6 +175,9 @@ internal static class IdxLoader
             if (magic != 2049) throw new InputException(path, null, "magic", $"not an IDX labels file (magic {magic}, expected 2049)");
             int n = BinaryPrimitives.ReadInt32BigEndian(head.AsSpan(4));
             if (n < 0) throw new InputException(path, null, "count", $"bad label count {n}");
+            if (expected is { } e && e != n) throw new InputException(path, null, "count", $"has {n} labels but {imagesPath} has {e} images");
+            CheckPayload(path, 8, n, $"{n} labels");
+            IO.MemoryBudget.Check($"{n} labels", n, 1, path, "count");
             var labels = new byte[n];
             try { s.ReadExactly(labels); }
             catch (EndOfStreamException) { throw new InputException(path, null, null, $"file truncated: expected {n} labels"); }
@@ -142,10 +196,15 @@ internal static class IdxLoader
     private static Stream Open(string path)
     {
         var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        int b0 = fs.ReadByte(), b1 = fs.ReadByte();
-        fs.Position = 0;
-        bool gz = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) || (b0 == 0x1f && b1 == 0x8b);
-        return gz ? new BufferedStream(new GZipStream(fs, CompressionMode.Decompress), 1 << 16) : fs;
+        return IsGzip(path) ? new BufferedStream(new GZipStream(fs, CompressionMode.Decompress), 1 << 16) : fs;
+    }
+
+    /// <summary>True for a gzip file: the .gz extension or the magic bytes 1f 8b.</summary>
+    private static bool IsGzip(string path)
+    {
+        if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) return true;
+        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 16);
+        return fs.ReadByte() == 0x1f && fs.ReadByte() == 0x8b;
     }
 }
 
@@ -181,6 +240,21 @@ public static class FashionMnist
     private static string Canon(string s) => s.Trim().ToLowerInvariant().Replace(' ', '-').Replace('_', '-');
 
     /// <summary>
+    /// Checks a class pair "A-vs-B" (names or indices, as <see cref="ParseClass"/>) without reading any file, so that a
+    /// command can refuse it before any work.
+    /// </summary>
+    /// <returns>The class indices (A, B).</returns>
+    /// <exception cref="InputException">Not "A-vs-B", an unknown class, or twice the same class (naming fashion-mnist:PAIR).</exception>
+    public static (int A, int B) CheckPair(string pair)
+    {
+        var spec = $"fashion-mnist:{pair}";
+        var (sa, sb) = IdxLoader.SplitPair(Canon(pair), spec, "classes");
+        int a = ParseClass(sa) ?? throw Unknown(spec, "A", sa), b = ParseClass(sb) ?? throw Unknown(spec, "B", sb);
+        if (a == b) throw new InputException(spec, null, "classes", $"the two classes must differ, both are '{ClassNames[a]}'");
+        return (a, b);
+    }
+
+    /// <summary>
     /// Loads the pair "A-vs-B" (A -> +1, B -> -1) from <see cref="DataOptions.FashionMnistDir"/>, split
     /// <see cref="DataOptions.Split"/>; X is n x 784 row-major with pixels in [0, 1] (before normalisation).
     /// </summary>
@@ -200,7 +274,7 @@ public static class FashionMnist
         foreach (var f in new[] { images, labelsPath })
             if (!File.Exists(f))
                 throw new InputException(f, null, null, "file not found; install Debian package dataset-fashion-mnist (or set THEORYKIT_FASHION_MNIST to its directory)");
-        var labels = IdxLoader.ReadLabels(labelsPath);
+        var labels = IdxLoader.ReadLabels(labelsPath, IdxLoader.ImagesHeader(images).N, images);
         var splitName = split == "train" ? "train" : "test";
         return IdxLoader.Read(images, labelsPath, labels, (byte)a, (byte)b, ClassNames[a], ClassNames[b], o,
             $"Fashion-MNIST {splitName}, {ClassNames[a]} (+1) vs {ClassNames[b]} (-1)");

@@ -44,12 +44,9 @@ internal static class Num
 
     public static string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
 
-    /// <summary>Throws when an n x d double matrix cannot be allocated as one array.</summary>
-    public static void CheckSize(string file, long n, long d)
-    {
-        if (n * d > Array.MaxLength)
-            throw new InputException(file, null, null, $"n x d = {n} x {d} is too large for one array");
-    }
+    /// <summary>Throws when an n x d double matrix exceeds the memory budget (<see cref="IO.MemoryBudget"/>) or one array.</summary>
+    /// <exception cref="InputException">Naming the file and the sizes.</exception>
+    public static void CheckSize(string file, double n, double d) => IO.MemoryBudget.CheckMatrix("data matrix n x d =", n, d, file);
 }
 
 /// <summary>
@@ -65,6 +62,13 @@ internal static class LabelMapper
     {
         var n = labels.Count;
         if (fixedMapping is { Count: > 0 }) return MapFixed(file, field, labels, lines, fixedMapping);
+        for (int i = 0; i < n; i++)
+        {
+            var l = labels[i].Trim();
+            if (l.Length == 0) throw new InputException(file, lines?[i], field, "empty label");
+            if (Num.TryParse(l, out var v) && !double.IsFinite(v))
+                throw new InputException(file, lines?[i], field, $"label '{labels[i]}' is not a finite number (a class needs a real value or a name)");
+        }
         var vals = new double[n];
         bool numeric = true;
         for (int i = 0; i < n && numeric; i++)

@@ -14,7 +14,7 @@ internal static class CsvLoader
 
     public static RawData Load(string path, DataOptions o)
     {
-        if (!File.Exists(path)) throw new InputException(path, null, null, "file not found");
+        IO.InputFile.Check(path);
         var ext = Path.GetExtension(path).ToLowerInvariant();
         char? sep = ext == ".tsv" ? '\t' : ext == ".csv" ? ',' : null;
 
@@ -73,6 +73,8 @@ internal static class CsvLoader
             if (string.IsNullOrWhiteSpace(line)) continue;
             if (!skippedHeader) { skippedHeader = true; continue; }
             var f = Split(line, sep!.Value);
+            // The list of values grows by doubling and is copied once at the end: up to 3 copies of n x d.
+            if (labels.Count % 64 == 0) Num.CheckSize(path, 3.0 * (labels.Count + 64), cols - 1);
             if (f.Length != cols) throw new InputException(path, lineNo, null, $"expected {cols} fields, found {f.Length}");
             for (int j = 0; j < cols; j++)
                 if (j != labelCol) xs.Add(Num.Parse(f[j], path, lineNo, FieldName(j)));
@@ -115,7 +117,7 @@ internal static class LibSvmLoader
 {
     public static RawData Load(string path, DataOptions o)
     {
-        if (!File.Exists(path)) throw new InputException(path, null, null, "file not found");
+        IO.InputFile.Check(path);
         if (o.D is < 1) throw new InputException(path, null, "d", $"must be >= 1, got {o.D}");
         var entries = new List<(int Row, int Col, double V)>();
         var labels = new List<string>();

@@ -55,15 +55,15 @@ public sealed record SweepSpec(string DataSource, double Epsilon, int MinWidth, 
 
     /// <summary>
     /// The width grid, ascending: MinWidth * Factor^k for k = 0, 1, ... while the value is &lt;= MaxWidth
-    /// (relative tolerance 1e-9), each rounded to the nearest even integer (halves away from zero, at
-    /// least 2), duplicates removed. Even widths allow the symmetric initialisation. Rounding can put the
-    /// last width up to 1 above MaxWidth.
+    /// (relative tolerance 1e-9), each rounded to the nearest integer (halves away from zero) within
+    /// [MinWidth, MaxWidth], duplicates removed. The symmetric initialisation needs even widths:
+    /// <see cref="Validate"/> refuses a grid with an odd width then.
     /// </summary>
     public int[] Widths()
     {
         var set = new SortedSet<int>();
         for (double w = MinWidth; w <= MaxWidth * (1 + 1e-9); w *= Factor)
-            set.Add(Math.Max(2, 2 * (int)Math.Round(w / 2, MidpointRounding.AwayFromZero)));
+            set.Add((int)Math.Clamp(Math.Round(w, MidpointRounding.AwayFromZero), MinWidth, MaxWidth));
         return set.ToArray();
     }
 
@@ -93,6 +93,8 @@ public sealed record SweepSpec(string DataSource, double Epsilon, int MinWidth, 
         if (!(Alpha > 0 && Alpha < 1)) throw InputException.Parameter("alpha", $"must lie in (0, 1), got {Alpha}");
         ArgumentNullException.ThrowIfNull(Training);
         (Training with { Width = 2 }).Validate();
+        if (Training.Symmetric && Widths().FirstOrDefault(w => w % 2 != 0) is var odd and > 0)
+            throw InputException.Parameter("min-width", $"symmetric initialisation needs even widths, but the grid has {odd} (choose even widths and factor, or drop --symmetric)");
     }
 
     /// <summary>

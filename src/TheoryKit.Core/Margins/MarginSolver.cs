@@ -84,6 +84,20 @@ public static class MarginSolver
     private const int Chunk = 2048;
     private const string OptStream = "margin-opt", ValidateStream = "margin-validate", CertStream = "margin-cert", VerifyStream = "margin-verify";
 
+    /// <summary>
+    /// Checks the largest buffers of the Monte Carlo solver (two chunks of 2048 directions x (d + n) while certifying; about
+    /// ten J x d and three J x n buffers while optimising, J at least 512; two n x d copies of the data) against the memory budget (<see cref="IO.MemoryBudget"/>),
+    /// so a command can refuse the data before any work. Data solved exactly (rank &lt;= 2, not forced to Monte Carlo) needs none.
+    /// </summary>
+    /// <exception cref="InputException">The buffers exceed the budget (field 'd').</exception>
+    public static void CheckMemory(Dataset data, MarginOptions options)
+    {
+        if (!options.MonteCarlo && PlanarMargin.PlaneCoordinates(data.X, data.N, data.D) is not null) return;
+        double j = options.OptimisationSamples ?? 512, n = data.N, d = data.D;
+        IO.MemoryBudget.Check($"the margin solver's direction samples against n x d = {data.N} x {data.D} (J x d and J x n buffers, J >= 512, chunks of {Chunk})",
+            Math.Max(2 * Chunk * (d + n), j * (10 * d + 3 * n)) + 2 * n * d, sizeof(double), null, "d");
+    }
+
     /// <summary>Computes the certified interval for a dataset (X n x d row-major, labels +-1).</summary>
     /// <param name="data">The dataset.</param>
     /// <param name="options">Width, budget, delta, seed.</param>
@@ -97,6 +111,7 @@ public static class MarginSolver
         double cap = CapOf(data);
         var plane = options.MonteCarlo ? null : PlanarMargin.PlaneCoordinates(data.X, data.N, data.D);
         if (plane is not null) return Exact(data, plane, options, clock, cap);
+        CheckMemory(data, options);
 
         int n = data.N, d = data.D;
         double budget = options.TimeBudget;

@@ -35,6 +35,7 @@ public sealed class TwoLayerNetwork
         if (m < 1) throw InputException.Parameter("width", $"must be >= 1, got {m}");
         if (d < 1) throw InputException.Parameter("d", $"must be >= 1, got {d}");
         if (symmetric && m % 2 != 0) throw InputException.Parameter("width", $"symmetric initialisation needs an even width, got {m}");
+        IO.MemoryBudget.Check($"network weights m x d = {m} x {d} (W0, W and the gradient)", (double)m * d, 3 * sizeof(double), null, "width");
         int rows = symmetric ? m / 2 : m;
         var g = Gaussian.Matrix(rows, d, seed, "init-w");
         var w0 = symmetric ? new double[(long)m * d] : g;
