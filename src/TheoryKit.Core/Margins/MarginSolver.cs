@@ -229,11 +229,12 @@ public static class MarginSolver
         // Phase 2: fresh samples until the width's sample count is reached or the budget ends.
         long kNeeded = options.CertificationSamples ?? SamplesForWidth(heldBest, Math.Max(options.Width - optGap, options.Width / 2), n, options.Delta);
         progress?.Report($"certifying on up to {kNeeded} fresh directions");
-        var est = Estimate(data, qBest, c, options.Seed, CertStream, 0, kNeeded, clock, options.CertificationSamples is null ? budget : double.PositiveInfinity, options.Threads, progress);
-        string stopped = options.CertificationSamples is not null ? "samples" : est.K >= kNeeded ? "width" : "time";
-        var result = Finish(data, options, "monte-carlo", qBest, c, kOpt, iterations, optGap, est, stopped, clock, cap, null);
-        // The samples sized for the width were drawn but the primal-dual gap kept the interval wider.
-        return stopped == "width" && result.Width > options.Width ? result with { StoppedBy = "gap" } : result;
+        // With a budget, sampling goes on past the predicted count until the interval's width is reached or the budget ends.
+        Func<Estimates, bool>? reached = options.CertificationSamples is not null ? null : e => IntervalOf(data, e, options.Delta).width <= options.Width;
+        var est = Estimate(data, qBest, c, options.Seed, CertStream, 0, options.CertificationSamples ?? long.MaxValue / 2, clock,
+            options.CertificationSamples is null ? budget : double.PositiveInfinity, options.Threads, progress, reached, kNeeded);
+        string stopped = options.CertificationSamples is not null ? "samples" : reached!(est) ? "width" : clock.Elapsed.TotalSeconds >= 0.97 * budget ? "time" : "gap";
+        return Finish(data, options, "monte-carlo", qBest, c, kOpt, iterations, optGap, est, stopped, clock, cap, null);
     }
 
     private static double[] PdhgStart(MarginGame game, MarginOptions options, ref int iterations)
@@ -347,27 +348,37 @@ public static class MarginSolver
     {
         double primal = TensorPrimitives.Min(est.Margins);
         bool exact = mode == "exact-planar";
-        EndBound up = new("exact", 0), low = new("exact", 0);
-        double rawLower = primal;
-        if (!exact)
-        {
-            // Upper: ||U_q(z)|| in [0, max_i ||x_i||] (<= 1). Lower: point i's values lie in [-||x_i||, ||x_i||]; union over the n points.
-            double maxNorm = 0;
-            for (int i = 0; i < data.N; i++) maxNorm = Math.Max(maxNorm, data.RowNorm(i));
-            up = Concentration.Best(est.DualVariance, est.K, options.Delta, maxNorm);
-            rawLower = double.PositiveInfinity;
-            for (int i = 0; i < data.N; i++)
-            {
-                var b = Concentration.Best(est.MarginVariances[i], est.K, options.Delta / data.N, 2 * data.RowNorm(i));
-                if (est.Margins[i] - b.Term < rawLower) { rawLower = est.Margins[i] - b.Term; low = b; }
-            }
-        }
-        double upper = Math.Min(cap, est.Dual + up.Term), lower = Math.Min(upper, Math.Max(0, rawLower)); // equal up to rounding when exact
+        var (lower, upper, up, low, rawLower, _) = exact
+            ? (Math.Min(est.Dual, cap), Math.Min(est.Dual, cap), new EndBound("exact", 0), new EndBound("exact", 0), primal, 0.0)
+            : IntervalOf(data, est, options.Delta);
+        if (exact) { upper = Math.Min(cap, est.Dual); lower = Math.Min(upper, Math.Max(0, primal)); }   // equal up to rounding when exact
+        else { upper = Math.Min(cap, upper); lower = Math.Min(upper, lower); }
         double estimate = Math.Clamp((Math.Max(primal, 0) + est.Dual) / 2, lower, upper);
         var cert = new MarginCertificate(MarginCertificate.FormatTag, mode, data.Provenance.Source, data.Fingerprint(), data.N, data.D,
             options.Seed, options.Delta, c, q, kOpt, est.K, lower, upper, planarPrimal);
         return new MarginResult(mode, lower, upper, estimate, options.Delta, est.Dual, primal, up.Term, primal - rawLower, up.Name, low.Name,
             kOpt, est.K, optGap, iterations, stopped, clock.Elapsed.TotalSeconds, est.Gflops, Blas.Description, cert, SubsampleOf(data));
+    }
+
+    /// <summary>
+    /// The interval of Monte Carlo estimates: upper = dual + the upper end's term (||U_q(z)|| in [0, max_i ||x_i||]),
+    /// lower = max(0, min_i (primal_i - term_i)) (point i's values in [-||x_i||, ||x_i||], delta/n each), each term the
+    /// smaller of Hoeffding and empirical Bernstein (<see cref="Concentration.Best"/>).
+    /// </summary>
+    private static (double lower, double upper, EndBound up, EndBound low, double rawLower, double width) IntervalOf(Dataset data, Estimates est, double delta)
+    {
+        double maxNorm = 0;
+        for (int i = 0; i < data.N; i++) maxNorm = Math.Max(maxNorm, data.RowNorm(i));
+        var up = Concentration.Best(est.DualVariance, est.K, delta, maxNorm);
+        double rawLower = double.PositiveInfinity;
+        var low = up;
+        for (int i = 0; i < data.N; i++)
+        {
+            var b = Concentration.Best(est.MarginVariances[i], est.K, delta / data.N, 2 * data.RowNorm(i));
+            if (est.Margins[i] - b.Term < rawLower) { rawLower = est.Margins[i] - b.Term; low = b; }
+        }
+        double upper = est.Dual + up.Term, lower = Math.Max(0, rawLower);
+        return (lower, upper, up, low, rawLower, upper - lower);
     }
 
     /// <summary>
@@ -439,12 +450,15 @@ public static class MarginSolver
     /// Working memory beyond the data: 2 chunk x n + 2 chunk x d doubles, at most max(n d / 2 doubles, 48 MiB), whatever n.
     /// </summary>
     private static Estimates Estimate(Dataset data, double[] q, double c, ulong seed, string stream, long index, long kTarget,
-        Stopwatch clock, double budget, int threads, IProgress<string>? progress)
-        => EstimateLadder(data, q, [c], seed, stream, index, kTarget, clock, budget, threads, progress)[0];
+        Stopwatch clock, double budget, int threads, IProgress<string>? progress, Func<Estimates, bool>? done = null, long checkFrom = 0)
+        => EstimateLadder(data, q, [c], seed, stream, index, kTarget, clock, budget, threads, progress, done, checkFrom)[0];
 
-    /// <summary>As <see cref="Estimate"/> for several smoothings c at once (the masks and U_q are shared; one more GEMM per c).</summary>
+    /// <summary>
+    /// As <see cref="Estimate"/> for several smoothings c at once (the masks and U_q are shared; one more GEMM per c).
+    /// The optional stop rule <c>done</c> is asked every 8 chunks once <c>checkFrom</c> samples are in (with one c).
+    /// </summary>
     private static Estimates[] EstimateLadder(Dataset data, double[] q, double[] cs, ulong seed, string stream, long index, long kTarget,
-        Stopwatch clock, double budget, int threads, IProgress<string>? progress)
+        Stopwatch clock, double budget, int threads, IProgress<string>? progress, Func<Estimates, bool>? done = null, long checkFrom = 0)
     {
         int n = data.N, d = data.D, nc = cs.Length;
         int chunk = ChunkRows(n, d);
@@ -499,8 +513,17 @@ public static class MarginSolver
                 progress.Report($"certified on {k} of {kTarget} directions ({rate:F0}/s, ETA {eta:F0} s)");
             }
             if (clock.Elapsed.TotalSeconds + per > budget) break;
+            if (done is not null && nc == 1 && k >= checkFrom && j % 8 == 7 && done(Summarise(data, sums[0], squares[0], dualSum, dualSquares, k, 0)[0])) break;
         }
-        double seconds = clock.Elapsed.TotalSeconds - start;
+        return Summarise(data, sums, squares, dualSum, dualSquares, k, clock.Elapsed.TotalSeconds - start);
+    }
+
+    private static Estimates[] Summarise(Dataset data, double[] sums, double[] squares, double dualSum, double dualSquares, long k, double seconds)
+        => Summarise(data, [sums], [squares], dualSum, dualSquares, k, seconds);
+
+    private static Estimates[] Summarise(Dataset data, double[][] sums, double[][] squares, double dualSum, double dualSquares, long k, double seconds)
+    {
+        int n = data.N, d = data.D, nc = sums.Length;
         var result = new Estimates[nc];
         for (int l = 0; l < nc; l++)
         {
