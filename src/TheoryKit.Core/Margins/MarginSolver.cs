@@ -173,7 +173,9 @@ public static class MarginSolver
         bool fixedCounts = options.FixedCounts;
         // Phase 1: q on sampled directions, in rounds whose sample doubles (warm starts).
         double perDirection = SecondsPerDirection(data, options), certPerDirection = 1.6 * perDirection;
-        int jLast = options.OptimisationSamples ?? 1 << 20;
+        // The game holds two J x n matrices (masks and products): J is capped so they fit the certification's memory bound.
+        int jMemory = (int)Math.Clamp(Math.Max(MinChunkBytes, (long)n * d * 8 / 2) / (16L * n), 256, 1 << 20);
+        int jLast = Math.Min(options.OptimisationSamples ?? 1 << 20, options.OptimisationSamples is null ? jMemory : int.MaxValue);
         int j = Math.Min(jLast, options.OptimisationSamples is not null ? 1024 : (int)Math.Clamp(0.1 * budget / (60 * perDirection), 512, 4096));
         int kVal = fixedCounts ? 16384 : (int)Math.Clamp(0.02 * budget / (5 * perDirection), 4096, 32768);
         long kPlan = fixedCounts ? options.CertificationSamples!.Value : Math.Max(1024, (long)(0.5 * budget / certPerDirection));
@@ -336,8 +338,12 @@ public static class MarginSolver
         var limit = TimeSpan.FromSeconds(options.TimeBudget);
         var sol = PdhgSolver.Solve(game, new PdhgSolver.Options(Math.Min(1e-9, options.Width / 100), 1_000_000, limit));
         // Tiny margins (e.g. two points 1e-10 rad apart: gamma = 4e-11) need a tolerance relative to gamma, not 1e-9.
-        if (sol.Upper < 1e-3 && sol.Upper > 0)
-            sol = PdhgSolver.Solve(game, new PdhgSolver.Options(Math.Min(1e-9, options.Width / 100) * sol.Upper, 1_000_000, limit));
+        double left = options.TimeBudget - clock.Elapsed.TotalSeconds;
+        if (sol.Upper < 1e-3 && sol.Upper > 0 && sol.Converged && left > 0)
+        {
+            var fine = PdhgSolver.Solve(game, new PdhgSolver.Options(Math.Min(1e-9, options.Width / 100) * sol.Upper, 1_000_000, TimeSpan.FromSeconds(left)));
+            if (fine.Gap <= sol.Gap) sol = fine;
+        }
         double c = BestSmoothing(game, sol.Q, out _);
         var est = new Estimates(sol.Upper, 0, sol.Margins, new double[data.N], 0, 0);
         return Finish(data, options with { Delta = 0 }, "exact-planar", sol.Q, c, 0, sol.Iterations, sol.Gap, est, "exact", clock, cap, sol.V);
