@@ -499,6 +499,62 @@ let private m7 =
                 .&. ((naive >= 0.35 * dualK && naive <= 0.65 * dualK)
                      |> Prop.label (sprintf "naive worst margin %.6g is %.3f of dual_K %.6g, not about half" naive (naive / dualK) dualK))) }
 
+// ---- M19 variance-adaptive interval ----------------------------------------------------------------
+
+/// Failure probability per end, fresh samples per re-check and re-checks per case of M19 (K large enough that
+/// the empirical-Bernstein bound is the tighter one at many points).
+let private m19Delta = 0.01
+let private m19Samples = 4096L
+
+/// Re-checks (q, c) on `draws` independent fresh sample sets of K = m19Samples with MarginSolver.Verify and counts the
+/// reported intervals [GammaLower, GammaUpper] (each end the smaller of Hoeffding and empirical Bernstein at delta/2)
+/// that certainly miss gamma in [gLo, gHi], and the draws where an end used the empirical-Bernstein bound.
+let private m19Misses (data: Dataset) (q: float[]) (c: float) gLo gHi (seed: uint64) draws =
+    let cert = monteCarloCertificate data q c m19Delta m19Samples
+    let mutable misses = 0
+    let mutable bernstein = 0
+    let mutable example = ""
+    for j in 0 .. draws - 1 do
+        let r = MarginSolver.Verify(cert, data, TheoryKit.Random.SeedSequence.Derive(seed, "m19-recheck", int64 j), threads = 1)
+        if r.UpperBound = Concentration.EmpiricalBernstein || r.LowerBound = Concentration.EmpiricalBernstein then bernstein <- bernstein + 1
+        if gLo > r.GammaUpper || gHi < r.GammaLower then
+            misses <- misses + 1
+            if example = "" then example <- sprintf "e.g. [%.6g, %.6g] (%s, %s)" r.GammaLower r.GammaUpper r.LowerBound r.UpperBound
+    misses, bernstein, example
+
+let private m19 =
+    { Id = "M19"
+      Section = section
+      Source = "THEORY.md §6 (Monte Carlo); Maurer and Pontil 2009, Theorem 4"
+      Statement =
+        "Each end of the certified interval is the smaller of Hoeffding's bound and the empirical-Bernstein bound (sqrt(2 V ln(2/δ')/K) + 7 R ln(2/δ')/(3(K−1)) for values in an interval of length R, V the sample variance), each at δ' = δ/2 (the lower end with a union over the n points), so with probability ≥ 1 − 2δ the interval contains γ."
+      Kind = Probabilistic "δ per end, 1 − 2δ jointly"
+      Property =
+        "Statistical test of coverage: for random planar data (exact γ to 1e-6) the exact certificate's q and smoothing, and for the whole noisy 2-XOR support in d = 6 the uniform q (optimal by symmetry, THEORY.md §6 (b)) with smoothing 1e-9 and γ = 0.06367 (issue 12's exact value, ±1e-5), are re-checked with MarginSolver.Verify on 50 (thorough 200) independent fresh sample sets of K = 4096 (δ = 0.01); the reported intervals that certainly miss γ are counted against Binomial(draws, 2δ) at level 1e-6, and on the noisy 2-XOR case the empirical-Bernstein bound must have been chosen in some draw (so the test exercises it)."
+      Tests =
+        [ test "MarginCertificateTests.cs: MarginCertificateTests.Concentration_terms_match_the_formulas"
+          test "MarginTests.cs: MarginTests.Interval_terms_are_at_most_hoeffding_at_half_delta_and_equal_it_when_named" ]
+      QuickTests = 2
+      ThoroughTests = 20
+      Check =
+        fun ctx ->
+            let draws = if ctx.Thorough then 200 else 50
+            let planarCases =
+                forAll (planar 4) (fun p ->
+                    forAllGen seed (fun s ->
+                        let r = exactPlanar p
+                        let misses, _, example = m19Misses (planarData p) r.Certificate.Q r.Certificate.Smoothing r.GammaLower r.GammaUpper s draws
+                        binomialTest (sprintf "planar, gamma in [%.9g, %.9g]: intervals missing gamma %s" r.GammaLower r.GammaUpper example) misses draws (2.0 * m19Delta) 1e-6))
+            let xorCase =
+                forAllGen seed (fun s ->
+                    let x, y = noisyXor 6
+                    let data = Dataset(x, y, y.Length, 6, null, "+1", "-1", Array.empty, Provenance("noisy-xor:6", "noisy 2-XOR support, d = 6", false, Nullable(), Array.empty))
+                    let q = Array.create y.Length (1.0 / float y.Length)
+                    let misses, bernstein, example = m19Misses data q 1e-9 (0.06367 - 1e-5) (0.06367 + 1e-5) s draws
+                    binomialTest (sprintf "noisy 2-XOR d = 6, gamma 0.06367: intervals missing gamma %s" example) misses draws (2.0 * m19Delta) 1e-6
+                    .&. (bernstein > 0 |> Prop.label (sprintf "the empirical-Bernstein bound was chosen in %d of %d draws" bernstein draws)))
+            planarCases .&. xorCase }
+
 // ---- M8 exact planar mode -------------------------------------------------------------------------
 
 let private m8 =
@@ -910,4 +966,4 @@ let private m18 =
                 .&. (s.Upper <= 0.5 |> Prop.label (sprintf "sandwich upper %.12g above 1/2" s.Upper))) }
 
 /// The claims of this file, in the order of THEORY.md.
-let claims: Claim list = [ m1; m2; m3; m4; m6; m7; m8; m9; m10; m11; m12; m13; m14; m15; m16; m17; m18 ]
+let claims: Claim list = [ m1; m2; m3; m4; m19; m6; m7; m8; m9; m10; m11; m12; m13; m14; m15; m16; m17; m18 ]

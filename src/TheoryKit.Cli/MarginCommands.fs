@@ -98,9 +98,16 @@ let marginRows (m: MarginResult) =
       "gamma estimate", num m.GammaEstimate, (if m.Mode = "exact-planar" then "exact value" else "midpoint of the primal (clamped at 0) and dual estimates")
       "interval width", num m.Width, sprintf "stopped by: %s" m.StoppedBy
       "mode", m.Mode, ""
-      "dual estimate", num m.DualEstimate, (if m.Mode = "exact-planar" then "" else sprintf "+ Hoeffding %s" (num m.HoeffdingUpper))
-      "primal estimate", num m.PrimalEstimate, (if m.Mode = "exact-planar" then "" else sprintf "- Hoeffding %s" (num m.HoeffdingLower))
+      "dual estimate", num m.DualEstimate, (if m.Mode = "exact-planar" then "" else sprintf "+ %s (%s)" (num m.UpperTerm) m.UpperBound)
+      "primal estimate", num m.PrimalEstimate, (if m.Mode = "exact-planar" then "" else sprintf "- %s (%s, union over the n points)" (num m.LowerTerm) m.LowerBound)
       "samples", sprintf "%d fresh (%d to optimise)" m.CertificationSamples m.OptimisationSamples, sprintf "seed %d" m.Certificate.Seed
+      "whole dataset",
+        (match m.SubsampleOf with
+         | null -> "these are the whole data"
+         | s -> sprintf "subsample (%s): upper end transfers, lower end does not" s),
+        (match m.SubsampleOf with
+         | null -> ""
+         | _ -> "a subset's margin is at least the whole set's, so the upper end bounds the whole dataset's margin")
       "solver gap", num m.SolverGap, sprintf "%d iterations" m.Iterations
       "time", sprintf "%.1f s" m.Seconds, (if m.CertificationGflops > 0 then sprintf "%.1f GFLOP/s certifying" m.CertificationGflops else "") ]
 
@@ -108,11 +115,13 @@ let marginJson (m: MarginResult) =
     [ "gamma_lower", jnum m.GammaLower; "gamma_upper", jnum m.GammaUpper; "gamma_estimate", jnum m.GammaEstimate
       "delta", jnum m.Delta; "confidence", jnum m.Confidence; "mode", jstr m.Mode; "width", jnum m.Width
       "dual_estimate", jnum m.DualEstimate; "primal_estimate", jnum m.PrimalEstimate
-      "hoeffding_upper", jnum m.HoeffdingUpper; "hoeffding_lower", jnum m.HoeffdingLower
+      "upper_term", jnum m.UpperTerm; "lower_term", jnum m.LowerTerm; "upper_bound", jstr m.UpperBound; "lower_bound", jstr m.LowerBound
       "optimisation_samples", jint (int64 m.OptimisationSamples); "certification_samples", jint m.CertificationSamples
       "solver_gap", jnum m.SolverGap; "iterations", jint (int64 m.Iterations); "stopped_by", jstr m.StoppedBy
       "seed", jint (int64 m.Certificate.Seed); "seconds", jnum m.Seconds; "certification_gflops", jnum m.CertificationGflops
-      "backend", jstr m.Backend ]
+      "backend", jstr m.Backend
+      "subsample_of", (match m.SubsampleOf with null -> null | s -> jstr s)
+      "transfers_to_full_dataset", jobj [ "upper", jbool m.UpperTransfersToFullDataset; "lower", jbool m.LowerTransfersToFullDataset ] ]
 
 let saveCertificate (path: string option) (quiet: bool) (m: MarginResult) =
     match path with
@@ -275,7 +284,9 @@ let runCrossover (r: ParseResults<CrossoverArgs>) (sh: Shared) =
                                           "ratio_at_lower", optN (fun v -> v.RatioAtLower); "ratio_at_upper", optN (fun v -> v.RatioAtUpper)
                                           "gamma_star", (star.GammaStar |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null)
                                           "gamma_star_method", jstr star.Method
-                                          "verdict", jstr verdictText ])))
+                                          "verdict", jstr verdictText
+                                          "verdict_transfers_to_full_dataset",
+                                            (verdict |> Option.map (fun v -> jbool (m.VerdictTransfersToFullDataset v.Verdict)) |> Option.defaultValue null) ])))
     else
         let rows =
             marginRows m
@@ -295,6 +306,13 @@ let runCrossover (r: ParseResults<CrossoverArgs>) (sh: Shared) =
                    | Some v when v.Verdict = CrossoverVerdict.HardFavoured -> "m_soft > m_hard on the whole interval: hard labels need fewer neurons"
                    | Some _ -> "the interval straddles gamma*"
                    | None -> "") ]
+            @ (match verdict, m.SubsampleOf with
+               | Some v, s when not (isNull s) ->
+                   [ "whole dataset verdict",
+                     (if m.VerdictTransfersToFullDataset v.Verdict then v.Label else "not established"),
+                     (if m.VerdictTransfersToFullDataset v.Verdict then "soft favoured rests on the upper end, which bounds the whole dataset's margin"
+                      else "rests on the lower end, which holds for this subsample only") ]
+               | _ -> [])
         table (sprintf "Crossover for %s" ds.Provenance.Description) (pointsRow ds :: rows)
     if not quiet then eprintfn "[crossover] done in %.1f s" clock.Elapsed.TotalSeconds
     0

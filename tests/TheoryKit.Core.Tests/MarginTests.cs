@@ -160,17 +160,22 @@ public class MarginTests
     }
 
     [Fact]
-    public void Hoeffding_terms_match_the_formulas_for_the_reported_K()
+    public void Interval_terms_are_at_most_hoeffding_at_half_delta_and_equal_it_when_named()
     {
         var data = DataSource.Load("two-point:1.0", new DataOptions());
         var r = MarginSolver.Certify(data, Mc() with { Delta = 0.01 });
         long k = r.CertificationSamples;
         Assert.Equal(0.01, r.Delta);
-        Assert.Equal(Math.Sqrt(Math.Log(1 / 0.01) / (2.0 * k)), r.HoeffdingUpper, 1e-15);
-        Assert.Equal(Math.Sqrt(2 * Math.Log(2 / 0.01) / k), r.HoeffdingLower, 1e-15);
+        // Each end is the smaller of Hoeffding and empirical Bernstein, each at delta/2 (rows have norm 1: ranges 1 and 2).
+        double hu = Math.Sqrt(Math.Log(2 / 0.01) / (2.0 * k)), hl = Math.Sqrt(2 * Math.Log(2 * 2 / 0.01) / k);
+        Assert.True(r.UpperTerm <= hu * (1 + 1e-15), $"upper term {r.UpperTerm} > Hoeffding {hu}");
+        Assert.True(r.LowerTerm <= hl * (1 + 1e-15), $"lower term {r.LowerTerm} > Hoeffding {hl}");
+        if (r.UpperBound == Concentration.Hoeffding) Assert.Equal(hu, r.UpperTerm, 1e-15);
+        else Assert.Equal(Concentration.EmpiricalBernstein, r.UpperBound);
+        Assert.Contains(r.LowerBound, new[] { Concentration.Hoeffding, Concentration.EmpiricalBernstein });
         // The ends are the estimates shifted by exactly these terms (neither clamp is active here).
-        Assert.Equal(r.DualEstimate + r.HoeffdingUpper, r.GammaUpper, 1e-15);
-        Assert.Equal(r.PrimalEstimate - r.HoeffdingLower, r.GammaLower, 1e-15);
+        Assert.Equal(r.DualEstimate + r.UpperTerm, r.GammaUpper, 1e-15);
+        Assert.Equal(r.PrimalEstimate - r.LowerTerm, r.GammaLower, 1e-15);
         Assert.Equal(0.98, r.Confidence, 1e-15);
     }
 

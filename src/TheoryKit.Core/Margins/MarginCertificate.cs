@@ -42,8 +42,11 @@ public sealed record MarginCertificate(
     /// <summary>Serialises to indented JSON (snake_case field names; doubles round-trip exactly).</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    /// <summary>Reads a certificate file.</summary>
-    /// <exception cref="InputException">Missing file, malformed JSON, wrong format tag, or inconsistent fields.</exception>
+    /// <summary>Tolerance of sum q = 1: the solvers' simplex projections sum to 1 within about n ulps.</summary>
+    public const double SumTolerance = 1e-9;
+
+    /// <summary>Reads a certificate file and checks it (<see cref="Validate"/>).</summary>
+    /// <exception cref="InputException">Missing file, malformed JSON, wrong format tag, or inconsistent fields (one line naming the file and field).</exception>
     public static MarginCertificate Load(string path)
     {
         if (!File.Exists(path)) throw new InputException(path, null, null, "file not found");
@@ -51,12 +54,42 @@ public sealed record MarginCertificate(
         try { c = JsonSerializer.Deserialize<MarginCertificate>(File.ReadAllText(path), Json); }
         catch (JsonException e) { throw new InputException(path, e.LineNumber is { } l ? (int)l + 1 : null, e.Path, "malformed certificate JSON: " + e.Message.Split('.')[0]); }
         if (c is null || c.Format != FormatTag) throw new InputException(path, null, "format", $"not a TheoryKit margin certificate (expected '{FormatTag}')");
-        if (c.Q is null || c.Q.Length != c.N) throw new InputException(path, null, "q", $"expected {c.N} weights");
-        if (c.Q.Any(v => !(v >= 0) || !double.IsFinite(v))) throw new InputException(path, null, "q", "weights must be finite and non-negative");
-        if (!(c.Smoothing > 0)) throw new InputException(path, null, "smoothing", "must be positive");
-        // Exact certificates carry delta = 0 (no sampling); Monte Carlo ones a failure probability in (0, 0.5).
-        if (c.Mode == "exact-planar" ? c.Delta != 0 : !(c.Delta > 0 && c.Delta < 0.5))
-            throw new InputException(path, null, "delta", c.Mode == "exact-planar" ? "must be 0 for an exact certificate" : "must lie in (0, 0.5)");
+        c.Validate(path);
         return c;
+    }
+
+    /// <summary>
+    /// Checks the fields a tampered or damaged certificate could get wrong: mode, n and d, the data fingerprint's form,
+    /// q (n finite non-negative weights summing to 1 within <see cref="SumTolerance"/>: an all-zero or doubled q is
+    /// refused), the smoothing, delta, the sample counts and the interval ends. Whether q belongs to the data is
+    /// checked by <see cref="MarginSolver.Verify"/> through n, d and the fingerprint.
+    /// </summary>
+    /// <param name="name">How errors name the certificate (its file path).</param>
+    /// <exception cref="InputException">The first inconsistent field, named.</exception>
+    public void Validate(string name)
+    {
+        void Fail(string field, string reason) => throw new InputException(name, null, field, reason);
+        if (Format != FormatTag) Fail("format", $"not a TheoryKit margin certificate (expected '{FormatTag}')");
+        if (Mode is not ("monte-carlo" or "exact-planar")) Fail("mode", "must be 'monte-carlo' or 'exact-planar'");
+        if (N < 1) Fail("n", "must be >= 1");
+        if (D < 1) Fail("d", "must be >= 1");
+        if (DataFingerprint is null || DataFingerprint.Length != 64 || !DataFingerprint.All(Uri.IsHexDigit)) Fail("data_fingerprint", "must be 64 hexadecimal digits (SHA-256 of the data)");
+        if (Q is null || Q.Length != N) Fail("q", $"expected {N} weights");
+        for (int i = 0; i < Q!.Length; i++)
+            if (!double.IsFinite(Q[i]) || Q[i] < 0) Fail("q", $"weight {i + 1} is {Q[i]}: weights must be finite and non-negative");
+        double sum = 0;
+        foreach (var v in Q) sum += v;
+        if (!(Math.Abs(sum - 1) <= SumTolerance)) Fail("q", $"weights sum to {sum:R}, not 1 (q must lie in the simplex)");
+        if (!(Smoothing > 0) || !double.IsFinite(Smoothing)) Fail("smoothing", "must be finite and positive");
+        // Exact certificates carry delta = 0 (no sampling); Monte Carlo ones a failure probability in (0, 0.5).
+        if (Mode == "exact-planar" ? Delta != 0 : !(Delta > 0 && Delta < 0.5))
+            Fail("delta", Mode == "exact-planar" ? "must be 0 for an exact certificate" : "must lie in (0, 0.5)");
+        if (OptimisationSamples < 0) Fail("optimisation_samples", "must be >= 0");
+        if (Mode == "monte-carlo" ? CertificationSamples < 1 : CertificationSamples != 0)
+            Fail("certification_samples", Mode == "monte-carlo" ? "must be >= 1" : "must be 0 for an exact certificate");
+        if (!double.IsFinite(GammaLower) || !double.IsFinite(GammaUpper) || GammaLower < 0 || GammaLower > GammaUpper)
+            Fail("gamma_lower", "the interval ends must be finite with 0 <= gamma_lower <= gamma_upper");
+        if (Mode == "monte-carlo" && PlanarPrimal is not null) Fail("planar_primal", "must be absent in a Monte Carlo certificate");
+        if (PlanarPrimal is not null && PlanarPrimal.Any(v => !double.IsFinite(v))) Fail("planar_primal", "must be finite numbers");
     }
 }

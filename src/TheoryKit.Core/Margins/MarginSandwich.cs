@@ -54,15 +54,15 @@ public static class MarginSandwich
         foreach (var e in evd.EigenValues) lambdaMax = Math.Max(lambdaMax, e.Real);
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++) g[(long)i * n + j] = data.Y[i] * data.Y[j] * h[(long)i * n + j];
-        double quad = MinimiseQuadratic(g, n, lambdaMax);
+        double quad = MinimiseQuadratic(g, n, lambdaMax, out _);
 
         double lower = Math.Max(0, lambdaMin / n);
         double upper = Math.Min(0.5, Math.Sqrt(Math.Max(0, quad)));
         return new MarginSandwichResult(lower, upper, lambdaMin, quad);
     }
 
-    /// <summary>Value q^T G q at the best q found by FISTA over the simplex.</summary>
-    private static double MinimiseQuadratic(double[] g, int n, double lambdaMax)
+    /// <summary>Value q^T G q at the best q found by FISTA over the simplex (<paramref name="q"/>); G is n x n symmetric PSD with largest eigenvalue lambdaMax.</summary>
+    internal static double MinimiseQuadratic(double[] g, int n, double lambdaMax, out double[] q, int maxIterations = 100_000)
     {
         double lip = Math.Max(2 * lambdaMax, 1e-300) * (1 + 1e-9);
         var x = Enumerable.Repeat(1.0 / n, n).ToArray();
@@ -70,7 +70,8 @@ public static class MarginSandwich
         var y = new double[n]; var grad = new double[n]; var step = new double[n]; var xNew = new double[n];
         var gx = new double[n];
         double fx = Quadratic(g, x, gx, n), best = fx, t = 1;
-        for (int iter = 0; iter < 100_000; iter++)
+        var bestX = (double[])x.Clone();
+        for (int iter = 0; iter < maxIterations; iter++)
         {
             // Frank-Wolfe gap at x: <grad f(x), x> - min_i grad_i f(x) >= f(x) - f*.
             double dot = 0, minGrad = double.PositiveInfinity;
@@ -96,8 +97,9 @@ public static class MarginSandwich
             else t = tNext;
             Array.Copy(xNew, x, n); Array.Copy(grad, gx, n);
             fx = fNew;
-            best = Math.Min(best, fx);
+            if (fx < best) { best = fx; Array.Copy(x, bestX, n); }
         }
+        q = bestX;
         return best;
     }
 

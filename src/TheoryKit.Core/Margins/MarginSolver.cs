@@ -45,44 +45,72 @@ public sealed record MarginOptions(double Width = 0.01, double TimeBudget = 30, 
 /// <param name="Delta">Per-side failure probability (0 in exact mode).</param>
 /// <param name="DualEstimate">Mean of ||U_q(z)|| over the certification samples (exact: the dual value).</param>
 /// <param name="PrimalEstimate">min_i of the primal margins over the certification samples (exact: the primal value).</param>
-/// <param name="HoeffdingUpper">sqrt(ln(1/delta) / (2K)) added to the dual estimate.</param>
-/// <param name="HoeffdingLower">sqrt(2 ln(n/delta) / K) subtracted from the primal estimate.</param>
-/// <param name="OptimisationSamples">Samples used to find q.</param>
+/// <param name="UpperTerm">Amount added to the dual estimate by the upper end's bound (<paramref name="UpperBound"/>), rounding allowance included.</param>
+/// <param name="LowerTerm">Amount subtracted from the primal estimate to give the lower end before clamping at 0
+/// (the lower end is min_i (primal_i - term_i), so this is PrimalEstimate minus that minimum).</param>
+/// <param name="UpperBound">Inequality of the upper end: "hoeffding", "empirical-bernstein" (see <see cref="Concentration"/>) or "exact".</param>
+/// <param name="LowerBound">Inequality of the lower end at the point that sets it (union over the n points): as <paramref name="UpperBound"/>.</param>
+/// <param name="OptimisationSamples">Directions of the last optimisation round (the doubling schedule's largest sample).</param>
 /// <param name="CertificationSamples">Fresh samples K of the interval.</param>
-/// <param name="SolverGap">Duality gap of the optimisation on its own samples.</param>
+/// <param name="SolverGap">Primal-dual gap of q on held-out directions (exact mode: on the arcs).</param>
 /// <param name="Iterations">Solver iterations.</param>
 /// <param name="StoppedBy">"exact", "width" (the requested width was reached), "gap" (the samples the width needs were drawn
 /// but the primal-dual gap of q kept the interval wider), "time" (the budget ran out first) or "samples" (the count was fixed).</param>
 /// <param name="Seconds">Wall-clock seconds.</param>
-/// <param name="CertificationGflops">Throughput of the certification phase in GFLOP/s (3 GEMMs of 2 K n d flops).</param>
+/// <param name="CertificationGflops">Throughput of the certification phase in GFLOP/s (3 GEMMs of 2 K n d flops over the whole phase's seconds).</param>
 /// <param name="Backend">GEMM backend description.</param>
 /// <param name="Certificate">The re-checkable certificate.</param>
+/// <param name="SubsampleOf">When the data are a subsample of a larger set (e.g. "1000 of 12000 points"): its description; null otherwise.</param>
+/// <param name="RoundingAllowance">Allowance for floating-point rounding inside both ends (float32 GEMMs; 0 in double).</param>
 public sealed record MarginResult(string Mode, double GammaLower, double GammaUpper, double GammaEstimate, double Delta,
-    double DualEstimate, double PrimalEstimate, double HoeffdingUpper, double HoeffdingLower,
+    double DualEstimate, double PrimalEstimate, double UpperTerm, double LowerTerm, string UpperBound, string LowerBound,
     int OptimisationSamples, long CertificationSamples, double SolverGap, int Iterations, string StoppedBy,
-    double Seconds, double CertificationGflops, string Backend, MarginCertificate Certificate)
+    double Seconds, double CertificationGflops, string Backend, MarginCertificate Certificate, string? SubsampleOf = null,
+    double RoundingAllowance = 0)
 {
     /// <summary>GammaUpper - GammaLower.</summary>
     public double Width => GammaUpper - GammaLower;
     /// <summary>Probability with which the interval holds (1 - 2 delta; 1 in exact mode).</summary>
     public double Confidence => 1 - 2 * Delta;
+    /// <summary>
+    /// The upper end bounds the margin of any superset of the data, in particular the whole dataset a subsample
+    /// was drawn from: removing points only removes terms from min_i, so gamma(subset) &gt;= gamma(whole set).
+    /// Always true (stated for the output).
+    /// </summary>
+    public bool UpperTransfersToFullDataset => true;
+    /// <summary>
+    /// The lower end bounds the whole dataset's margin only when the data are the whole dataset (<see cref="SubsampleOf"/> is null).
+    /// </summary>
+    public bool LowerTransfersToFullDataset => SubsampleOf is null;
+    /// <summary>
+    /// Whether a crossover verdict on these data holds for the whole dataset: always when the data are the whole set;
+    /// for a subsample only "soft favoured" (the whole set's gamma is at most the upper end, which lies below gamma*),
+    /// since "hard favoured" rests on the lower end and "undecided" on both (THEORY.md §8).
+    /// </summary>
+    public bool VerdictTransfersToFullDataset(TheoryKit.Bounds.CrossoverVerdict verdict) =>
+        SubsampleOf is null || verdict == TheoryKit.Bounds.CrossoverVerdict.SoftFavoured;
 }
 
 /// <summary>
 /// Certified separation margin gamma of the limiting kernel (THEORY.md §6; [JT20] Assumption 2.1).
 /// Planar data (rank &lt;= 2, which includes every d = 2 dataset) is solved exactly on the arcs of the
-/// circle. Otherwise: (1) the game on K_opt sampled directions is solved with <see cref="PdhgSolver"/>;
-/// (2) from there the Huber-smoothed dual (<see cref="SmoothedDualSolver"/>, smoothing c = width/2) is minimised, so that
-/// the primal v(z) = U_q(z) / max(||U_q(z)||, c) balances the margins (gap &lt;= c/2, robust where U_q vanishes);
-/// (3) on K fresh samples, in chunks, the dual mean and the n primal margins are estimated, and
-/// Hoeffding's inequality gives, with probability &gt;= 1 - 2 delta,
-/// gamma &lt;= dual_K(q) + sqrt(ln(1/delta) / (2K)) and gamma &gt;= min_i primal_K,i - sqrt(2 ln(n/delta) / K).
-/// K is the smallest count whose Hoeffding terms fit the requested width, unless the time budget ends first.
+/// circle. Otherwise: (1) q is fitted to sampled directions in rounds whose sample doubles, each warm-started
+/// from the previous q: the first round solves the game with <see cref="PdhgSolver"/> and then the
+/// Huber-smoothed dual (<see cref="SmoothedDualSolver"/>, smoothing c = width/2), later rounds continue the
+/// smoothed dual on twice as many fresh directions; the primal is v(z) = U_q(z) / max(||U_q(z)||, c), a function
+/// of z that balances the margins (gap &lt;= c/2, robust where U_q vanishes: the degenerate cells of §6).
+/// Each round is judged on held-out directions; rounds continue while the held-out primal-dual gap exceeds
+/// the statistical term the remaining budget would give (more of the budget goes to q while its gap dominates).
+/// (2) On K fresh samples, streamed in chunks, the dual mean and the n primal margins with their sample
+/// variances are estimated; each end takes the smaller of Hoeffding's and the empirical-Bernstein bound
+/// (<see cref="Concentration.Best"/>, delta/2 each; the lower end with a union over the n points), so that
+/// with probability &gt;= 1 - 2 delta the interval holds.
 /// </summary>
 public static class MarginSolver
 {
-    private const int Chunk = 2048;
     private const string OptStream = "margin-opt", ValidateStream = "margin-validate", CertStream = "margin-cert", VerifyStream = "margin-verify";
+    /// <summary>Working memory of a certification pass at most max(data / 2, 48 MiB) (chunk buffers: 2 chunk x n + 2 chunk x d doubles).</summary>
+    private const long MinChunkBytes = 48L << 20;
 
     /// <summary>
     /// Checks the largest buffers of the Monte Carlo solver (two chunks of 2048 directions x (d + n) while certifying; about
@@ -106,6 +134,48 @@ public static class MarginSolver
     public static MarginResult Certify(Dataset data, MarginOptions options, IProgress<string>? progress = null)
     {
         options.Validate();
+        var (work, back) = Working(data);
+        var r = CertifyWorking(work, options, progress);
+        return ReferTo(r, data, back);
+    }
+
+    /// <summary>
+    /// The data the computation runs on: the data themselves, or, when their largest entry is below 2^-200 (squares would
+    /// underflow), the data scaled by a power of two s so that it lies in [1, 2) (exactly), with back = 1/s. gamma is positively
+    /// homogeneous in the data (the masks do not change under x -&gt; s x and every margin scales by s), so results scale back
+    /// exactly.
+    /// </summary>
+    private static (Dataset work, double back) Working(Dataset data)
+    {
+        double maxAbs = Math.Abs(TensorPrimitives.MaxMagnitude(data.X));
+        if (!(maxAbs > 0) || maxAbs >= Math.ScaleB(1.0, -200)) return (data, 1);
+        int e = Math.ILogB(maxAbs);
+        var x = new double[data.X.Length];
+        TensorPrimitives.Multiply(data.X, Math.ScaleB(1.0, -e), x);
+        var work = new Dataset(x, data.Y, data.N, data.D, data.FeatureNames, data.PositiveClass, data.NegativeClass, data.LabelMapping, data.Provenance);
+        return (work, Math.ScaleB(1.0, e));
+    }
+
+    /// <summary>A result computed on the working data (<see cref="Working"/>) restated for the data themselves: margins times back, certificate re-fingerprinted.</summary>
+    private static MarginResult ReferTo(MarginResult r, Dataset data, double back)
+    {
+        if (back == 1) return r;
+        var cert = r.Certificate with
+        {
+            DataFingerprint = data.Fingerprint(), Smoothing = r.Certificate.Smoothing * back,
+            GammaLower = r.GammaLower * back, GammaUpper = r.GammaUpper * back,
+            PlanarPrimal = r.Certificate.PlanarPrimal,
+        };
+        return r with
+        {
+            GammaLower = r.GammaLower * back, GammaUpper = r.GammaUpper * back, GammaEstimate = r.GammaEstimate * back,
+            DualEstimate = r.DualEstimate * back, PrimalEstimate = r.PrimalEstimate * back, UpperTerm = r.UpperTerm * back,
+            LowerTerm = r.LowerTerm * back, SolverGap = r.SolverGap * back, Certificate = cert,
+        };
+    }
+
+    private static MarginResult CertifyWorking(Dataset data, MarginOptions options, IProgress<string>? progress)
+    {
         var clock = Stopwatch.StartNew();
         if (options.Threads > 0) Blas.Current.SetThreads(options.Threads);
         double cap = CapOf(data);
@@ -115,55 +185,79 @@ public static class MarginSolver
 
         int n = data.N, d = data.D;
         double budget = options.TimeBudget;
-        // Phase 1: find q on sampled directions. The first round is sized so ~300 PDHG iterations fit 30% of
-        // the budget at the measured cost per direction; PDHG's q then starts the Huber-smoothed dual, whose
-        // minimiser q_c makes the clipped primal v = U_q / max(||U_q||, c) balance the margins (gap <= c/2).
-        // q fitted to K directions overfits them, so each round is judged on held-out directions and, while
-        // that gap exceeds a third of the width and time allows, the next round doubles K from the previous q.
-        double perDirection = SecondsPerDirection(data, options);
-        int kOpt = options.OptimisationSamples ?? (int)Math.Clamp(0.3 * budget / (300 * perDirection), 512, 16384);
-        int kVal = (int)Math.Clamp(0.05 * budget / (1.5 * perDirection), 8192, 262144);
-        double[]? q = null;
-        (double[] q, double c, double gap, int k)? best = null;
+        bool fixedCounts = options.FixedCounts;
+        // Phase 1: q on sampled directions, in rounds whose sample doubles (warm starts).
+        double perDirection = SecondsPerDirection(data, options), certPerDirection = 1.6 * perDirection;
+        // The game holds two J x n matrices (masks and products): J is capped so they fit the certification's memory bound.
+        int jMemory = (int)Math.Clamp(Math.Max(MinChunkBytes, (long)n * d * 8 / 2) / (16L * n), 256, 1 << 20);
+        int jLast = Math.Min(options.OptimisationSamples ?? 1 << 20, options.OptimisationSamples is null ? jMemory : int.MaxValue);
+        int j = Math.Min(jLast, options.OptimisationSamples is not null ? 1024 : (int)Math.Clamp(0.1 * budget / (60 * perDirection), 512, 4096));
+        int kVal = fixedCounts ? 16384 : (int)Math.Clamp(0.02 * budget / (5 * perDirection), 4096, 32768);
+        long kPlan = fixedCounts ? options.CertificationSamples!.Value : Math.Max(1024, (long)(0.5 * budget / certPerDirection));
+        (double[] q, double c, double gap, int k, Estimates held)? best = null;
         int iterations = 0;
-        for (int round = 0; ; round++)
+        // Start: the kernel quadratic's minimiser (exact), or for large n PDHG on the first round's directions.
+        var qk = KernelStart(data, out double quad);
+        // Smoothing of the later rounds: sqrt(q^T YHY q) bounds E||U_q|| (Jensen), the scale of the margin.
+        double cSaa = double.IsFinite(quad) ? Math.Sqrt(quad) : options.Width / 2;
+        if (qk is not null)
+        {
+            var (ck, heldK) = ChooseSmoothing(data, qk, Math.Sqrt(quad), options.Seed, 0, kVal, kPlan, options.Delta, clock, options.Threads);
+            best = (qk, ck, heldK.Dual - TensorPrimitives.Min(heldK.Margins), 0, heldK);
+            progress?.Report($"kernel start: primal-dual gap {best.Value.gap:G3} on {kVal} held-out directions (c = {ck:G3})");
+        }
+        for (int round = 1; j > 0; round++)
         {
             double roundStart = clock.Elapsed.TotalSeconds;
-            progress?.Report($"optimising on {kOpt} sampled directions (round {round + 1})");
-            var game = new MarginGame(TheoryKit.Random.Gaussian.Matrix(kOpt, d, options.Seed, OptStream, round, options.Threads), kOpt, null, data.X, data.Y, n, d);
-            double[] start = q ?? PdhgStart(game, options, ref iterations);
-            var smooth = SmoothedDualSolver.Solve(game, new SmoothedDualSolver.Options(options.Width / 16, options.Width / 2, 2000,
-                options.FixedCounts ? null : TimeSpan.FromSeconds(Math.Max(0.05 * budget, 0.5 * budget - clock.Elapsed.TotalSeconds)),
-                start, q is null ? 0.125 : options.Width / 2));
+            progress?.Report($"optimising on {j} sampled directions (round {round})");
+            var game = new MarginGame(TheoryKit.Random.Gaussian.Matrix(j, d, options.Seed, OptStream, round, options.Threads), j, null, data.X, data.Y, n, d);
+            double left = budget - clock.Elapsed.TotalSeconds;
+            var deadline = fixedCounts ? (TimeSpan?)null : TimeSpan.FromSeconds(Math.Max(0.02 * budget, 0.25 * left));
+            GameSolution smooth;
+            if (best is null)
+            {
+                double[] start = PdhgStart(game, options, ref iterations);
+                smooth = SmoothedDualSolver.Solve(game, new SmoothedDualSolver.Options(options.Width / 16, options.Width / 2, fixedCounts ? 400 : 2000, deadline, start, 0.125));
+            }
+            else
+                smooth = SmoothedDualSolver.Solve(game, new SmoothedDualSolver.Options(options.Width / 16, cSaa, 60, deadline, best.Value.q, cSaa));
             iterations += smooth.Iterations;
             game = null;
-            var held = Estimate(data, smooth.Q, smooth.Smoothing, options.Seed, ValidateStream, kVal, clock, double.PositiveInfinity, options.Threads, null);
+            var (cr, held) = ChooseSmoothing(data, smooth.Q, best is null ? smooth.Smoothing : cSaa, options.Seed, round, kVal, kPlan, options.Delta, clock, options.Threads);
             double gap = held.Dual - TensorPrimitives.Min(held.Margins);
-            progress?.Report($"round {round + 1}: gap {gap:G3} on {kVal} held-out directions");
+            progress?.Report($"round {round}: primal-dual gap {gap:G3} on {kVal} held-out directions (c = {cr:G3})");
             double previous = best?.gap ?? double.PositiveInfinity;
-            if (best is null || gap < best.Value.gap) best = (smooth.Q, smooth.Smoothing, gap, kOpt);
+            if (best is null || gap < best.Value.gap) best = (smooth.Q, cr, gap, j, held);
             double roundSeconds = clock.Elapsed.TotalSeconds - roundStart;
-            if (gap <= options.Width / 3 || options.OptimisationSamples is not null || kOpt >= 262144 || gap > 0.9 * previous
-                || clock.Elapsed.TotalSeconds + 2.5 * roundSeconds > 0.55 * budget) break;
-            q = best.Value.q; kOpt *= 2;
+            if (j >= jLast) break;
+            if (!fixedCounts)
+            {
+                // Continue while the gap dominates the statistical term that the rest of the budget would give
+                // after another round (about twice this one), and the gap still shrinks.
+                double after = budget - clock.Elapsed.TotalSeconds - 2.2 * roundSeconds;
+                if (after < 0.35 * budget || gap > 0.95 * previous) break;
+                double stat = PredictedTerms(best.Value.held, (long)(after / certPerDirection), n, options.Delta);
+                if (best.Value.gap <= stat || best.Value.gap + PredictedTerms(best.Value.held, (long)((budget - clock.Elapsed.TotalSeconds) / certPerDirection), n, options.Delta) <= 0.6 * options.Width) break;
+            }
+            j = (int)Math.Min(2L * j, jLast);
         }
-        double c = best.Value.c, optGap = best.Value.gap;
-        q = best.Value.q; kOpt = best.Value.k;
+        var (qBest, c, optGap, kOpt, heldBest) = best!.Value;
 
         // Phase 2: fresh samples until the width's sample count is reached or the budget ends.
-        long kNeeded = options.CertificationSamples ?? SamplesForWidth(Math.Max(options.Width - optGap, options.Width / 2), n, options.Delta);
+        long kNeeded = options.CertificationSamples ?? SamplesForWidth(heldBest, Math.Max(options.Width - optGap, options.Width / 2), n, options.Delta);
         progress?.Report($"certifying on up to {kNeeded} fresh directions");
-        var est = Estimate(data, q, c, options.Seed, CertStream, kNeeded, clock, options.CertificationSamples is null ? budget : double.PositiveInfinity, options.Threads, progress);
-        string stopped = options.CertificationSamples is not null ? "samples" : est.K >= kNeeded ? "width" : "time";
-        var result = Finish(data, options, "monte-carlo", q, c, kOpt, iterations, optGap, est, stopped, clock, cap, null);
-        // The samples sized for the width were drawn but the primal-dual gap kept the interval wider.
-        return stopped == "width" && result.Width > options.Width ? result with { StoppedBy = "gap" } : result;
+        // With a budget, sampling goes on past the predicted count until the interval's width is reached or the budget ends.
+        Func<Estimates, bool>? reached = options.CertificationSamples is not null ? null : e => IntervalOf(data, e, options.Delta).width <= options.Width;
+        var est = Estimate(data, qBest, c, options.Seed, CertStream, 0, options.CertificationSamples ?? long.MaxValue / 2, clock,
+            options.CertificationSamples is null ? budget : double.PositiveInfinity, options.Threads, progress, reached, kNeeded);
+        string stopped = options.CertificationSamples is not null ? "samples" : reached!(est) ? "width" : clock.Elapsed.TotalSeconds >= 0.97 * budget ? "time" : "gap";
+        return Finish(data, options, "monte-carlo", qBest, c, kOpt, iterations, optGap, est, stopped, clock, cap, null);
     }
 
     private static double[] PdhgStart(MarginGame game, MarginOptions options, ref int iterations)
     {
-        var pdhg = PdhgSolver.Solve(game, new PdhgSolver.Options(options.Width / 16, options.FixedCounts ? 5000 : 200000,
-            options.FixedCounts ? null : TimeSpan.FromSeconds(0.3 * options.TimeBudget)));
+        var pdhg = PdhgSolver.Solve(game, new PdhgSolver.Options(options.Width / 16, options.FixedCounts ? 300 : 200000,
+            options.FixedCounts ? null : TimeSpan.FromSeconds(0.1 * options.TimeBudget)));
         iterations += pdhg.Iterations;
         return pdhg.Q;
     }
@@ -184,9 +278,13 @@ public static class MarginSolver
         IProgress<string>? progress = null, string? certificateName = null)
     {
         string name = certificateName ?? cert.DataSource;
+        cert.Validate(name);
         if (cert.N != data.N || cert.D != data.D) throw new InputException(name, null, "n", $"certificate is for n={cert.N}, d={cert.D}; the data has n={data.N}, d={data.D}");
         if (cert.DataFingerprint != data.Fingerprint()) throw new InputException(name, null, "data_fingerprint", $"certificate was computed on different data (fingerprint mismatch; it names '{cert.DataSource}')");
         var clock = Stopwatch.StartNew();
+        var original = data;
+        (data, double back) = Working(data);
+        cert = cert with { Smoothing = cert.Smoothing / back };
         double cap = CapOf(data);
         var options = new MarginOptions(Delta: cert.Delta, Seed: seed, Threads: threads);
         if (cert.Mode == "exact-planar")
@@ -196,19 +294,48 @@ public static class MarginSolver
             if (cert.PlanarPrimal is null || cert.PlanarPrimal.Length != game.J * 2) throw new InputException(name, null, "planar_primal", $"expected {game.J * 2} numbers");
             var m = new double[data.N];
             game.MarginsOf(PlanarMargin.ClipRowsToUnitBall(cert.PlanarPrimal, 2), m);
-            var r = new Estimates(game.DualValue(UOf(game, cert.Q)), m, 0, 0);
-            return Finish(data, options with { Delta = 0 }, "exact-planar", cert.Q, cert.Smoothing, 0, 0, 0, r, "exact", clock, cap, cert.PlanarPrimal);
+            var r = new Estimates(game.DualValue(UOf(game, cert.Q)), 0, m, new double[data.N], 0, 0);
+            return ReferTo(Finish(data, options with { Delta = 0 }, "exact-planar", cert.Q, cert.Smoothing, 0, 0, 0, r, "exact", clock, cap, cert.PlanarPrimal), original, back);
         }
         long k = samples ?? cert.CertificationSamples;
-        var est = Estimate(data, cert.Q, cert.Smoothing, seed, VerifyStream, k, clock, double.PositiveInfinity, threads, progress);
-        return Finish(data, options, "monte-carlo", cert.Q, cert.Smoothing, cert.OptimisationSamples, 0, double.NaN, est, "samples", clock, cap, null);
+        if (k < 1) throw new InputException(name, null, "certification_samples", "must be >= 1");
+        var est = Estimate(data, cert.Q, cert.Smoothing, seed, VerifyStream, 0, k, clock, double.PositiveInfinity, threads, progress);
+        return ReferTo(Finish(data, options, "monte-carlo", cert.Q, cert.Smoothing, cert.OptimisationSamples, 0, double.NaN, est, "samples", clock, cap, null), original, back);
     }
 
-    /// <summary>Smallest K with sqrt(ln(1/delta)/(2K)) + sqrt(2 ln(n/delta)/K) &lt;= target.</summary>
+    /// <summary>Smallest K with sqrt(ln(1/delta)/(2K)) + sqrt(2 ln(n/delta)/K) &lt;= target (Hoeffding on both ends).</summary>
     public static long SamplesForWidth(double target, int n, double delta)
     {
         double a = Math.Sqrt(Math.Log(1 / delta) / 2) + Math.Sqrt(2 * Math.Log(n / delta));
         return (long)Math.Ceiling(a * a / (target * target));
+    }
+
+    /// <summary>
+    /// Smallest K (by doubling and bisection, at most 2^40) whose predicted terms, with the variances measured on
+    /// held-out directions, fit <paramref name="target"/>; the target is at least a quarter of the Hoeffding-only width's.
+    /// </summary>
+    private static long SamplesForWidth(Estimates held, double target, int n, double delta)
+    {
+        long hoeffding = SamplesForWidth(target, n, delta);
+        long lo = 1, hi = 2;
+        while (hi < hoeffding && PredictedTerms(held, hi, n, delta) > target) { lo = hi; hi *= 2; }
+        if (hi >= hoeffding) return hoeffding;
+        while (hi - lo > Math.Max(1, lo / 64))
+        {
+            long mid = lo + (hi - lo) / 2;
+            if (PredictedTerms(held, mid, n, delta) > target) lo = mid; else hi = mid;
+        }
+        return hi;
+    }
+
+    /// <summary>Predicted sum of the two ends' terms at K samples if the certification samples had the held-out variances.</summary>
+    private static double PredictedTerms(Estimates held, long k, int n, double delta)
+    {
+        if (k < 2) return double.PositiveInfinity;
+        double up = Concentration.Best(held.DualVariance, k, delta).Term;
+        double low = 0;
+        for (int i = 0; i < n; i++) low = Math.Max(low, Concentration.Best(held.MarginVariances[i], k, delta / n, 2).Term);
+        return up + low;
     }
 
     /// <summary>Hoeffding term of the upper end: sqrt(ln(1/delta) / (2K)) (THEORY.md §6).</summary>
@@ -217,14 +344,23 @@ public static class MarginSolver
     /// <summary>Hoeffding term of the lower end with a union bound over n points: sqrt(2 ln(n/delta) / K) (THEORY.md §6).</summary>
     public static double HoeffdingLowerTerm(long k, int n, double delta) => Math.Sqrt(2 * Math.Log(n / delta) / k);
 
-    private sealed record Estimates(double Dual, double[] Margins, long K, double Gflops);
+    /// <summary>Sample means and unbiased sample variances of the certification values: ||U_q(z)|| and y_i &lt;v(z), x_i&gt; 1[&lt;z, x_i&gt; &gt; 0].</summary>
+    private sealed record Estimates(double Dual, double DualVariance, double[] Margins, double[] MarginVariances, long K, double Gflops);
 
     private static MarginResult Exact(Dataset data, double[] plane, MarginOptions options, Stopwatch clock, double cap)
     {
         var game = PlanarMargin.Game(plane, data.Y, data.N);
-        var sol = PdhgSolver.Solve(game, new PdhgSolver.Options(Math.Min(1e-9, options.Width / 100), 1_000_000, TimeSpan.FromSeconds(options.TimeBudget)));
+        var limit = TimeSpan.FromSeconds(options.TimeBudget);
+        var sol = PdhgSolver.Solve(game, new PdhgSolver.Options(Math.Min(1e-9, options.Width / 100), 1_000_000, limit));
+        // Tiny margins (e.g. two points 1e-10 rad apart: gamma = 4e-11) need a tolerance relative to gamma, not 1e-9.
+        double left = options.TimeBudget - clock.Elapsed.TotalSeconds;
+        if (sol.Upper < 1e-3 && sol.Upper > 0 && sol.Converged && left > 0)
+        {
+            var fine = PdhgSolver.Solve(game, new PdhgSolver.Options(Math.Min(1e-9, options.Width / 100) * sol.Upper, 1_000_000, TimeSpan.FromSeconds(left)));
+            if (fine.Gap <= sol.Gap) sol = fine;
+        }
         double c = BestSmoothing(game, sol.Q, out _);
-        var est = new Estimates(sol.Upper, sol.Margins, 0, 0);
+        var est = new Estimates(sol.Upper, 0, sol.Margins, new double[data.N], 0, 0);
         return Finish(data, options with { Delta = 0 }, "exact-planar", sol.Q, c, 0, sol.Iterations, sol.Gap, est, "exact", clock, cap, sol.V);
     }
 
@@ -233,14 +369,49 @@ public static class MarginSolver
     {
         double primal = TensorPrimitives.Min(est.Margins);
         bool exact = mode == "exact-planar";
-        double hu = exact ? 0 : HoeffdingUpperTerm(est.K, options.Delta);
-        double hl = exact ? 0 : HoeffdingLowerTerm(est.K, data.N, options.Delta);
-        double upper = Math.Min(cap, est.Dual + hu), lower = Math.Min(upper, Math.Max(0, primal - hl)); // equal up to rounding when exact
+        var (lower, upper, up, low, rawLower, _) = exact
+            ? (Math.Min(est.Dual, cap), Math.Min(est.Dual, cap), new EndBound("exact", 0), new EndBound("exact", 0), primal, 0.0)
+            : IntervalOf(data, est, options.Delta);
+        if (exact) { upper = Math.Min(cap, est.Dual); lower = Math.Min(upper, Math.Max(0, primal)); }   // equal up to rounding when exact
+        else { upper = Math.Min(cap, upper); lower = Math.Min(upper, lower); }
         double estimate = Math.Clamp((Math.Max(primal, 0) + est.Dual) / 2, lower, upper);
         var cert = new MarginCertificate(MarginCertificate.FormatTag, mode, data.Provenance.Source, data.Fingerprint(), data.N, data.D,
             options.Seed, options.Delta, c, q, kOpt, est.K, lower, upper, planarPrimal);
-        return new MarginResult(mode, lower, upper, estimate, options.Delta, est.Dual, primal, hu, hl, kOpt, est.K, optGap, iterations,
-            stopped, clock.Elapsed.TotalSeconds, est.Gflops, Blas.Description, cert);
+        return new MarginResult(mode, lower, upper, estimate, options.Delta, est.Dual, primal, up.Term, primal - rawLower, up.Name, low.Name,
+            kOpt, est.K, optGap, iterations, stopped, clock.Elapsed.TotalSeconds, est.Gflops, Blas.Description, cert, SubsampleOf(data));
+    }
+
+    /// <summary>
+    /// The interval of Monte Carlo estimates: upper = dual + the upper end's term (||U_q(z)|| in [0, max_i ||x_i||]),
+    /// lower = max(0, min_i (primal_i - term_i)) (point i's values in [-||x_i||, ||x_i||], delta/n each), each term the
+    /// smaller of Hoeffding and empirical Bernstein (<see cref="Concentration.Best"/>).
+    /// </summary>
+    private static (double lower, double upper, EndBound up, EndBound low, double rawLower, double width) IntervalOf(Dataset data, Estimates est, double delta)
+    {
+        double maxNorm = 0;
+        for (int i = 0; i < data.N; i++) maxNorm = Math.Max(maxNorm, data.RowNorm(i));
+        var up = Concentration.Best(est.DualVariance, est.K, delta, maxNorm);
+        double rawLower = double.PositiveInfinity;
+        var low = up;
+        for (int i = 0; i < data.N; i++)
+        {
+            var b = Concentration.Best(est.MarginVariances[i], est.K, delta / data.N, 2 * data.RowNorm(i));
+            if (est.Margins[i] - b.Term < rawLower) { rawLower = est.Margins[i] - b.Term; low = b; }
+        }
+        double upper = est.Dual + up.Term, lower = Math.Max(0, rawLower);
+        return (lower, upper, up, low, rawLower, upper - lower);
+    }
+
+    /// <summary>
+    /// "k of N points" when the loader drew the data as a subsample of a larger set (its provenance note "subsampled k of N
+    /// points ..."), else null: then only the upper end of the interval bounds the larger set's margin.
+    /// </summary>
+    public static string? SubsampleOf(Dataset data)
+    {
+        var note = data.Provenance.Notes.FirstOrDefault(s => s.StartsWith("subsampled ", StringComparison.Ordinal));
+        if (note is null) return null;
+        var words = note.Split(' ');
+        return words.Length >= 4 ? $"{words[1]} of {words[3]} points" : note;
     }
 
     /// <summary>gamma &lt;= min_i ||x_i|| / 2, since each margin is at most E[||x_i|| 1[&lt;z,x_i&gt; &gt; 0]].</summary>
@@ -294,39 +465,153 @@ public static class MarginSolver
     }
 
     /// <summary>
-    /// Streams fresh directions in chunks of 2048 (chunk j from stream (seed, stream, j)) until K samples
-    /// or the budget: accumulates sum ||U_q(z)|| and, per point, sum y_i &lt;v(z), x_i&gt; 1[&lt;z,x_i&gt; &gt; 0].
+    /// Streams <paramref name="kTarget"/> fresh directions (or fewer when the budget ends) in chunks (chunk j from
+    /// stream (seed, stream, index, j); the chunk size depends on n and d alone) and accumulates the sum and sum of
+    /// squares of ||U_q(z)|| and, per point, of y_i &lt;v(z), x_i&gt; 1[&lt;z,x_i&gt; &gt; 0] with v(z) = U_q(z) / max(||U_q(z)||, c).
+    /// Working memory beyond the data: 2 chunk x n + 2 chunk x d doubles, at most max(n d / 2 doubles, 48 MiB), whatever n.
     /// </summary>
-    private static Estimates Estimate(Dataset data, double[] q, double c, ulong seed, string stream, long kTarget,
-        Stopwatch clock, double budget, int threads, IProgress<string>? progress)
+    private static Estimates Estimate(Dataset data, double[] q, double c, ulong seed, string stream, long index, long kTarget,
+        Stopwatch clock, double budget, int threads, IProgress<string>? progress, Func<Estimates, bool>? done = null, long checkFrom = 0)
+        => EstimateLadder(data, q, [c], seed, stream, index, kTarget, clock, budget, threads, progress, done, checkFrom)[0];
+
+    /// <summary>
+    /// As <see cref="Estimate"/> for several smoothings c at once (the masks and U_q are shared; one more GEMM per c).
+    /// The optional stop rule <c>done</c> is asked every 8 chunks once <c>checkFrom</c> samples are in (with one c).
+    /// </summary>
+    private static Estimates[] EstimateLadder(Dataset data, double[] q, double[] cs, ulong seed, string stream, long index, long kTarget,
+        Stopwatch clock, double budget, int threads, IProgress<string>? progress, Func<Estimates, bool>? done = null, long checkFrom = 0)
     {
-        int n = data.N, d = data.D;
-        var xt = new double[n * d];
-        MarginGame.ScaleRows(data.X, data.Y, q, xt, n, d);
-        var z = new double[Chunk * d]; var a = new double[Chunk * n]; var u = new double[Chunk * d]; var mm = new double[Chunk * n];
-        var sums = new double[n];
-        double dualSum = 0, gemmSeconds = 0;
+        int n = data.N, d = data.D, nc = cs.Length;
+        int chunk = ChunkRows(n, d);
+        var qy = new double[n];
+        for (int i = 0; i < n; i++) qy[i] = q[i] * data.Y[i];
+        var z = new double[(long)chunk * d]; var p = new double[(long)chunk * n]; var a = new double[(long)chunk * n];
+        var u = new double[(long)chunk * d]; var v = nc == 1 ? u : new double[(long)chunk * d];
+        var norms = new double[chunk];
+        var sums = new double[nc][]; var squares = new double[nc][];
+        for (int l = 0; l < nc; l++) { sums[l] = new double[n]; squares[l] = new double[n]; }
+        double dualSum = 0, dualSquares = 0, start = clock.Elapsed.TotalSeconds;
         long k = 0;
-        for (long chunk = 0; k < kTarget; chunk++)
+        for (long j = 0; k < kTarget; j++)
         {
             var t0 = clock.Elapsed.TotalSeconds;
-            int rows = (int)Math.Min(Chunk, kTarget - k);
-            TheoryKit.Random.Gaussian.Fill(z, rows, d, seed, stream, chunk, threads);
-            var g0 = clock.Elapsed.TotalSeconds;
-            Blas.MultiplyABt(z, data.X, a, rows, n, d);
-            MarginGame.ToMask(a);
-            Blas.MultiplyAB(a, xt, u, rows, d, n);
-            dualSum += MarginGame.ClipRows(u, rows, d, c);
-            Blas.MultiplyABt(u, data.X, mm, rows, n, d);
-            MarginGame.AddMaskedColumnSums(a, mm, null, sums, rows, n);
-            gemmSeconds += clock.Elapsed.TotalSeconds - g0;
+            int rows = (int)Math.Min(chunk, kTarget - k);
+            TheoryKit.Random.Gaussian.Fill(z, rows, d, seed, stream, index * (1L << 32) + j, threads);
+            Blas.MultiplyABt(z, data.X, p, rows, n, d);                         // pre-activations <z_k, x_i>
+            for (int r = 0; r < rows; r++)
+            {
+                var pr = p.AsSpan(r * n, n); var ar = a.AsSpan(r * n, n);
+                for (int i = 0; i < n; i++) ar[i] = pr[i] > 0 ? qy[i] : 0;     // A diag(q y)
+            }
+            Blas.MultiplyAB(a, data.X, u, rows, d, n);                          // U_q(z_k)
+            for (int r = 0; r < rows; r++)
+            {
+                double norm = TensorPrimitives.Norm(u.AsSpan(r * d, d));
+                norms[r] = norm; dualSum += norm; dualSquares += norm * norm;
+            }
+            for (int l = 0; l < nc; l++)
+            {
+                for (int r = 0; r < rows; r++)                                   // v(z_k) = U / max(||U||, c)
+                    TensorPrimitives.Multiply(u.AsSpan(r * d, d), 1 / Math.Max(norms[r], cs[l]), v.AsSpan(r * d, d));
+                Blas.MultiplyABt(v, data.X, a, rows, n, d);                     // <v(z_k), x_i>
+                var sl = sums[l]; var ql = squares[l];
+                for (int r = 0; r < rows; r++)
+                {
+                    var pr = p.AsSpan(r * n, n); var ar = a.AsSpan(r * n, n);
+                    for (int i = 0; i < n; i++)
+                    {
+                        double val = pr[i] > 0 ? ar[i] : 0;
+                        sl[i] += val; ql[i] += val * val;
+                    }
+                }
+            }
             k += rows;
             double per = clock.Elapsed.TotalSeconds - t0;
-            if (chunk % 16 == 15) progress?.Report($"certified on {k} of {kTarget} directions");
+            if (j % 16 == 15 && progress is not null)
+            {
+                double rate = k / Math.Max(clock.Elapsed.TotalSeconds - start, 1e-9);
+                double eta = Math.Min((kTarget - k) / rate, Math.Max(0, budget - clock.Elapsed.TotalSeconds));
+                progress.Report($"certified on {k} of {kTarget} directions ({rate:F0}/s, ETA {eta:F0} s)");
+            }
             if (clock.Elapsed.TotalSeconds + per > budget) break;
+            if (done is not null && nc == 1 && k >= checkFrom && j % 8 == 7 && done(Summarise(data, sums[0], squares[0], dualSum, dualSquares, k, 0)[0])) break;
         }
-        var margins = new double[n];
-        for (int i = 0; i < n; i++) margins[i] = data.Y[i] * sums[i] / k;
-        return new Estimates(dualSum / k, margins, k, gemmSeconds > 0 ? 3.0 * 2 * k * n * (double)d / gemmSeconds / 1e9 : 0);
+        return Summarise(data, sums, squares, dualSum, dualSquares, k, clock.Elapsed.TotalSeconds - start);
+    }
+
+    private static Estimates[] Summarise(Dataset data, double[] sums, double[] squares, double dualSum, double dualSquares, long k, double seconds)
+        => Summarise(data, [sums], [squares], dualSum, dualSquares, k, seconds);
+
+    private static Estimates[] Summarise(Dataset data, double[][] sums, double[][] squares, double dualSum, double dualSquares, long k, double seconds)
+    {
+        int n = data.N, d = data.D, nc = sums.Length;
+        var result = new Estimates[nc];
+        for (int l = 0; l < nc; l++)
+        {
+            var margins = new double[n]; var variances = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                margins[i] = data.Y[i] * sums[l][i] / k;
+                variances[i] = Concentration.SampleVariance(sums[l][i], squares[l][i], k);
+            }
+            result[l] = new Estimates(dualSum / k, Concentration.SampleVariance(dualSum, dualSquares, k), margins, variances, k,
+                seconds > 0 ? (2.0 + nc) * 2 * k * n * (double)d / seconds / 1e9 : 0);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// q minimising q^T (Y H Y) q over the simplex, H the limiting-kernel Gram matrix (THEORY.md §5): exact, no sampling.
+    /// It starts the solver: sqrt of its value bounds gamma (Jensen, <see cref="MarginSandwich"/>), and with c at least
+    /// sup ||U_q(z)|| the clipped primal's margins are (Y H Y q)_i / c, balanced on the support of q. Null for n above
+    /// <see cref="MarginSandwich.MaxPoints"/> (the n x n matrix).
+    /// </summary>
+    private static double[]? KernelStart(Dataset data, out double quadratic)
+    {
+        quadratic = double.NaN;
+        int n = data.N;
+        if (n > MarginSandwich.MaxPoints) return null;
+        var g = TheoryKit.Kernels.NtkKernel.LimitingGram(data.X, n, data.D);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) g[(long)i * n + j] *= data.Y[i] * data.Y[j];
+        // Largest eigenvalue by power iteration (an overestimate is safe: it only shortens FISTA's steps).
+        var x = Enumerable.Repeat(1.0 / Math.Sqrt(n), n).ToArray(); var gx = new double[n];
+        double lambda = 0;
+        for (int it = 0; it < 50; it++)
+        {
+            for (int i = 0; i < n; i++) gx[i] = TensorPrimitives.Dot(g.AsSpan(i * n, n), x);
+            lambda = TensorPrimitives.Norm(gx);
+            if (!(lambda > 0)) return null;
+            TensorPrimitives.Multiply(gx, 1 / lambda, x);
+        }
+        quadratic = MarginSandwich.MinimiseQuadratic(g, n, 1.05 * lambda, out var q, 3000);
+        return q;
+    }
+
+    /// <summary>
+    /// Chooses the primal's smoothing c for q from a ladder of 8 values (scale times 2^-3 .. 2^4) on held-out directions:
+    /// the c whose worst held-out margin, less the term predicted at <paramref name="kPlan"/> certification samples, is largest.
+    /// </summary>
+    private static (double c, Estimates held) ChooseSmoothing(Dataset data, double[] q, double scale, ulong seed, long index, int kVal,
+        long kPlan, double delta, Stopwatch clock, int threads)
+    {
+        var cs = Enumerable.Range(-3, 8).Select(e => Math.ScaleB(scale, e)).ToArray();
+        var ladder = EstimateLadder(data, q, cs, seed, ValidateStream, index, kVal, clock, double.PositiveInfinity, threads, null);
+        int bestL = 0; double bestScore = double.NegativeInfinity;
+        for (int l = 0; l < cs.Length; l++)
+        {
+            double score = double.PositiveInfinity;
+            for (int i = 0; i < data.N; i++)
+                score = Math.Min(score, ladder[l].Margins[i] - Concentration.Best(ladder[l].MarginVariances[i], kPlan, delta / data.N, 2).Term);
+            if (score > bestScore) { bestScore = score; bestL = l; }
+        }
+        return (cs[bestL], ladder[bestL]);
+    }
+
+    /// <summary>Rows per certification chunk: 2048 when 2 x 2048 x (n + d) doubles fit max(n d / 2 doubles, 48 MiB), else fewer (at least 16).</summary>
+    internal static int ChunkRows(int n, int d)
+    {
+        long bytes = Math.Max(MinChunkBytes, (long)n * d * 8 / 2);
+        return (int)Math.Clamp(bytes / (16L * (n + d)), 16, 2048);
     }
 }

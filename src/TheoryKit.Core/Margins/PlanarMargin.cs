@@ -14,26 +14,40 @@ public static class PlanarMargin
 {
     /// <summary>
     /// Orthonormal basis (0, 1 or 2 vectors of length d) of the span of the rows of X (n x d row-major) when
-    /// its rank is &lt;= 2, by Gram-Schmidt over the rows in order with relative tolerance 1e-10; null when the
-    /// rank exceeds 2.
+    /// its rank is &lt;= 2, by Gram-Schmidt over the rows in order; null when the rank exceeds 2. The rows are
+    /// first scaled by the largest absolute entry (a power of two, so exactly), so the test does not depend on
+    /// the data's scale (rows of size 1e-200 neither underflow nor look like zeros), and a residual counts as
+    /// a new direction when its norm exceeds 64 d u times the largest row norm (u = 2^-53): the rounding of
+    /// Gram-Schmidt, not a fixed relative tolerance, so two unit vectors 1e-10 rad apart span a plane.
     /// </summary>
     public static double[][]? PlaneBasis(double[] x, int n, int d)
     {
+        double maxAbs = Math.Abs(TensorPrimitives.MaxMagnitude(x.AsSpan(0, n * d)));
+        if (!(maxAbs > 0)) return Array.Empty<double[]>();
+        double s = Math.ScaleB(1.0, -Math.ILogB(maxAbs));
         double scale = 0;
-        for (int i = 0; i < n; i++) scale = Math.Max(scale, TensorPrimitives.Norm(x.AsSpan(i * d, d)));
+        for (int i = 0; i < n; i++) scale = Math.Max(scale, TensorPrimitives.Norm(Scaled(x, i, d, s)));
+        double tolerance = 64 * d * Math.ScaleB(1.0, -53) * scale;
         var basis = new List<double[]>();
-        var r = new double[d];
-        for (int i = 0; i < n && scale > 0; i++)
+        for (int i = 0; i < n; i++)
         {
-            x.AsSpan(i * d, d).CopyTo(r);
-            foreach (var e in basis) TensorPrimitives.MultiplyAdd(e, -TensorPrimitives.Dot(e, r), r, r);
+            var r = Scaled(x, i, d, s);
+            for (int pass = 0; pass < 2; pass++)   // twice is enough (Kahan): re-orthogonalise against rounding
+                foreach (var e in basis) TensorPrimitives.MultiplyAdd(e, -TensorPrimitives.Dot(e, r), r, r);
             double norm = TensorPrimitives.Norm(r);
-            if (norm <= 1e-10 * scale) continue;
+            if (norm <= tolerance) continue;
             if (basis.Count == 2) return null;
             TensorPrimitives.Multiply(r, 1 / norm, r);
-            basis.Add((double[])r.Clone());
+            basis.Add(r);
         }
         return basis.ToArray();
+    }
+
+    private static double[] Scaled(double[] x, int i, int d, double s)
+    {
+        var r = new double[d];
+        TensorPrimitives.Multiply(x.AsSpan(i * d, d), s, r);
+        return r;
     }
 
     /// <summary>
