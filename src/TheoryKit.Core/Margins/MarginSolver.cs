@@ -113,7 +113,7 @@ public static class MarginSolver
     private const long MinChunkBytes = 48L << 20;
 
     /// <summary>
-    /// Checks the largest buffers of the Monte Carlo solver (two chunks of 2048 directions x (d + n) while certifying; about
+    /// Checks the largest buffers of the Monte Carlo solver (two chunks of <see cref="ChunkRows"/> directions x (d + n) while certifying; about
     /// ten J x d and three J x n buffers while optimising, J at least 512; two n x d copies of the data) against the memory budget (<see cref="IO.MemoryBudget"/>),
     /// so a command can refuse the data before any work. Data solved exactly (rank &lt;= 2, not forced to Monte Carlo) needs none.
     /// </summary>
@@ -122,8 +122,9 @@ public static class MarginSolver
     {
         if (!options.MonteCarlo && PlanarMargin.PlaneCoordinates(data.X, data.N, data.D) is not null) return;
         double j = options.OptimisationSamples ?? 512, n = data.N, d = data.D;
-        IO.MemoryBudget.Check($"the margin solver's direction samples against n x d = {data.N} x {data.D} (J x d and J x n buffers, J >= 512, chunks of {Chunk})",
-            Math.Max(2 * Chunk * (d + n), j * (10 * d + 3 * n)) + 2 * n * d, sizeof(double), null, "d");
+        int chunk = ChunkRows(data.N, data.D);
+        IO.MemoryBudget.Check($"the margin solver's direction samples against n x d = {data.N} x {data.D} (J x d and J x n buffers, J >= 512, chunks of {chunk})",
+            Math.Max(2.0 * chunk * (d + n), j * (10 * d + 3 * n)) + 2 * n * d, sizeof(double), null, "d");
     }
 
     /// <summary>Computes the certified interval for a dataset (X n x d row-major, labels +-1).</summary>
