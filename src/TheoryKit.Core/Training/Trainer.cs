@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using TheoryKit.Data;
 using TheoryKit.LinearAlgebra;
 using TheoryKit.Networks;
+using TheoryKit.Random;
 
 namespace TheoryKit.Training;
 
@@ -148,9 +149,6 @@ public sealed record TrainingOptions(int Width, int Steps, double Eta, LabelKind
         if (!(Beta1 >= 0 && Beta1 < 1)) throw InputException.Parameter("beta1", $"must lie in [0, 1), got {Beta1}");
         if (!(Beta2 >= 0 && Beta2 < 1)) throw InputException.Parameter("beta2", $"must lie in [0, 1), got {Beta2}");
         if (!(AdamEpsilon > 0) || !double.IsFinite(AdamEpsilon)) throw InputException.Parameter("adam-epsilon", $"must be positive, got {AdamEpsilon}");
-        if (TrainOutput) throw InputException.Parameter("train-output", "a trainable output layer is not implemented yet");
-        if (Optimiser != Optimiser.GradientDescent) throw InputException.Parameter("optimiser", "only full-batch gradient descent is implemented yet");
-        if (BatchSize != 0) throw InputException.Parameter("batch-size", "minibatches are not implemented yet");
     }
 }
 
@@ -195,6 +193,12 @@ public sealed record TrainingResult(TrajectoryPoint[] Trajectory, double FinalLo
 
     /// <summary>0-1 validation error at W_T (null without validation data or when the run diverged).</summary>
     public double? ValidationError { get; init; }
+
+    /// <summary>Final second layer a (length m): the initial +-1 values unless <see cref="TrainingOptions.TrainOutput"/>.</summary>
+    public double[] A { get; init; } = [];
+
+    /// <summary>Final output bias c (0 unless <see cref="TrainingOptions.TrainOutput"/>).</summary>
+    public double OutputBias { get; init; }
 }
 
 /// <summary>
@@ -206,6 +210,16 @@ public sealed record TrainingResult(TrajectoryPoint[] Trajectory, double FinalLo
 /// so the same code is GEMM-bound at large d and stays in cache at small d, where NumPy-style code
 /// streams several n x m temporaries. Blocks are visited in order and every sum has a fixed order, so
 /// trajectories are bit-identical for any thread count.
+/// Run control (THEORY.md §9): an optional convergence rule stops the run (<see cref="ConvergenceRule"/>); a non-finite
+/// loss or weight stops it at once as <see cref="RunOutcome.Diverged"/>; a network whose hidden part is 0 on every
+/// training point at the end is <see cref="RunOutcome.Dead"/>. Held-out data (test, validation) are scored at every
+/// recorded step, ties f = 0 counting half an error.
+/// Options beside the theory's setting: a trainable output layer (a and a bias c, <see cref="TrainingOptions.TrainOutput"/>),
+/// heavy-ball momentum or Adam (<see cref="Optimiser"/>) and minibatches (<see cref="TrainingOptions.BatchSize"/>). With
+/// minibatches one step t is one epoch: L(W_t) is evaluated on all n rows (so the trajectory, the epoch averages and the
+/// convergence rule mean the same as for full-batch GD), then the rows are visited in a permutation drawn from the seed
+/// (stream "minibatch", index t) in batches of BatchSize rows, one optimiser update per batch with the batch's mean
+/// gradient; a batch size &gt;= n is full batch. Every combination of these options is supported.
 /// </summary>
 public static class Trainer
 {
@@ -319,24 +333,33 @@ public static class Trainer
     {
         private readonly int _n, _d, _m, _threads, _block;
         private readonly T[] _x, _w, _w0, _aScaled, _zb, _grad;
-        private readonly double[] _a, _y, _p, _lossRow, _riskRow, _errRow, _fRow;
+        private readonly double[] _a, _y, _p, _lossRow, _riskRow, _errRow, _hRow;
         private readonly LabelKind _kind;
+        private readonly TrainingOptions _o;
+        private double _c;                                   // output bias (TrainOutput only; 0 otherwise)
+        private readonly double[]? _gOut, _gRow;             // TrainOutput: gradient of (a_0..a_{m-1}, c); per-row g of a block
+        private readonly T[]? _xg;                           // minibatches: the gathered rows of one block
+        private T[]? _s1, _s2;                               // optimiser state of W (momentum v, or Adam m and v)
+        private double[]? _s1Out, _s2Out;                    // optimiser state of (a, c)
+        private long _updates;                               // optimiser updates so far (Adam's bias correction)
 
         public Engine(Dataset data, double[]? soft, TwoLayerNetwork net, TrainingOptions o)
         {
-            _n = data.N; _d = data.D; _m = net.Width; _kind = o.Labels;
+            _n = data.N; _d = data.D; _m = net.Width; _kind = o.Labels; _o = o;
             _threads = o.Threads > 0 ? o.Threads : Environment.ProcessorCount;
             _block = Math.Clamp(ForceBlockRows ?? BlockElements(_d) / _m, 1, _n);
             _x = Shared(data.X);                  // read-only: float64 uses the caller's arrays, no copy
             _y = data.Y; _p = soft ?? data.Y.Select(v => v > 0 ? 1.0 : 0.0).ToArray();
             _w0 = Shared(net.W0);
             _w = (T[])_w0.Clone();
-            _a = net.A;
+            _a = (double[])net.A.Clone();
             double scale = 1 / Math.Sqrt(_m);
             _aScaled = net.A.Select(a => T.CreateTruncating(a * scale)).ToArray();
-            _lossRow = new double[_n]; _riskRow = new double[_n]; _errRow = new double[_n]; _fRow = new double[_n];
+            _lossRow = new double[_n]; _riskRow = new double[_n]; _errRow = new double[_n]; _hRow = new double[_n];
             _zb = new T[(long)_block * _m];
             _grad = new T[(long)_m * _d];
+            if (o.TrainOutput) { _gOut = new double[_m + 1]; _gRow = new double[_block]; }
+            if (o.BatchSize > 0 && o.BatchSize < _n) _xg = new T[(long)_block * _d];
         }
 
         /// <summary>The array itself in float64 (callers never write to it), a float32 copy otherwise.</summary>
@@ -356,6 +379,8 @@ public static class Trainer
                 Blas.Current.Sgemm(ta, tb, m, n, k, (float)alpha, MemoryMarshal.Cast<T, float>(a), lda, MemoryMarshal.Cast<T, float>(b), ldb, (float)beta, MemoryMarshal.Cast<T, float>(c), ldc);
         }
 
+        private bool Minibatch => _xg is not null;
+
         public TrainingResult Run(TrainingOptions o, Dataset? test, Dataset? validation, IProgress<int>? progress)
         {
             Blas.Current.SetThreads(_threads);
@@ -371,7 +396,7 @@ public static class Trainer
             for (; ; t++)
             {
                 bool last = t == o.Steps;
-                (loss, risk, err) = Step(computeGradient: !last);
+                (loss, risk, err) = Step(computeGradient: !last && !Minibatch);
                 losses.Add(loss);
                 if (!double.IsFinite(loss) || !WeightsFinite()) { outcome = RunOutcome.Diverged; last = true; }
                 else if (o.Convergence is { } rule && rule.HoldsAt(losses, t)) { outcome = RunOutcome.Converged; last = true; }
@@ -390,8 +415,8 @@ public static class Trainer
                 }
                 if (last) break;
                 sumLoss += loss; sumRisk += risk;
-                TensorPrimitives.MultiplyAdd(_grad, T.CreateTruncating(-o.Eta), _w, _w);     // W -= eta grad
-                if (o.Radius is { } rho) Project(rho / Math.Sqrt(_m));
+                if (Minibatch) Epoch(t);
+                else Update();
                 if ((t + 1) % 100 == 0) progress?.Report(t + 1);
             }
             int steps = t;
@@ -409,22 +434,99 @@ public static class Trainer
                 testRisk, testErr, secondsPerStep, backend, Array.ConvertAll(_w, v => double.CreateTruncating(v)))
             {
                 StepsRun = steps, Outcome = outcome, EarlyStopped = early, ValidationError = valErr,
+                A = (double[])_a.Clone(), OutputBias = _c,
             };
         }
 
-        /// <summary>Logistic risk and 0-1 error of the network (w, a) on held-out data, or nulls without data.</summary>
+        /// <summary>Logistic risk and 0-1 error of the network (w, a, c) on held-out data, or nulls without data.</summary>
         private (double? risk, double? error) HeldOut(double[]? w, Dataset? data)
         {
             if (data is null || w is null) return (null, null);
-            var (r, e) = RiskAndError(Logits(w, _a, data.X, data.N, data.D), data.Y);
+            var f = Logits(w, _a, data.X, data.N, data.D);
+            if (_c != 0) for (int i = 0; i < f.Length; i++) f[i] += _c;
+            var (r, e) = RiskAndError(f, data.Y);
             return (r, e);
         }
 
         /// <summary>
         /// Whether ||W||_F^2 is finite: false for any NaN or infinite weight, and for weights so large that their squares
         /// overflow (|w| beyond about 1e154 in float64, 1e19 in float32), where the movement and any later step are meaningless.
+        /// With a trainable output layer, a and c must be finite too.
         /// </summary>
-        private bool WeightsFinite() => T.IsFinite(TensorPrimitives.SumOfSquares<T>(_w));
+        private bool WeightsFinite() =>
+            T.IsFinite(TensorPrimitives.SumOfSquares<T>(_w)) && (!_o.TrainOutput || (double.IsFinite(TensorPrimitives.SumOfSquares<double>(_a)) && double.IsFinite(_c)));
+
+        /// <summary>One optimiser update of W (and of a, c with a trainable output layer) from _grad (and _gOut), then the projection.</summary>
+        private void Update()
+        {
+            _updates++;
+            if (_o.Optimiser == Optimiser.GradientDescent)
+                TensorPrimitives.MultiplyAdd(_grad, T.CreateTruncating(-_o.Eta), _w, _w);     // W -= eta grad
+            else
+            {
+                _s1 ??= new T[_w.Length];
+                if (_o.Optimiser == Optimiser.Adam) _s2 ??= new T[_w.Length];
+                Optimise<T>(_w, _grad, _s1, _s2);
+            }
+            if (_gOut is not null)
+            {
+                var param = new double[_m + 1];
+                _a.CopyTo(param, 0); param[_m] = _c;
+                if (_o.Optimiser == Optimiser.GradientDescent)
+                    for (int k = 0; k <= _m; k++) param[k] -= _o.Eta * _gOut[k];
+                else
+                {
+                    _s1Out ??= new double[_m + 1];
+                    if (_o.Optimiser == Optimiser.Adam) _s2Out ??= new double[_m + 1];
+                    Optimise<double>(param, _gOut, _s1Out, _s2Out);
+                }
+                Array.Copy(param, _a, _m); _c = param[_m];
+                double scale = 1 / Math.Sqrt(_m);
+                for (int s = 0; s < _m; s++) _aScaled[s] = T.CreateTruncating(_a[s] * scale);
+            }
+            if (_o.Radius is { } rho) Project(rho / Math.Sqrt(_m));
+        }
+
+        /// <summary>Momentum (v = mu v + g, p -= eta v) or Adam (see <see cref="Optimiser.Adam"/>) on one parameter array, element by element.</summary>
+        private void Optimise<U>(U[] p, U[] g, U[] s1, U[]? s2) where U : unmanaged, IFloatingPointIeee754<U>
+        {
+            double eta = _o.Eta;
+            if (_o.Optimiser == Optimiser.SgdMomentum)
+            {
+                U mu = U.CreateTruncating(_o.Momentum), e = U.CreateTruncating(eta);
+                for (long k = 0; k < p.Length; k++) { s1[k] = mu * s1[k] + g[k]; p[k] -= e * s1[k]; }
+                return;
+            }
+            double b1 = _o.Beta1, b2 = _o.Beta2, eps = _o.AdamEpsilon;
+            double c1 = 1 - Math.Pow(b1, _updates), c2 = 1 - Math.Pow(b2, _updates);
+            for (long k = 0; k < p.Length; k++)
+            {
+                double gk = double.CreateTruncating(g[k]);
+                double m1 = b1 * double.CreateTruncating(s1[k]) + (1 - b1) * gk;
+                double v = b2 * double.CreateTruncating(s2![k]) + (1 - b2) * gk * gk;
+                s1[k] = U.CreateTruncating(m1); s2[k] = U.CreateTruncating(v);
+                p[k] = U.CreateTruncating(double.CreateTruncating(p[k]) - eta * (m1 / c1) / (Math.Sqrt(v / c2) + eps));
+            }
+        }
+
+        /// <summary>
+        /// One epoch of minibatch updates: a permutation of the n rows drawn from the seed (stream "minibatch", index t),
+        /// cut into consecutive batches of BatchSize rows (the last may be smaller); one update per batch with the
+        /// batch's mean gradient.
+        /// </summary>
+        private void Epoch(int t)
+        {
+            var order = new int[_n];
+            for (int i = 0; i < _n; i++) order[i] = i;
+            var rng = SeedSequence.Rng(_o.Seed, "minibatch", t);
+            for (int i = _n - 1; i > 0; i--) { int j = rng.Next(i + 1); (order[i], order[j]) = (order[j], order[i]); }
+            for (int b0 = 0; b0 < _n; b0 += _o.BatchSize)
+            {
+                int count = Math.Min(_o.BatchSize, _n - b0);
+                BlockedPass(order.AsSpan(b0, count), update: true);
+                Update();
+            }
+        }
 
         private double _moveMax, _moveFro;
         private double[]? _rowSq;
@@ -454,51 +556,109 @@ public static class Trainer
             return sq;
         }
 
-        /// <summary>Forward at the current W, losses, and (if computeGradient) grad L(W) into _grad. Returns (loss, risk, error) at the current W.</summary>
+        /// <summary>Forward at the current W over all rows, losses, and (if computeGradient) grad L(W) into _grad. Returns (loss, risk, error) at the current W.</summary>
         private (double loss, double risk, double err) Step(bool computeGradient)
         {
-            BlockedStep(computeGradient);
+            BlockedPass(default, computeGradient);
             double loss = 0, risk = 0, err = 0;
             bool allZero = true;
-            for (int i = 0; i < _n; i++) { loss += _lossRow[i]; risk += _riskRow[i]; err += _errRow[i]; allZero &= _fRow[i] == 0; }
+            for (int i = 0; i < _n; i++) { loss += _lossRow[i]; risk += _riskRow[i]; err += _errRow[i]; allZero &= _hRow[i] == 0; }
             _allZero = allZero;
             return (loss / _n, risk / _n, err / _n);
         }
 
         private bool _allZero;
 
-        /// <summary>Per-row loss bookkeeping and the derivative of the objective in f_i, divided by n.</summary>
-        private double RowDerivative(int i, double f)
+        /// <summary>Per-row loss bookkeeping at f = h + c (h the hidden part) and the derivative of the objective in f_i, divided by count.</summary>
+        private double RowDerivative(int i, double h, int count)
         {
+            double f = h + _c;
             _riskRow[i] = Losses.Logistic(_y[i], f);
             _errRow[i] = ZeroOne(_y[i], f);
-            _fRow[i] = f;
+            _hRow[i] = h;
             if (_kind == LabelKind.Hard)
             {
                 _lossRow[i] = _riskRow[i];
-                return Losses.LogisticDerivative(_y[i], f) / _n;
+                return Losses.LogisticDerivative(_y[i], f) / count;
             }
             _lossRow[i] = Losses.KL(_p[i], f);
-            return Losses.KLDerivative(_p[i], f) / _n;
+            return Losses.KLDerivative(_p[i], f) / count;
         }
 
-        private void BlockedStep(bool update)
+        /// <summary>
+        /// Forward (and with update, the gradient of the mean objective over the rows into _grad and _gOut) over the rows
+        /// listed in <paramref name="rows"/> (gathered block by block), or over all n rows in order when it is empty.
+        /// </summary>
+        private void BlockedPass(ReadOnlySpan<int> rows, bool update)
         {
-            if (update) Array.Clear(_grad);
+            if (update) { Array.Clear(_grad); if (_gOut is not null) Array.Clear(_gOut); }
             var po = new ParallelOptions { MaxDegreeOfParallelism = _threads };
-            for (int b0 = 0; b0 < _n; b0 += _block)
+            bool all = rows.IsEmpty;
+            int total = all ? _n : rows.Length;
+            int[]? index = all ? null : rows.ToArray();
+            for (int b0 = 0; b0 < total; b0 += _block)
             {
-                int rows = Math.Min(_block, _n - b0), start = b0;
-                var xb = _x.AsSpan(b0 * _d, rows * _d);
-                Gemm(false, true, rows, _m, _d, 1.0, xb, _d, _w, _d, 0.0, _zb, _m);              // Z_b = X_b W^T
-                Parallel.For(0, rows, po, r =>
+                int count = Math.Min(_block, total - b0), start = b0;
+                Span<T> xb;
+                if (all) xb = _x.AsSpan(b0 * _d, count * _d);
+                else
                 {
-                    var zr = _zb.AsSpan(r * _m, _m);
-                    double g = RowDerivative(start + r, double.CreateTruncating(ReluDot(zr, _aScaled)));
-                    if (update) MaskScale(zr, _aScaled, T.CreateTruncating(g));                   // G_b row = g a' 1[z > 0]
-                });
-                if (update) Gemm(true, false, _m, _d, rows, 1.0, _zb, _m, xb, _d, 1.0, _grad, _d);  // grad += G_b^T X_b
+                    xb = _xg.AsSpan(0, count * _d);
+                    for (int r = 0; r < count; r++) _x.AsSpan(index![b0 + r] * _d, _d).CopyTo(_xg.AsSpan(r * _d, _d));
+                }
+                var xbArray = all ? _x : _xg!;
+                int xOffset = all ? b0 * _d : 0;
+                Gemm(false, true, count, _m, _d, 1.0, xb, _d, _w, _d, 0.0, _zb, _m);              // Z_b = X_b W^T
+                if (_gOut is null)
+                    Parallel.For(0, count, po, r =>
+                    {
+                        var zr = _zb.AsSpan(r * _m, _m);
+                        int i = all ? start + r : index![start + r];
+                        double g = RowDerivative(i, double.CreateTruncating(ReluDot(zr, _aScaled)), total);
+                        if (update) MaskScale(zr, _aScaled, T.CreateTruncating(g));                   // G_b row = g a' 1[z > 0]
+                    });
+                else
+                {
+                    var gRow = _gRow!;
+                    Parallel.For(0, count, po, r =>
+                    {
+                        int i = all ? start + r : index![start + r];
+                        gRow[r] = RowDerivative(i, double.CreateTruncating(ReluDot(_zb.AsSpan(r * _m, _m), _aScaled)), total);
+                    });
+                    if (update) OutputGradient(count, po);
+                    if (update)
+                        Parallel.For(0, count, po, r => MaskScale(_zb.AsSpan(r * _m, _m), _aScaled, T.CreateTruncating(gRow[r])));
+                }
+                if (update) Gemm(true, false, _m, _d, count, 1.0, _zb, _m, xbArray.AsSpan(xOffset, count * _d), _d, 1.0, _grad, _d);  // grad += G_b^T X_b
             }
+        }
+
+        /// <summary>
+        /// d/da_s += (1/sqrt m) sum_r g_r relu(z_rs) and d/dc += sum_r g_r over the rows of the current block, each sum
+        /// in row order (threads split the neurons s, so the result does not depend on the thread count).
+        /// </summary>
+        private void OutputGradient(int count, ParallelOptions po)
+        {
+            var gOut = _gOut!; var gRow = _gRow!;
+            double scale = 1 / Math.Sqrt(_m);
+            int chunks = Math.Min(_threads, Math.Max(1, _m / 64)), per = (_m + chunks - 1) / chunks;
+            Parallel.For(0, chunks, po, ch =>
+            {
+                int s0 = ch * per, s1 = Math.Min(_m, s0 + per);
+                for (int s = s0; s < s1; s++)
+                {
+                    double acc = 0;
+                    for (int r = 0; r < count; r++)
+                    {
+                        double z = double.CreateTruncating(_zb[(long)r * _m + s]);
+                        if (z > 0) acc += gRow[r] * z;
+                    }
+                    gOut[s] += acc * scale;
+                }
+            });
+            double gc = 0;
+            for (int r = 0; r < count; r++) gc += gRow[r];
+            gOut[_m] += gc;
         }
 
         /// <summary>sum_s a'_s relu(z_s), vectorised, in a fixed order.</summary>
