@@ -510,9 +510,9 @@ public static class Trainer
         /// </summary>
         public const int PieceNeurons = 512;
 
-        private static (int pieces, int per) Pieces(int m)
+        private static (int pieces, int per) Pieces(int m, int pieceNeurons = PieceNeurons)
         {
-            int pieces = Math.Max(1, (m + PieceNeurons - 1) / PieceNeurons);
+            int pieces = Math.Max(1, (m + pieceNeurons - 1) / pieceNeurons);
             return (pieces, (m + pieces - 1) / pieces);
         }
 
@@ -520,9 +520,9 @@ public static class Trainer
         /// Z = X_b W^T (rows x m at z[zOff..], leading dimension ldz) for X_b = x[xOff..] (rows x d) and W = w[wOff..] (m x d),
         /// by neuron pieces.
         /// </summary>
-        public static void Forward(int rows, int m, int d, T[] x, int xOff, T[] w, int wOff, T[] z, int zOff, int ldz, ParallelOptions? po)
+        public static void Forward(int rows, int m, int d, T[] x, int xOff, T[] w, int wOff, T[] z, int zOff, int ldz, ParallelOptions? po, int pieceNeurons = PieceNeurons)
         {
-            var (pieces, per) = Pieces(m);
+            var (pieces, per) = Pieces(m, pieceNeurons);
             void Piece(int p)
             {
                 int s0 = p * per, width = Math.Min(m, s0 + per) - s0;
@@ -922,7 +922,8 @@ public static class Trainer
                 {
                     int count = Math.Min(_block, _n - b0), start = b0;
                     if (typeof(T) == typeof(double))
-                        Kernels<T>.Forward(count, _total, _d, _x, b0 * _d, _w, 0, _zb, 0, _total, po);       // Z_b = X_b [W_1; W_2; ...]^T
+                        Kernels<T>.Forward(count, _total, _d, _x, b0 * _d, _w, 0, _zb, 0, _total, po,        // Z_b = X_b [W_1; W_2; ...]^T, split
+                            Math.Clamp((_total + 2 * _threads - 1) / (2 * _threads), 64, Kernels<T>.PieceNeurons)); // for the threads (columns are independent)
                     else                                                                                    // float32: one call per run (see the class summary)
                         Parallel.ForEach(_active, po, k => Kernels<T>.Forward(count, k.M, _d, _x, start * _d, _w, k.Offset * _d, _zb, k.Offset, _total, null));
                     Parallel.For(0, count, po, r =>
