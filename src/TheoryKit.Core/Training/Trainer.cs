@@ -174,7 +174,8 @@ public sealed record TrajectoryPoint(int Step, double Loss, double Risk, double 
 /// <param name="TestRisk">Logistic risk at W_T on the held-out set (null without one or when the run diverged).</param>
 /// <param name="TestError">0-1 error at W_T on the held-out set (null without one or when the run diverged).</param>
 /// <param name="SecondsPerStep">Wall-clock seconds per gradient step.</param>
-/// <param name="Backend">GEMM backend, rows per block and precision, e.g. "blocked GEMM (64-row blocks): OpenBLAS ..., float64".</param>
+/// <param name="Backend">GEMM backend, rows per block, threads and precision, e.g. "blocked GEMM (64-row blocks): OpenBLAS ..., single-threaded
+/// calls on 2 engine threads, float64" (TrainMany adds ", batched with K runs on one X" for batched runs).</param>
 /// <param name="W">Final first layer W_T (m x d row-major, float64).</param>
 public sealed record TrainingResult(TrajectoryPoint[] Trajectory, double FinalLoss, double EpochAveragedLoss, double EpochAveragedRisk,
     double FinalRisk, double TrainError, double? TestRisk, double? TestError, double SecondsPerStep, string Backend, double[] W)
@@ -503,16 +504,18 @@ public static class Trainer
         }
 
         /// <summary>
-        /// Neuron pieces of a GEMM pair: m neurons split into ceil(m / PieceNeurons) pieces of consecutive neurons (a number
-        /// fixed by m alone, never by the thread count). Each piece is one single-threaded BLAS call, the pieces run on
-        /// the engine's threads, so every entry is computed by the same call whatever the thread count (OpenBLAS's own
-        /// threading splits work by thread count and is not bit-reproducible across thread counts at every shape).
+        /// Neuron pieces of a GEMM pair: m neurons split into pieces of consecutive neurons, about m / 4 rounded up to a
+        /// multiple of 8 and clamped to [64, PieceNeurons] (a split fixed by m alone, never by the thread count). Each piece
+        /// is one single-threaded BLAS call, the pieces run on the engine's threads, so every entry is computed by the same
+        /// call whatever the thread count (OpenBLAS's own threading splits work by thread count and is not bit-reproducible
+        /// across thread counts at every shape).
         /// </summary>
         public const int PieceNeurons = 512;
 
-        private static (int pieces, int per) Pieces(int m, int pieceNeurons = PieceNeurons)
+        private static (int pieces, int per) Pieces(int m, int pieceNeurons = 0)
         {
-            int pieces = Math.Max(1, (m + pieceNeurons - 1) / pieceNeurons);
+            int per = pieceNeurons > 0 ? pieceNeurons : Math.Clamp(((m + 3) / 4 + 7) / 8 * 8, 64, PieceNeurons);
+            int pieces = Math.Max(1, (m + per - 1) / per);
             return (pieces, (m + pieces - 1) / pieces);
         }
 
@@ -520,7 +523,7 @@ public static class Trainer
         /// Z = X_b W^T (rows x m at z[zOff..], leading dimension ldz) for X_b = x[xOff..] (rows x d) and W = w[wOff..] (m x d),
         /// by neuron pieces.
         /// </summary>
-        public static void Forward(int rows, int m, int d, T[] x, int xOff, T[] w, int wOff, T[] z, int zOff, int ldz, ParallelOptions? po, int pieceNeurons = PieceNeurons)
+        public static void Forward(int rows, int m, int d, T[] x, int xOff, T[] w, int wOff, T[] z, int zOff, int ldz, ParallelOptions? po, int pieceNeurons = 0)
         {
             var (pieces, per) = Pieces(m, pieceNeurons);
             void Piece(int p)
@@ -623,8 +626,9 @@ public static class Trainer
         }
     }
 
-    private static string BackendName<T>(int block, string extra = "") =>
-        $"blocked GEMM ({block}-row blocks): {Blas.Current.Name}" + (typeof(T) == typeof(float) ? ", float32" : ", float64") + extra;
+    private static string BackendName<T>(int block, int threads, string extra = "") =>
+        $"blocked GEMM ({block}-row blocks): {Blas.Current.Name}, single-threaded calls on {threads} engine threads" +
+        (typeof(T) == typeof(float) ? ", float32" : ", float64") + extra;
 
     /// <summary>Rows per block of a run alone: BlockElements(d) / m, within [1, n] (or the tests' forced value).</summary>
     private static int SoloBlock(int n, int d, int m) => Math.Clamp(ForceBlockRows ?? BlockElements(d) / m, 1, n);
@@ -666,17 +670,21 @@ public static class Trainer
         {
             Blas.Current.SetThreads(1);                      // the engine's threads run single-threaded BLAS calls (Kernels.Forward)
             var tracker = new Tracker(o, test, validation);
-            while (true)
+            try
             {
-                bool last = tracker.Step == o.Steps;
-                BlockedPass(default, update: !last && !Minibatch);
-                if (tracker.Observe(_rows.Means(), WeightsFinite(), () => Kernels<T>.Movement(_w, _w0, _m, _d), HeldOutLogits)) break;
-                if (Minibatch) Epoch(tracker.Step);
-                else Update();
-                tracker.Advance();
-                if (tracker.Step % 100 == 0) progress?.Report(tracker.Step);
+                while (true)
+                {
+                    bool last = tracker.Step == o.Steps;
+                    BlockedPass(default, update: !last && !Minibatch);
+                    if (tracker.Observe(_rows.Means(), WeightsFinite(), () => Kernels<T>.Movement(_w, _w0, _m, _d), HeldOutLogits)) break;
+                    if (Minibatch) Epoch(tracker.Step);
+                    else Update();
+                    tracker.Advance();
+                    if (tracker.Step % 100 == 0) progress?.Report(tracker.Step);
+                }
             }
-            return tracker.Finish(_rows.AllZero, BackendName<T>(_block), Kernels<T>.ToDouble(_w), (double[])_a.Clone(), _rows.C);
+            finally { Blas.Current.SetThreads(_threads); }   // callers' own BLAS calls (Logits, teachers) get the threads back
+            return tracker.Finish(_rows.AllZero, BackendName<T>(_block, _threads), Kernels<T>.ToDouble(_w), (double[])_a.Clone(), _rows.C);
         }
 
         /// <summary>f = (1/sqrt m) sum_s a_s relu(&lt;w_s, x&gt;) + c on held-out data at the current (W, a, c).</summary>
@@ -913,8 +921,14 @@ public static class Trainer
         public void Run(TrainingResult[] results, Action finished)
         {
             Blas.Current.SetThreads(1);
+            try { Loop(results, finished); }
+            finally { Blas.Current.SetThreads(_threads); }
+        }
+
+        private void Loop(TrainingResult[] results, Action finished)
+        {
             var po = new ParallelOptions { MaxDegreeOfParallelism = _threads };
-            string backend = BackendName<T>(_block, $", batched with {_active.Count} runs on one X");
+            string backend = BackendName<T>(_block, _threads, $", batched with {_active.Count} runs on one X");
             while (_active.Count > 0)
             {
                 Array.Clear(_grad);
