@@ -118,7 +118,8 @@ public sealed record TrainingOptions(int Width, int Steps, double Eta, LabelKind
     /// <summary>Optimiser (default full-batch gradient descent, the theory's setting).</summary>
     public Optimiser Optimiser { get; init; } = Optimiser.GradientDescent;
 
-    /// <summary>Minibatch size (0 = full batch, the default).</summary>
+    /// <summary>Minibatch size (0 = full batch, the default; &gt;= n is full batch too). With minibatches one step is one epoch
+    /// of updates (see <see cref="Trainer"/>), drawn from <see cref="Seed"/>.</summary>
     public int BatchSize { get; init; }
 
     /// <summary>Momentum mu of <see cref="Optimiser.SgdMomentum"/> (default 0.9), in [0, 1).</summary>
@@ -209,8 +210,9 @@ public sealed record TrainingResult(TrajectoryPoint[] Trajectory, double FinalLo
 /// computed in place in Z_b by one fused pass that also forms f_i; then W -= eta grad. Blocks of
 /// B = 2^18 / m (d &lt; 128) or 2^20 / m rows keep the only n-dependent buffer at B x m (never n x m, never n x n, nothing per step),
 /// so the same code is GEMM-bound at large d and stays in cache at small d, where NumPy-style code
-/// streams several n x m temporaries. Blocks are visited in order and every sum has a fixed order, so
-/// trajectories are bit-identical for any thread count.
+/// streams several n x m temporaries. Blocks are visited in order, every sum has a fixed order, and each GEMM is split
+/// into neuron pieces fixed by m (single-threaded BLAS calls spread over the threads), so trajectories are
+/// bit-identical for any thread count.
 /// Run control (THEORY.md §9): an optional convergence rule stops the run (<see cref="ConvergenceRule"/>); a non-finite
 /// loss or weight stops it at once as <see cref="RunOutcome.Diverged"/>; a network whose hidden part is 0 on every
 /// training point at the end is <see cref="RunOutcome.Dead"/>. Held-out data (test, validation) are scored at every
