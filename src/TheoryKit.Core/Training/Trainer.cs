@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using TheoryKit.Data;
 using TheoryKit.LinearAlgebra;
 using TheoryKit.Networks;
+using TheoryKit.Random;
 
 namespace TheoryKit.Training;
 
@@ -17,20 +18,122 @@ public enum Precision
     Single,
 }
 
-/// <summary>Settings of one training run (THEORY.md §3).</summary>
+/// <summary>
+/// THEORY.md §9 convergence rule: checked every <paramref name="CheckEvery"/> steps once t &gt;= <paramref name="MinSteps"/>;
+/// the run has converged at step t when (L(W_{t-w}) - L(W_t)) / |L(W_{t-w})| &lt; <paramref name="RelativeDrop"/> with
+/// w = max(1, ceil(<paramref name="WindowFraction"/> * t)): the objective's relative drop over the last 10% of the steps is
+/// below 1% with the defaults. A rise of the objective (a negative drop) also counts as converged; L(W_{t-w}) = 0 counts
+/// as converged (nothing is left to drop). The run then stops at W_t (t steps run).
+/// </summary>
+/// <param name="RelativeDrop">Threshold on the relative drop (&gt; 0).</param>
+/// <param name="WindowFraction">Window as a fraction of the steps so far, in (0, 1].</param>
+/// <param name="MinSteps">First step at which the rule is checked (&gt;= 1).</param>
+/// <param name="CheckEvery">The rule is checked at steps t with t % CheckEvery == 0 (&gt;= 1).</param>
+public sealed record ConvergenceRule(double RelativeDrop = 0.01, double WindowFraction = 0.1, int MinSteps = 100, int CheckEvery = 10)
+{
+    /// <summary>Checks the settings.</summary>
+    /// <exception cref="InputException">A setting is impossible (field "convergence").</exception>
+    public void Validate()
+    {
+        if (!(RelativeDrop > 0) || !double.IsFinite(RelativeDrop)) throw InputException.Parameter("convergence", $"the relative drop must be positive, got {RelativeDrop}");
+        if (!(WindowFraction > 0 && WindowFraction <= 1)) throw InputException.Parameter("convergence", $"the window fraction must lie in (0, 1], got {WindowFraction}");
+        if (MinSteps < 1) throw InputException.Parameter("convergence", $"the first checked step must be >= 1, got {MinSteps}");
+        if (CheckEvery < 1) throw InputException.Parameter("convergence", $"the check interval must be >= 1, got {CheckEvery}");
+    }
+
+    /// <summary>Whether the rule holds at step t given the objective history L(W_0), ..., L(W_t) (losses[k] = L(W_k)).</summary>
+    public bool HoldsAt(IReadOnlyList<double> losses, int t)
+    {
+        if (t < MinSteps || t % CheckEvery != 0) return false;
+        int w = Math.Max(1, (int)Math.Ceiling(WindowFraction * t));
+        double before = losses[t - w], now = losses[t];
+        if (before == 0) return true;
+        return (before - now) / Math.Abs(before) < RelativeDrop;
+    }
+}
+
+/// <summary>Optimiser of the training run (THEORY.md §3 analyses full-batch gradient descent, the default).</summary>
+public enum Optimiser
+{
+    /// <summary>Gradient descent: p -= eta g (full batch by default; with a batch size, plain minibatch SGD).</summary>
+    GradientDescent,
+    /// <summary>Heavy-ball momentum as in PyTorch's SGD: v = mu v + g, p -= eta v (v_0 = 0).</summary>
+    SgdMomentum,
+    /// <summary>Adam (Kingma, Ba 2015): m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2, p -= eta (m / (1-b1^k)) / (sqrt(v / (1-b2^k)) + eps), k = update count from 1.</summary>
+    Adam,
+}
+
+/// <summary>How a run ended (THEORY.md §9).</summary>
+public enum RunOutcome
+{
+    /// <summary>The convergence rule held before the step cap.</summary>
+    Converged,
+    /// <summary>The run used all its steps (no rule, or the rule never held).</summary>
+    StepCap,
+    /// <summary>The loss or a weight became NaN or infinite (or ||W||_F^2 overflowed); the run stopped there and is not scored:
+    /// its errors are NaN (training) or null (held-out), it has no early stop.</summary>
+    Diverged,
+    /// <summary>f is identically 0 on the training set at the end (e.g. every ReLU inactive): accuracy 1/2 by the tie rule.</summary>
+    Dead,
+}
+
+/// <summary>The recorded step with the lowest validation error (ties: the earliest), and the held-out figures there.</summary>
+/// <param name="Step">t of the selected recorded point.</param>
+/// <param name="ValidationError">0-1 validation error at W_t (ties f = 0 count 1/2).</param>
+/// <param name="TestError">0-1 test error at W_t (null without test data).</param>
+/// <param name="TestRisk">Logistic test risk at W_t (null without test data).</param>
+public sealed record EarlyStop(int Step, double ValidationError, double? TestError, double? TestRisk);
+
+/// <summary>One run of a batch for <see cref="Trainer.TrainMany"/>.</summary>
+/// <param name="Train">Training data with this run's own labels Y (possibly noisy).</param>
+/// <param name="SoftLabels">Teacher probabilities for soft labels, or null for hard labels.</param>
+/// <param name="Options">The run's options.</param>
+/// <param name="Validation">Optional validation data (early stopping, <see cref="TrainingResult.EarlyStopped"/>).</param>
+public sealed record RunSpec(Dataset Train, double[]? SoftLabels, TrainingOptions Options, Dataset? Validation = null);
+
+/// <summary>Settings of one training run (THEORY.md §3, §9).</summary>
 /// <param name="Width">Width m.</param>
-/// <param name="Steps">Number of gradient steps T.</param>
+/// <param name="Steps">Number of gradient steps T; with <see cref="Convergence"/>, the step cap.</param>
 /// <param name="Eta">Step size eta (&gt; 0; [JT20] allow eta &lt;= 1).</param>
 /// <param name="Labels">Hard (logistic loss on y) or soft (KL to teacher probabilities p).</param>
 /// <param name="Symmetric">Symmetric initialisation (f(x; W0) = 0; m even).</param>
 /// <param name="Radius">rho of projected GD: rows are kept in ||w_s - w_s0|| &lt;= rho / sqrt(m); null for plain GD.</param>
-/// <param name="Seed">Seed of the initialisation.</param>
+/// <param name="Seed">Seed of the initialisation (and of the minibatch order).</param>
 /// <param name="Threads">Threads (0: all cores). Results are bit-identical for any thread count.</param>
 /// <param name="Precision">float64 or float32.</param>
 /// <param name="RecordEvery">Record the trajectory every this many steps (the loss averages use every step).</param>
 public sealed record TrainingOptions(int Width, int Steps, double Eta, LabelKind Labels = LabelKind.Hard, bool Symmetric = false,
     double? Radius = null, ulong Seed = 0, int Threads = 0, Precision Precision = Precision.Double, int RecordEvery = 1)
 {
+    /// <summary>THEORY.md §9 convergence rule; null (default): run exactly <see cref="Steps"/> steps. Otherwise Steps is the cap.</summary>
+    public ConvergenceRule? Convergence { get; init; }
+
+    /// <summary>
+    /// Trainable output layer with a bias: f(x) = (1/sqrt m) sum_s a_s relu(&lt;w_s, x&gt;) + c, where a (initialised
+    /// as in THEORY.md §1, a_s = +-1) and c (initialised to 0) are trained with W by the same optimiser and step size.
+    /// False (default): a is fixed, there is no bias, and the model is exactly THEORY.md §1.
+    /// </summary>
+    public bool TrainOutput { get; init; }
+
+    /// <summary>Optimiser (default full-batch gradient descent, the theory's setting).</summary>
+    public Optimiser Optimiser { get; init; } = Optimiser.GradientDescent;
+
+    /// <summary>Minibatch size (0 = full batch, the default; &gt;= n is full batch too). With minibatches one step is one epoch
+    /// of updates (see <see cref="Trainer"/>), drawn from <see cref="Seed"/>.</summary>
+    public int BatchSize { get; init; }
+
+    /// <summary>Momentum mu of <see cref="Optimiser.SgdMomentum"/> (default 0.9), in [0, 1).</summary>
+    public double Momentum { get; init; } = 0.9;
+
+    /// <summary>Adam's beta1 (default 0.9), in [0, 1).</summary>
+    public double Beta1 { get; init; } = 0.9;
+
+    /// <summary>Adam's beta2 (default 0.999), in [0, 1).</summary>
+    public double Beta2 { get; init; } = 0.999;
+
+    /// <summary>Adam's epsilon (default 1e-8), &gt; 0.</summary>
+    public double AdamEpsilon { get; init; } = 1e-8;
+
     /// <summary>Checks the settings.</summary>
     /// <exception cref="InputException">A setting is impossible.</exception>
     public void Validate()
@@ -41,6 +144,12 @@ public sealed record TrainingOptions(int Width, int Steps, double Eta, LabelKind
         if (Radius is { } r && !(r > 0)) throw InputException.Parameter("radius", $"must be positive, got {r}");
         if (RecordEvery < 1) throw InputException.Parameter("record-every", "must be >= 1");
         if (Symmetric && Width % 2 != 0) throw InputException.Parameter("width", $"symmetric initialisation needs an even width, got {Width}");
+        Convergence?.Validate();
+        if (BatchSize < 0) throw InputException.Parameter("batch-size", $"must be >= 0 (0 = full batch), got {BatchSize}");
+        if (!(Momentum >= 0 && Momentum < 1)) throw InputException.Parameter("momentum", $"must lie in [0, 1), got {Momentum}");
+        if (!(Beta1 >= 0 && Beta1 < 1)) throw InputException.Parameter("beta1", $"must lie in [0, 1), got {Beta1}");
+        if (!(Beta2 >= 0 && Beta2 < 1)) throw InputException.Parameter("beta2", $"must lie in [0, 1), got {Beta2}");
+        if (!(AdamEpsilon > 0) || !double.IsFinite(AdamEpsilon)) throw InputException.Parameter("adam-epsilon", $"must be positive, got {AdamEpsilon}");
     }
 }
 
@@ -48,28 +157,50 @@ public sealed record TrainingOptions(int Width, int Steps, double Eta, LabelKind
 /// <param name="Step">t.</param>
 /// <param name="Loss">Training objective L(W_t): logistic risk (hard) or mean KL to the teacher (soft).</param>
 /// <param name="Risk">Hard-label logistic risk R(W_t) on the true labels.</param>
-/// <param name="Error">0-1 training error on the true labels.</param>
+/// <param name="Error">0-1 training error on the true labels (ties f = 0 count 1/2).</param>
 /// <param name="MaxRowMovement">max_s ||w_{s,t} - w_{s,0}||.</param>
 /// <param name="FrobeniusMovement">||W_t - W_0||_F.</param>
-public sealed record TrajectoryPoint(int Step, double Loss, double Risk, double Error, double MaxRowMovement, double FrobeniusMovement);
+/// <param name="TestError">0-1 error on the test data at W_t (null without test data).</param>
+/// <param name="ValidationError">0-1 error on the validation data at W_t (null without validation data).</param>
+public sealed record TrajectoryPoint(int Step, double Loss, double Risk, double Error, double MaxRowMovement, double FrobeniusMovement,
+    double? TestError = null, double? ValidationError = null);
 
 /// <summary>Outcome of a training run.</summary>
-/// <param name="Trajectory">Recorded points (every RecordEvery steps, and the final state at step T).</param>
-/// <param name="FinalLoss">L(W_T).</param>
-/// <param name="EpochAveragedLoss">(1/T) sum_{t&lt;T} L(W_t), the quantity the neuron bounds control.</param>
+/// <param name="Trajectory">Recorded points (every RecordEvery steps, and the final state at step <see cref="StepsRun"/>).</param>
+/// <param name="FinalLoss">L(W_T), T = <see cref="StepsRun"/>.</param>
+/// <param name="EpochAveragedLoss">(1/T) sum_{t&lt;T} L(W_t) over the steps actually run, the quantity the neuron bounds control.</param>
 /// <param name="EpochAveragedRisk">(1/T) sum_{t&lt;T} R(W_t) on the true labels.</param>
 /// <param name="FinalRisk">R(W_T) on the true labels.</param>
-/// <param name="TrainError">0-1 error at W_T on the training set.</param>
-/// <param name="TestRisk">Logistic risk at W_T on the held-out set (null without one).</param>
-/// <param name="TestError">0-1 error at W_T on the held-out set (null without one).</param>
+/// <param name="TrainError">0-1 error at W_T on the training set (ties count 1/2; NaN when the run diverged).</param>
+/// <param name="TestRisk">Logistic risk at W_T on the held-out set (null without one or when the run diverged).</param>
+/// <param name="TestError">0-1 error at W_T on the held-out set (null without one or when the run diverged).</param>
 /// <param name="SecondsPerStep">Wall-clock seconds per gradient step.</param>
-/// <param name="Backend">GEMM backend, rows per block and precision, e.g. "blocked GEMM (64-row blocks): OpenBLAS ..., float64".</param>
+/// <param name="Backend">GEMM backend, rows per block, threads and precision, e.g. "blocked GEMM (64-row blocks): OpenBLAS ..., single-threaded
+/// calls on 2 engine threads, float64" (TrainMany adds ", batched with K runs on one X" for batched runs).</param>
 /// <param name="W">Final first layer W_T (m x d row-major, float64).</param>
 public sealed record TrainingResult(TrajectoryPoint[] Trajectory, double FinalLoss, double EpochAveragedLoss, double EpochAveragedRisk,
     double FinalRisk, double TrainError, double? TestRisk, double? TestError, double SecondsPerStep, string Backend, double[] W)
 {
     /// <summary>1 - TestError, or null.</summary>
     public double? TestAccuracy => TestError is { } e ? 1 - e : null;
+
+    /// <summary>Steps actually run T (the options' Steps without a convergence rule; fewer when the rule held or the run diverged).</summary>
+    public int StepsRun { get; init; }
+
+    /// <summary>How the run ended.</summary>
+    public RunOutcome Outcome { get; init; }
+
+    /// <summary>Early-stopping selection over the recorded points (null without validation data or when the run diverged).</summary>
+    public EarlyStop? EarlyStopped { get; init; }
+
+    /// <summary>0-1 validation error at W_T (null without validation data or when the run diverged).</summary>
+    public double? ValidationError { get; init; }
+
+    /// <summary>Final second layer a (length m): the initial +-1 values unless <see cref="TrainingOptions.TrainOutput"/>.</summary>
+    public double[] A { get; init; } = [];
+
+    /// <summary>Final output bias c (0 unless <see cref="TrainingOptions.TrainOutput"/>).</summary>
+    public double OutputBias { get; init; }
 }
 
 /// <summary>
@@ -79,8 +210,19 @@ public sealed record TrainingResult(TrajectoryPoint[] Trajectory, double FinalLo
 /// computed in place in Z_b by one fused pass that also forms f_i; then W -= eta grad. Blocks of
 /// B = 2^18 / m (d &lt; 128) or 2^20 / m rows keep the only n-dependent buffer at B x m (never n x m, never n x n, nothing per step),
 /// so the same code is GEMM-bound at large d and stays in cache at small d, where NumPy-style code
-/// streams several n x m temporaries. Blocks are visited in order and every sum has a fixed order, so
-/// trajectories are bit-identical for any thread count.
+/// streams several n x m temporaries. Blocks are visited in order, every sum has a fixed order, and each GEMM is split
+/// into neuron pieces fixed by m (single-threaded BLAS calls spread over the threads), so trajectories are
+/// bit-identical for any thread count.
+/// Run control (THEORY.md §9): an optional convergence rule stops the run (<see cref="ConvergenceRule"/>); a non-finite
+/// loss or weight stops it at once as <see cref="RunOutcome.Diverged"/>; a network whose hidden part is 0 on every
+/// training point at the end is <see cref="RunOutcome.Dead"/>. Held-out data (test, validation) are scored at every
+/// recorded step, ties f = 0 counting half an error.
+/// Options beside the theory's setting: a trainable output layer (a and a bias c, <see cref="TrainingOptions.TrainOutput"/>),
+/// heavy-ball momentum or Adam (<see cref="Optimiser"/>) and minibatches (<see cref="TrainingOptions.BatchSize"/>). With
+/// minibatches one step t is one epoch: L(W_t) is evaluated on all n rows (so the trajectory, the epoch averages and the
+/// convergence rule mean the same as for full-batch GD), then the rows are visited in a permutation drawn from the seed
+/// (stream "minibatch", index t) in batches of BatchSize rows, one optimiser update per batch with the batch's mean
+/// gradient; a batch size &gt;= n is full batch. Every combination of these options is supported.
 /// </summary>
 public static class Trainer
 {
@@ -97,11 +239,78 @@ public static class Trainer
     /// <summary>Trains a student from its initialisation.</summary>
     /// <param name="train">Training data (n x d, labels +-1).</param>
     /// <param name="softLabels">Teacher probabilities p_i in [0, 1] (length n) for soft labels; null for hard.</param>
-    /// <param name="options">Width, steps, eta, label kind, projection, seed, threads, precision.</param>
-    /// <param name="test">Optional held-out data evaluated at W_T.</param>
+    /// <param name="options">Width, steps, eta, label kind, projection, seed, threads, precision, convergence rule.</param>
+    /// <param name="test">Optional held-out data evaluated at every recorded step and at W_T.</param>
     /// <param name="progress">Optional progress (step count).</param>
-    /// <exception cref="InputException">Invalid options, soft labels missing or of the wrong length, or test dimension != train dimension.</exception>
-    public static TrainingResult Train(Dataset train, double[]? softLabels, TrainingOptions options, Dataset? test = null, IProgress<int>? progress = null)
+    /// <param name="validation">Optional validation data evaluated at every recorded step and at W_T; the recorded step
+    /// with the lowest validation error is <see cref="TrainingResult.EarlyStopped"/>.</param>
+    /// <exception cref="InputException">Invalid options, soft labels missing or of the wrong length, or test/validation dimension != train dimension.</exception>
+    public static TrainingResult Train(Dataset train, double[]? softLabels, TrainingOptions options, Dataset? test = null, IProgress<int>? progress = null,
+        Dataset? validation = null)
+    {
+        Check(train, softLabels, options, test, validation);
+        var net = TwoLayerNetwork.Initialise(options.Width, train.D, options.Seed, options.Symmetric);
+        return options.Precision == Precision.Single
+            ? new Engine<float>(train, softLabels, net, options).Run(options, test, validation, progress)
+            : new Engine<double>(train, softLabels, net, options).Run(options, test, validation, progress);
+    }
+
+    /// <summary>
+    /// Trains a batch of runs; result k equals, bit for bit, the result of <see cref="Train"/> on runs[k] with
+    /// <paramref name="test"/>, runs[k].Validation and the thread count below (SecondsPerStep and Backend aside).
+    /// Runs that share data (the same X array, n, d), precision and thread count, with full-batch gradient descent and
+    /// the fixed output layer, are trained together: per block of rows one wide GEMM Z_b = X_b [W_1; W_2; ...]^T gives
+    /// every run's pre-activations (the rows per block are those of the run alone, so every run's sums keep their order),
+    /// and each run's gradient G_{b,k}^T X_b is the same BLAS call as for the run alone; runs leave the batch when they
+    /// stop. Other runs (minibatches, momentum, Adam, a trainable output layer) are trained one by one with Train.
+    /// SecondsPerStep of a batched run is the batch's wall-clock time over the run's steps.
+    /// </summary>
+    public static TrainingResult[] TrainMany(IReadOnlyList<RunSpec> runs, Dataset? test = null, int threads = 0, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        if (threads < 0) throw InputException.Parameter("threads", $"must be >= 0, got {threads}");
+        var specs = runs.Select(r => threads > 0 ? r with { Options = r.Options with { Threads = threads } } : r).ToArray();
+        foreach (var r in specs) Check(r.Train, r.SoftLabels, r.Options, test, r.Validation);
+        var results = new TrainingResult[specs.Length];
+        int done = 0;
+        void Finished() => progress?.Report(Interlocked.Increment(ref done));
+        var batches = specs.Select((r, k) => (index: k, spec: r)).Where(p => Batchable(p.spec))
+            .GroupBy(p => (x: new ReferenceKey(p.spec.Train.X), p.spec.Train.N, p.spec.Train.D, p.spec.Options.Precision,
+                threads: p.spec.Options.Threads > 0 ? p.spec.Options.Threads : Environment.ProcessorCount,
+                block: SoloBlock(p.spec.Train.N, p.spec.Train.D, p.spec.Options.Width)));
+        var alone = specs.Select((r, k) => (index: k, spec: r)).Where(p => !Batchable(p.spec));
+        foreach (var g in batches)
+        {
+            var members = g.ToList();
+            for (int from = 0; from < members.Count;)
+            {
+                // as many runs as fit in the pre-activation buffer (at least one)
+                long neurons = 0;
+                int to = from;
+                while (to < members.Count && (to == from || (neurons + members[to].spec.Options.Width) * g.Key.block <= WideElements))
+                    neurons += members[to++].spec.Options.Width;
+                var part = members.GetRange(from, to - from);
+                if (g.Key.Precision == Precision.Single) new WideEngine<float>(part, test, g.Key.threads, g.Key.block).Run(results, Finished);
+                else new WideEngine<double>(part, test, g.Key.threads, g.Key.block).Run(results, Finished);
+                from = to;
+            }
+        }
+        foreach (var (k, r) in alone)
+        {
+            results[k] = Train(r.Train, r.SoftLabels, r.Options, test, null, r.Validation);
+            Finished();
+        }
+        return results;
+    }
+
+    /// <summary>Groups arrays by identity (the same X array), not by contents.</summary>
+    private readonly record struct ReferenceKey(double[] Array)
+    {
+        public bool Equals(ReferenceKey other) => ReferenceEquals(Array, other.Array);
+        public override int GetHashCode() => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Array);
+    }
+
+    private static void Check(Dataset train, double[]? softLabels, TrainingOptions options, Dataset? test, Dataset? validation)
     {
         options.Validate();
         if (options.Labels == LabelKind.Soft && (softLabels is null || softLabels.Length != train.N))
@@ -109,10 +318,8 @@ public static class Trainer
         if (softLabels is not null && softLabels.Any(p => !(p >= 0 && p <= 1)))
             throw InputException.Parameter("soft-labels", "teacher probabilities must lie in [0, 1]");
         if (test is not null && test.D != train.D) throw InputException.Parameter("test", $"test data have d = {test.D}, training data d = {train.D}");
-        var net = TwoLayerNetwork.Initialise(options.Width, train.D, options.Seed, options.Symmetric);
-        return options.Precision == Precision.Single
-            ? new Engine<float>(train, softLabels, net, options).Run(options, test, progress)
-            : new Engine<double>(train, softLabels, net, options).Run(options, test, progress);
+        if (validation is not null && validation.D != train.D)
+            throw InputException.Parameter("validation", $"validation data have d = {validation.D}, training data d = {train.D}");
     }
 
     /// <summary>
@@ -140,40 +347,142 @@ public static class Trainer
         return f;
     }
 
-    /// <summary>Mean logistic risk and 0-1 error of logits f against labels y (an error counts f y &lt;= 0).</summary>
+    /// <summary>
+    /// Mean logistic risk and 0-1 error of logits f against labels y: error_i = 1 if y_i f_i &lt; 0, 1/2 if f_i = 0
+    /// (a tie, so a dead network f = 0 scores accuracy 1/2; THEORY.md §9), 0 otherwise.
+    /// </summary>
     public static (double risk, double error) RiskAndError(double[] f, double[] y)
     {
         double r = 0, e = 0;
-        for (int i = 0; i < f.Length; i++) { r += Losses.Logistic(y[i], f[i]); if (f[i] * y[i] <= 0) e++; }
+        for (int i = 0; i < f.Length; i++) { r += Losses.Logistic(y[i], f[i]); e += ZeroOne(y[i], f[i]); }
         return (r / f.Length, e / f.Length);
     }
 
-    private sealed class Engine<T> where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        private readonly int _n, _d, _m, _threads, _block;
-        private readonly T[] _x, _w, _w0, _aScaled, _zb, _grad;
-        private readonly double[] _a, _y, _p, _lossRow, _riskRow, _errRow;
-        private readonly LabelKind _kind;
+    /// <summary>0-1 error of one point: 1 if y f &lt; 0, 1/2 if f = 0, 0 otherwise (NaN f counts 1).</summary>
+    public static double ZeroOne(double y, double f) => f == 0 ? 0.5 : f * y > 0 ? 0 : 1;
 
-        public Engine(Dataset data, double[]? soft, TwoLayerNetwork net, TrainingOptions o)
+    /// <summary>Labels of one run and its per-row bookkeeping (loss, risk, error, hidden part h_i) at the latest pass.</summary>
+    private sealed class RowLosses
+    {
+        private readonly double[] _y, _p, _loss, _risk, _err, _h;
+        private readonly LabelKind _kind;
+        private readonly int _n;
+
+        public RowLosses(Dataset data, double[]? soft, LabelKind kind)
         {
-            _n = data.N; _d = data.D; _m = net.Width; _kind = o.Labels;
-            _threads = o.Threads > 0 ? o.Threads : Environment.ProcessorCount;
-            _block = Math.Clamp(ForceBlockRows ?? BlockElements(_d) / _m, 1, _n);
-            _x = Shared(data.X);                  // read-only: float64 uses the caller's arrays, no copy
+            _n = data.N; _kind = kind;
             _y = data.Y; _p = soft ?? data.Y.Select(v => v > 0 ? 1.0 : 0.0).ToArray();
-            _w0 = Shared(net.W0);
-            _w = (T[])_w0.Clone();
-            _a = net.A;
-            double scale = 1 / Math.Sqrt(_m);
-            _aScaled = net.A.Select(a => T.CreateTruncating(a * scale)).ToArray();
-            _lossRow = new double[_n]; _riskRow = new double[_n]; _errRow = new double[_n];
-            _zb = new T[(long)_block * _m];
-            _grad = new T[(long)_m * _d];
+            _loss = new double[_n]; _risk = new double[_n]; _err = new double[_n]; _h = new double[_n];
         }
 
+        /// <summary>Output bias c (0 unless the output layer is trained).</summary>
+        public double C;
+
+        /// <summary>Per-row loss bookkeeping at f = h + c (h the hidden part) and the derivative of the objective in f_i, divided by count.</summary>
+        public double Derivative(int i, double h, int count)
+        {
+            double f = h + C;
+            _risk[i] = Losses.Logistic(_y[i], f);
+            _err[i] = ZeroOne(_y[i], f);
+            _h[i] = h;
+            if (_kind == LabelKind.Hard)
+            {
+                _loss[i] = _risk[i];
+                return Losses.LogisticDerivative(_y[i], f) / count;
+            }
+            _loss[i] = Losses.KL(_p[i], f);
+            return Losses.KLDerivative(_p[i], f) / count;
+        }
+
+        /// <summary>Whether the hidden part was 0 on every row at the latest full pass.</summary>
+        public bool AllZero { get; private set; }
+
+        /// <summary>(mean loss, mean risk, mean error) over the n rows of the latest full pass, summed in row order.</summary>
+        public (double loss, double risk, double err) Means()
+        {
+            double loss = 0, risk = 0, err = 0;
+            bool allZero = true;
+            for (int i = 0; i < _n; i++) { loss += _loss[i]; risk += _risk[i]; err += _err[i]; allZero &= _h[i] == 0; }
+            AllZero = allZero;
+            return (loss / _n, risk / _n, err / _n);
+        }
+    }
+
+    /// <summary>The run control of one run (THEORY.md §9): trajectory, objective history, convergence, outcome, held-out points.</summary>
+    private sealed class Tracker(TrainingOptions o, Dataset? test, Dataset? validation)
+    {
+        private readonly List<TrajectoryPoint> _record = new();
+        private readonly List<double?> _recordTestRisk = new();
+        private readonly List<double> _losses = new();
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private double _sumLoss, _sumRisk, _loss, _risk, _err;
+        private double? _testRisk, _testErr, _valErr;
+
+        /// <summary>How the run ends (StepCap until decided).</summary>
+        public RunOutcome Outcome { get; private set; } = RunOutcome.StepCap;
+
+        /// <summary>The current step t (the state observed next is W_t).</summary>
+        public int Step { get; private set; }
+
+        /// <summary>
+        /// Observes L(W_t), R(W_t) and the error at t = Step; records the point (every RecordEvery steps and at the end,
+        /// with held-out errors from <paramref name="logits"/>). Returns true when the run stops at t: the step cap, the
+        /// convergence rule, or a non-finite loss or weight (Diverged).
+        /// </summary>
+        public bool Observe((double loss, double risk, double err) at, bool weightsFinite, Func<(double max, double fro)> movement, Func<Dataset, double[]> logits)
+        {
+            int t = Step;
+            bool last = t == o.Steps;
+            (_loss, _risk, _err) = at;
+            _losses.Add(_loss);
+            if (!double.IsFinite(_loss) || !weightsFinite) { Outcome = RunOutcome.Diverged; last = true; }
+            else if (o.Convergence is { } rule && rule.HoldsAt(_losses, t)) { Outcome = RunOutcome.Converged; last = true; }
+            if (last || t % o.RecordEvery == 0)
+            {
+                var (max, fro) = movement();
+                if (Outcome == RunOutcome.Diverged) { _err = double.NaN; _testRisk = _testErr = _valErr = null; }
+                else
+                {
+                    _testRisk = _testErr = null;
+                    if (test is not null) { var (r, e) = RiskAndError(logits(test), test.Y); _testRisk = r; _testErr = e; }
+                    _valErr = validation is null ? null : RiskAndError(logits(validation), validation.Y).error;
+                }
+                _record.Add(new TrajectoryPoint(t, _loss, _risk, _err, max, fro, _testErr, _valErr));
+                _recordTestRisk.Add(_testRisk);
+            }
+            if (last) return true;
+            _sumLoss += _loss; _sumRisk += _risk;
+            return false;
+        }
+
+        /// <summary>Moves to the next step after the update.</summary>
+        public void Advance() => Step++;
+
+        /// <summary>The result at the stopping step (Dead when the hidden part is 0 on every training point and the run did not diverge).</summary>
+        public TrainingResult Finish(bool allZero, string backend, double[] w, double[] a, double c)
+        {
+            int steps = Step;
+            if (Outcome != RunOutcome.Diverged && allZero) Outcome = RunOutcome.Dead;
+            EarlyStop? early = null;
+            if (validation is not null && Outcome != RunOutcome.Diverged)
+            {
+                int best = 0;
+                for (int k = 1; k < _record.Count; k++) if (_record[k].ValidationError < _record[best].ValidationError) best = k;
+                early = new EarlyStop(_record[best].Step, _record[best].ValidationError!.Value, _record[best].TestError, _recordTestRisk[best]);
+            }
+            return new TrainingResult(_record.ToArray(), _loss, steps > 0 ? _sumLoss / steps : double.NaN, steps > 0 ? _sumRisk / steps : double.NaN, _risk, _err,
+                _testRisk, _testErr, _clock.Elapsed.TotalSeconds / Math.Max(1, steps), backend, w)
+            {
+                StepsRun = steps, Outcome = Outcome, EarlyStopped = early, ValidationError = _valErr, A = a, OutputBias = c,
+            };
+        }
+    }
+
+    /// <summary>Kernels on one network's W (m x d row-major) shared by the engines.</summary>
+    private static class Kernels<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
         /// <summary>The array itself in float64 (callers never write to it), a float32 copy otherwise.</summary>
-        private static T[] Shared(double[] v)
+        public static T[] Shared(double[] v)
         {
             if (typeof(T) == typeof(double)) return (T[])(object)v;
             var r = new T[v.Length];
@@ -181,7 +490,14 @@ public static class Trainer
             return r;
         }
 
-        private static void Gemm(bool ta, bool tb, int m, int n, int k, double alpha, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, double beta, Span<T> c, int ldc)
+        public static double[] ToDouble(ReadOnlySpan<T> v)
+        {
+            var r = new double[v.Length];
+            for (int k = 0; k < v.Length; k++) r[k] = double.CreateTruncating(v[k]);
+            return r;
+        }
+
+        public static void Gemm(bool ta, bool tb, int m, int n, int k, double alpha, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, double beta, Span<T> c, int ldc)
         {
             if (typeof(T) == typeof(double))
                 Blas.Current.Dgemm(ta, tb, m, n, k, alpha, MemoryMarshal.Cast<T, double>(a), lda, MemoryMarshal.Cast<T, double>(b), ldb, beta, MemoryMarshal.Cast<T, double>(c), ldc);
@@ -189,109 +505,105 @@ public static class Trainer
                 Blas.Current.Sgemm(ta, tb, m, n, k, (float)alpha, MemoryMarshal.Cast<T, float>(a), lda, MemoryMarshal.Cast<T, float>(b), ldb, (float)beta, MemoryMarshal.Cast<T, float>(c), ldc);
         }
 
-        public TrainingResult Run(TrainingOptions o, Dataset? test, IProgress<int>? progress)
+        /// <summary>
+        /// Neuron pieces of a GEMM pair: m neurons split into pieces of consecutive neurons, about m / 4 rounded up to a
+        /// multiple of 8 and clamped to [64, PieceNeurons] (a split fixed by m alone, never by the thread count). Each piece
+        /// is one single-threaded BLAS call, the pieces run on the engine's threads, so every entry is computed by the same
+        /// call whatever the thread count (OpenBLAS's own threading splits work by thread count and is not bit-reproducible
+        /// across thread counts at every shape).
+        /// </summary>
+        public const int PieceNeurons = 512;
+
+        private static (int pieces, int per) Pieces(int m, int pieceNeurons = 0)
         {
-            Blas.Current.SetThreads(_threads);
-            var record = new List<TrajectoryPoint>();
-            double sumLoss = 0, sumRisk = 0;
-            var clock = Stopwatch.StartNew();
-            for (int t = 0; t < o.Steps; t++)
-            {
-                bool recordNow = t % o.RecordEvery == 0;
-                var (loss, risk, err) = Step(o.Eta, update: true, measureMovement: recordNow);
-                sumLoss += loss; sumRisk += risk;
-                if (o.Radius is { } rho) Project(rho / Math.Sqrt(_m));
-                if (recordNow) record.Add(new TrajectoryPoint(t, loss, risk, err, _moveMax, _moveFro));
-                if ((t + 1) % 100 == 0) progress?.Report(t + 1);
-            }
-            double secondsPerStep = clock.Elapsed.TotalSeconds / o.Steps;
-            var (fl, fr, fe) = Step(0, update: false, measureMovement: true);
-            record.Add(new TrajectoryPoint(o.Steps, fl, fr, fe, _moveMax, _moveFro));
-            var w = Array.ConvertAll(_w, v => double.CreateTruncating(v));
-            double? testRisk = null, testErr = null;
-            if (test is not null)
-            {
-                var (r, e) = RiskAndError(Logits(w, _a, test.X, test.N, test.D), test.Y);
-                testRisk = r; testErr = e;
-            }
-            string backend = $"blocked GEMM ({_block}-row blocks): {Blas.Current.Name}" + (typeof(T) == typeof(float) ? ", float32" : ", float64");
-            return new TrainingResult(record.ToArray(), fl, sumLoss / o.Steps, sumRisk / o.Steps, fr, fe, testRisk, testErr, secondsPerStep, backend, w);
+            int per = pieceNeurons > 0 ? pieceNeurons : Math.Clamp(((m + 3) / 4 + 7) / 8 * 8, 64, PieceNeurons);
+            int pieces = Math.Max(1, (m + per - 1) / per);
+            return (pieces, (m + pieces - 1) / pieces);
         }
 
-        private double _moveMax, _moveFro;
-        private double[]? _rowSq;
-
-        /// <summary>max_s ||w_s - w_s0|| and ||W - W0||_F of the current W into _moveMax, _moveFro.</summary>
-        private void Movement()
+        /// <summary>
+        /// Z = X_b W^T (rows x m at z[zOff..], leading dimension ldz) for X_b = x[xOff..] (rows x d) and W = w[wOff..] (m x d),
+        /// by neuron pieces.
+        /// </summary>
+        public static void Forward(int rows, int m, int d, T[] x, int xOff, T[] w, int wOff, T[] z, int zOff, int ldz, ParallelOptions? po, int pieceNeurons = 0)
         {
-            double max = 0, fro = 0;
-            foreach (var r in RowDistancesSquared()) { fro += r; max = Math.Max(max, r); }
-            _moveMax = Math.Sqrt(max); _moveFro = Math.Sqrt(fro);
+            var (pieces, per) = Pieces(m, pieceNeurons);
+            void Piece(int p)
+            {
+                int s0 = p * per, width = Math.Min(m, s0 + per) - s0;
+                if (width <= 0) return;
+                Gemm(false, true, rows, width, d, 1.0, x.AsSpan(xOff, rows * d), d, w.AsSpan(wOff + s0 * d, width * d), d, 0.0,
+                    z.AsSpan(zOff + s0, (rows - 1) * ldz + width), ldz);
+            }
+            if (po is null || pieces == 1) for (int p = 0; p < pieces; p++) Piece(p);
+            else Parallel.For(0, pieces, po, Piece);
         }
 
-        /// <summary>||w_s - w_s0||^2 for every row s (a reused buffer of length m), summed over j in order.</summary>
-        private double[] RowDistancesSquared()
+        /// <summary>
+        /// grad += G^T X_b (m x d, at grad[gradOff..]) for G = g[gOff..] (rows x m, leading dimension ldg) and X_b = x[xOff..]
+        /// (rows x d), by neuron pieces. BLAS packs its operands, so the leading dimension of G does not change any result.
+        /// </summary>
+        public static void Backward(int rows, int m, int d, T[] g, int gOff, int ldg, T[] x, int xOff, T[] grad, int gradOff, ParallelOptions? po)
         {
-            var sq = _rowSq ??= new double[_m];
-            for (int s = 0; s < _m; s++)
+            var (pieces, per) = Pieces(m);
+            void Piece(int p)
+            {
+                int s0 = p * per, width = Math.Min(m, s0 + per) - s0;
+                if (width <= 0) return;
+                Gemm(true, false, width, d, rows, 1.0, g.AsSpan(gOff + s0, (rows - 1) * ldg + width), ldg, x.AsSpan(xOff, rows * d), d, 1.0,
+                    grad.AsSpan(gradOff + s0 * d, width * d), d);
+            }
+            if (po is null || pieces == 1) for (int p = 0; p < pieces; p++) Piece(p);
+            else Parallel.For(0, pieces, po, Piece);
+        }
+
+        /// <summary>||w_s - w_s0||^2 for every row s, summed over j in order, into sq (length m).</summary>
+        public static void RowDistancesSquared(ReadOnlySpan<T> w, ReadOnlySpan<T> w0, int m, int d, Span<double> sq)
+        {
+            for (int s = 0; s < m; s++)
             {
                 double acc = 0;
-                for (int j = 0, k = s * _d; j < _d; j++, k++)
+                for (int j = 0, k = s * d; j < d; j++, k++)
                 {
-                    double dlt = double.CreateTruncating(_w[k] - _w0[k]);
+                    double dlt = double.CreateTruncating(w[k] - w0[k]);
                     acc += dlt * dlt;
                 }
                 sq[s] = acc;
             }
-            return sq;
         }
 
-        /// <summary>Forward at the current W, losses, and (if update) W -= eta grad. Returns (loss, risk, error) at the current W.</summary>
-        private (double loss, double risk, double err) Step(double eta, bool update, bool measureMovement)
+        /// <summary>(max_s ||w_s - w_s0||, ||W - W0||_F).</summary>
+        public static (double max, double fro) Movement(ReadOnlySpan<T> w, ReadOnlySpan<T> w0, int m, int d)
         {
-            if (measureMovement) Movement();
-            BlockedStep(eta, update);
-            double loss = 0, risk = 0, err = 0;
-            for (int i = 0; i < _n; i++) { loss += _lossRow[i]; risk += _riskRow[i]; err += _errRow[i]; }
-            return (loss / _n, risk / _n, err / _n);
+            var sq = new double[m];
+            RowDistancesSquared(w, w0, m, d, sq);
+            double max = 0, fro = 0;
+            foreach (var r in sq) { fro += r; max = Math.Max(max, r); }
+            return (Math.Sqrt(max), Math.Sqrt(fro));
         }
 
-        /// <summary>Per-row loss bookkeeping and the derivative of the objective in f_i, divided by n.</summary>
-        private double RowDerivative(int i, double f)
+        /// <summary>Projects every row onto the ball ||w_s - w_s0|| &lt;= radius (THEORY.md §3).</summary>
+        public static void Project(Span<T> w, ReadOnlySpan<T> w0, int m, int d, double radius)
         {
-            _riskRow[i] = Losses.Logistic(_y[i], f);
-            _errRow[i] = f * _y[i] <= 0 ? 1 : 0;
-            if (_kind == LabelKind.Hard)
+            var sq = new double[m];
+            RowDistancesSquared(w, w0, m, d, sq);
+            for (int s = 0; s < m; s++)
             {
-                _lossRow[i] = _riskRow[i];
-                return Losses.LogisticDerivative(_y[i], f) / _n;
+                double norm = Math.Sqrt(sq[s]);
+                if (norm <= radius) continue;
+                var scale = T.CreateTruncating(radius / norm);
+                for (int j = 0, k = s * d; j < d; j++, k++) w[k] = w0[k] + (w[k] - w0[k]) * scale;
             }
-            _lossRow[i] = Losses.KL(_p[i], f);
-            return Losses.KLDerivative(_p[i], f) / _n;
         }
 
-        private void BlockedStep(double eta, bool update)
-        {
-            if (update) Array.Clear(_grad);
-            var po = new ParallelOptions { MaxDegreeOfParallelism = _threads };
-            for (int b0 = 0; b0 < _n; b0 += _block)
-            {
-                int rows = Math.Min(_block, _n - b0), start = b0;
-                var xb = _x.AsSpan(b0 * _d, rows * _d);
-                Gemm(false, true, rows, _m, _d, 1.0, xb, _d, _w, _d, 0.0, _zb, _m);              // Z_b = X_b W^T
-                Parallel.For(0, rows, po, r =>
-                {
-                    var zr = _zb.AsSpan(r * _m, _m);
-                    double g = RowDerivative(start + r, double.CreateTruncating(ReluDot(zr, _aScaled)));
-                    if (update) MaskScale(zr, _aScaled, T.CreateTruncating(g));                   // G_b row = g a' 1[z > 0]
-                });
-                if (update) Gemm(true, false, _m, _d, rows, 1.0, _zb, _m, xb, _d, 1.0, _grad, _d);  // grad += G_b^T X_b
-            }
-            if (update) TensorPrimitives.MultiplyAdd(_grad, T.CreateTruncating(-eta), _w, _w);     // W -= eta grad
-        }
+        /// <summary>
+        /// Whether ||W||_F^2 is finite: false for any NaN or infinite weight, and for weights so large that their squares
+        /// overflow (|w| beyond about 1e154 in float64, 1e19 in float32), where the movement and any later step are meaningless.
+        /// </summary>
+        public static bool Finite(ReadOnlySpan<T> w) => T.IsFinite(TensorPrimitives.SumOfSquares(w));
 
         /// <summary>sum_s a'_s relu(z_s), vectorised, in a fixed order.</summary>
-        private static T ReluDot(ReadOnlySpan<T> z, ReadOnlySpan<T> a)
+        public static T ReluDot(ReadOnlySpan<T> z, ReadOnlySpan<T> a)
         {
             var acc = Vector<T>.Zero;
             int k = 0, w = Vector<T>.Count;
@@ -303,7 +615,7 @@ public static class Trainer
         }
 
         /// <summary>z_s &lt;- g a'_s 1[z_s &gt; 0] in place.</summary>
-        private static void MaskScale(Span<T> z, ReadOnlySpan<T> a, T g)
+        public static void MaskScale(Span<T> z, ReadOnlySpan<T> a, T g)
         {
             int k = 0, w = Vector<T>.Count;
             var gv = new Vector<T>(g);
@@ -314,17 +626,358 @@ public static class Trainer
             }
             for (; k < z.Length; k++) z[k] = z[k] > T.Zero ? g * a[k] : T.Zero;
         }
+    }
 
-        /// <summary>Projects every row onto the ball ||w_s - w_s0|| &lt;= radius (THEORY.md §3).</summary>
-        private void Project(double radius)
+    private static string BackendName<T>(int block, int threads, string extra = "") =>
+        $"blocked GEMM ({block}-row blocks): {Blas.Current.Name}, single-threaded calls on {threads} engine threads" +
+        (typeof(T) == typeof(float) ? ", float32" : ", float64") + extra;
+
+    /// <summary>Rows per block of a run alone: BlockElements(d) / m, within [1, n] (or the tests' forced value).</summary>
+    private static int SoloBlock(int n, int d, int m) => Math.Clamp(ForceBlockRows ?? BlockElements(d) / m, 1, n);
+
+    private sealed class Engine<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly int _n, _d, _m, _threads, _block;
+        private readonly T[] _x, _w, _w0, _aScaled, _zb, _grad;
+        private readonly double[] _a;
+        private readonly RowLosses _rows;
+        private readonly TrainingOptions _o;
+        private readonly double[]? _gOut, _gRow;             // TrainOutput: gradient of (a_0..a_{m-1}, c); per-row g of a block
+        private readonly T[]? _xg;                           // minibatches: the gathered rows of one block
+        private T[]? _s1, _s2;                               // optimiser state of W (momentum v, or Adam m and v)
+        private double[]? _s1Out, _s2Out;                    // optimiser state of (a, c)
+        private long _updates;                               // optimiser updates so far (Adam's bias correction)
+
+        public Engine(Dataset data, double[]? soft, TwoLayerNetwork net, TrainingOptions o)
         {
-            var sq = RowDistancesSquared();
-            for (int s = 0; s < _m; s++)
+            _n = data.N; _d = data.D; _m = net.Width; _o = o;
+            _threads = o.Threads > 0 ? o.Threads : Environment.ProcessorCount;
+            _block = SoloBlock(_n, _d, _m);
+            _x = Kernels<T>.Shared(data.X);                  // read-only: float64 uses the caller's arrays, no copy
+            _rows = new RowLosses(data, soft, o.Labels);
+            _w0 = Kernels<T>.Shared(net.W0);
+            _w = (T[])_w0.Clone();
+            _a = (double[])net.A.Clone();
+            double scale = 1 / Math.Sqrt(_m);
+            _aScaled = net.A.Select(a => T.CreateTruncating(a * scale)).ToArray();
+            _zb = new T[(long)_block * _m];
+            _grad = new T[(long)_m * _d];
+            if (o.TrainOutput) { _gOut = new double[_m + 1]; _gRow = new double[_block]; }
+            if (o.BatchSize > 0 && o.BatchSize < _n) _xg = new T[(long)_block * _d];
+        }
+
+        private bool Minibatch => _xg is not null;
+
+        public TrainingResult Run(TrainingOptions o, Dataset? test, Dataset? validation, IProgress<int>? progress)
+        {
+            Blas.Current.SetThreads(1);                      // the engine's threads run single-threaded BLAS calls (Kernels.Forward)
+            var tracker = new Tracker(o, test, validation);
+            try
             {
-                double norm = Math.Sqrt(sq[s]);
-                if (norm <= radius) continue;
-                var scale = T.CreateTruncating(radius / norm);
-                for (int j = 0, k = s * _d; j < _d; j++, k++) _w[k] = _w0[k] + (_w[k] - _w0[k]) * scale;
+                while (true)
+                {
+                    bool last = tracker.Step == o.Steps;
+                    BlockedPass(default, update: !last && !Minibatch);
+                    if (tracker.Observe(_rows.Means(), WeightsFinite(), () => Kernels<T>.Movement(_w, _w0, _m, _d), HeldOutLogits)) break;
+                    if (Minibatch) Epoch(tracker.Step);
+                    else Update();
+                    tracker.Advance();
+                    if (tracker.Step % 100 == 0) progress?.Report(tracker.Step);
+                }
+            }
+            finally { Blas.Current.SetThreads(_threads); }   // callers' own BLAS calls (Logits, teachers) get the threads back
+            return tracker.Finish(_rows.AllZero, BackendName<T>(_block, _threads), Kernels<T>.ToDouble(_w), (double[])_a.Clone(), _rows.C);
+        }
+
+        /// <summary>f = (1/sqrt m) sum_s a_s relu(&lt;w_s, x&gt;) + c on held-out data at the current (W, a, c).</summary>
+        private double[] HeldOutLogits(Dataset data)
+        {
+            var f = Logits(Kernels<T>.ToDouble(_w), _a, data.X, data.N, data.D);
+            if (_rows.C != 0) for (int i = 0; i < f.Length; i++) f[i] += _rows.C;
+            return f;
+        }
+
+        /// <summary>W finite (<see cref="Kernels{T}.Finite"/>); with a trainable output layer, a and c too.</summary>
+        private bool WeightsFinite() =>
+            Kernels<T>.Finite(_w) && (!_o.TrainOutput || (double.IsFinite(TensorPrimitives.SumOfSquares<double>(_a)) && double.IsFinite(_rows.C)));
+
+        /// <summary>One optimiser update of W (and of a, c with a trainable output layer) from _grad (and _gOut), then the projection.</summary>
+        private void Update()
+        {
+            _updates++;
+            if (_o.Optimiser == Optimiser.GradientDescent)
+                TensorPrimitives.MultiplyAdd(_grad, T.CreateTruncating(-_o.Eta), _w, _w);     // W -= eta grad
+            else
+            {
+                _s1 ??= new T[_w.Length];
+                if (_o.Optimiser == Optimiser.Adam) _s2 ??= new T[_w.Length];
+                Optimise<T>(_w, _grad, _s1, _s2);
+            }
+            if (_gOut is not null)
+            {
+                var param = new double[_m + 1];
+                _a.CopyTo(param, 0); param[_m] = _rows.C;
+                if (_o.Optimiser == Optimiser.GradientDescent)
+                    for (int k = 0; k <= _m; k++) param[k] -= _o.Eta * _gOut[k];
+                else
+                {
+                    _s1Out ??= new double[_m + 1];
+                    if (_o.Optimiser == Optimiser.Adam) _s2Out ??= new double[_m + 1];
+                    Optimise<double>(param, _gOut, _s1Out, _s2Out);
+                }
+                Array.Copy(param, _a, _m); _rows.C = param[_m];
+                double scale = 1 / Math.Sqrt(_m);
+                for (int s = 0; s < _m; s++) _aScaled[s] = T.CreateTruncating(_a[s] * scale);
+            }
+            if (_o.Radius is { } rho) Kernels<T>.Project(_w, _w0, _m, _d, rho / Math.Sqrt(_m));
+        }
+
+        /// <summary>Momentum (v = mu v + g, p -= eta v) or Adam (see <see cref="Optimiser.Adam"/>) on one parameter array, element by element.</summary>
+        private void Optimise<U>(U[] p, U[] g, U[] s1, U[]? s2) where U : unmanaged, IFloatingPointIeee754<U>
+        {
+            double eta = _o.Eta;
+            if (_o.Optimiser == Optimiser.SgdMomentum)
+            {
+                U mu = U.CreateTruncating(_o.Momentum), e = U.CreateTruncating(eta);
+                for (long k = 0; k < p.Length; k++) { s1[k] = mu * s1[k] + g[k]; p[k] -= e * s1[k]; }
+                return;
+            }
+            double b1 = _o.Beta1, b2 = _o.Beta2, eps = _o.AdamEpsilon;
+            double c1 = 1 - Math.Pow(b1, _updates), c2 = 1 - Math.Pow(b2, _updates);
+            for (long k = 0; k < p.Length; k++)
+            {
+                double gk = double.CreateTruncating(g[k]);
+                double m1 = b1 * double.CreateTruncating(s1[k]) + (1 - b1) * gk;
+                double v = b2 * double.CreateTruncating(s2![k]) + (1 - b2) * gk * gk;
+                s1[k] = U.CreateTruncating(m1); s2[k] = U.CreateTruncating(v);
+                p[k] = U.CreateTruncating(double.CreateTruncating(p[k]) - eta * (m1 / c1) / (Math.Sqrt(v / c2) + eps));
+            }
+        }
+
+        /// <summary>
+        /// One epoch of minibatch updates: a permutation of the n rows drawn from the seed (stream "minibatch", index t),
+        /// cut into consecutive batches of BatchSize rows (the last may be smaller); one update per batch with the
+        /// batch's mean gradient.
+        /// </summary>
+        private void Epoch(int t)
+        {
+            var order = new int[_n];
+            for (int i = 0; i < _n; i++) order[i] = i;
+            var rng = SeedSequence.Rng(_o.Seed, "minibatch", t);
+            for (int i = _n - 1; i > 0; i--) { int j = rng.Next(i + 1); (order[i], order[j]) = (order[j], order[i]); }
+            for (int b0 = 0; b0 < _n; b0 += _o.BatchSize)
+            {
+                int count = Math.Min(_o.BatchSize, _n - b0);
+                BlockedPass(order.AsSpan(b0, count), update: true);
+                Update();
+            }
+        }
+
+        /// <summary>
+        /// Forward (and with update, the gradient of the mean objective over the rows into _grad and _gOut) over the rows
+        /// listed in <paramref name="rows"/> (gathered block by block), or over all n rows in order when it is empty.
+        /// </summary>
+        private void BlockedPass(ReadOnlySpan<int> rows, bool update)
+        {
+            if (update) { Array.Clear(_grad); if (_gOut is not null) Array.Clear(_gOut); }
+            var po = new ParallelOptions { MaxDegreeOfParallelism = _threads };
+            bool all = rows.IsEmpty;
+            int total = all ? _n : rows.Length;
+            int[]? index = all ? null : rows.ToArray();
+            for (int b0 = 0; b0 < total; b0 += _block)
+            {
+                int count = Math.Min(_block, total - b0), start = b0;
+                if (!all)
+                    for (int r = 0; r < count; r++) _x.AsSpan(index![b0 + r] * _d, _d).CopyTo(_xg.AsSpan(r * _d, _d));
+                var xArray = all ? _x : _xg!;
+                int xOff = all ? b0 * _d : 0;
+                Kernels<T>.Forward(count, _m, _d, xArray, xOff, _w, 0, _zb, 0, _m, po);                          // Z_b = X_b W^T
+                if (_gOut is null)
+                    Parallel.For(0, count, po, r =>
+                    {
+                        var zr = _zb.AsSpan(r * _m, _m);
+                        int i = all ? start + r : index![start + r];
+                        double g = _rows.Derivative(i, double.CreateTruncating(Kernels<T>.ReluDot(zr, _aScaled)), total);
+                        if (update) Kernels<T>.MaskScale(zr, _aScaled, T.CreateTruncating(g));                   // G_b row = g a' 1[z > 0]
+                    });
+                else
+                {
+                    var gRow = _gRow!;
+                    Parallel.For(0, count, po, r =>
+                    {
+                        int i = all ? start + r : index![start + r];
+                        gRow[r] = _rows.Derivative(i, double.CreateTruncating(Kernels<T>.ReluDot(_zb.AsSpan(r * _m, _m), _aScaled)), total);
+                    });
+                    if (update)
+                    {
+                        OutputGradient(count, po);
+                        Parallel.For(0, count, po, r => Kernels<T>.MaskScale(_zb.AsSpan(r * _m, _m), _aScaled, T.CreateTruncating(gRow[r])));
+                    }
+                }
+                if (update) Kernels<T>.Backward(count, _m, _d, _zb, 0, _m, xArray, xOff, _grad, 0, po);      // grad += G_b^T X_b
+            }
+        }
+
+        /// <summary>
+        /// d/da_s += (1/sqrt m) sum_r g_r relu(z_rs) and d/dc += sum_r g_r over the rows of the current block, each sum
+        /// in row order (threads split the neurons s, so the result does not depend on the thread count).
+        /// </summary>
+        private void OutputGradient(int count, ParallelOptions po)
+        {
+            var gOut = _gOut!; var gRow = _gRow!;
+            double scale = 1 / Math.Sqrt(_m);
+            int chunks = Math.Min(_threads, Math.Max(1, _m / 64)), per = (_m + chunks - 1) / chunks;
+            Parallel.For(0, chunks, po, ch =>
+            {
+                int s0 = ch * per, s1 = Math.Min(_m, s0 + per);
+                for (int s = s0; s < s1; s++)
+                {
+                    double acc = 0;
+                    for (int r = 0; r < count; r++)
+                    {
+                        double z = double.CreateTruncating(_zb[(long)r * _m + s]);
+                        if (z > 0) acc += gRow[r] * z;
+                    }
+                    gOut[s] += acc * scale;
+                }
+            });
+            double gc = 0;
+            for (int r = 0; r < count; r++) gc += gRow[r];
+            gOut[_m] += gc;
+        }
+    }
+
+    /// <summary>Whether a run can join a wide batch: full-batch gradient descent with the fixed output layer.</summary>
+    private static bool Batchable(RunSpec r) =>
+        r.Options.Optimiser == Optimiser.GradientDescent && !r.Options.TrainOutput && (r.Options.BatchSize == 0 || r.Options.BatchSize >= r.Train.N);
+
+    /// <summary>Most neurons of one wide batch: its pre-activation buffer is (rows per block) x (total width) elements, at most 2^24.</summary>
+    private const long WideElements = 1 << 24;
+
+    /// <summary>
+    /// Runs that share X (the same array), n, d, precision, thread count and rows per block, trained together: per block of
+    /// rows one GEMM Z_b = X_b [W_1; W_2; ...]^T covers every run's pre-activations, one pass over the rows forms each
+    /// run's logits, losses and G_b columns, and each run's gradient is its own GEMM G_{b,k}^T X_b, the same call (up to
+    /// the leading dimension of G, which BLAS packing makes irrelevant) that <see cref="Train"/> makes for the run alone. Runs
+    /// that stop (cap, convergence, divergence) leave the batch. The wide forward GEMM relies on BLAS computing each column of
+    /// X_b W^T independently of the other columns, true of OpenBLAS 0.3.21 dgemm at every shape tested (TrainingApiTests);
+    /// its sgemm is not column-independent (edge kernels), so in float32 each run's forward is its own call too.
+    /// </summary>
+    private sealed class WideEngine<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private sealed class Member(int index, TrainingOptions o, RowLosses rows, Tracker tracker, T[] w0, double[] a, T[] aScaled)
+        {
+            public int Index => index;
+            public TrainingOptions O => o;
+            public RowLosses Rows => rows;
+            public Tracker Tracker => tracker;
+            public T[] W0 => w0;
+            public double[] A => a;
+            public T[] AScaled => aScaled;
+            public int M => a.Length;
+            public int Offset;
+        }
+
+        private readonly int _n, _d, _block, _threads;
+        private readonly T[] _x;
+        private List<Member> _active;
+        private T[] _w, _grad, _zb;
+        private int _total;
+
+        public WideEngine(IReadOnlyList<(int index, RunSpec spec)> runs, Dataset? test, int threads, int block)
+        {
+            var first = runs[0].spec.Train;
+            _n = first.N; _d = first.D; _threads = threads; _block = block;
+            _x = Kernels<T>.Shared(first.X);
+            _active = new List<Member>();
+            foreach (var (index, spec) in runs)
+            {
+                var o = spec.Options;
+                var net = TwoLayerNetwork.Initialise(o.Width, _d, o.Seed, o.Symmetric);
+                double scale = 1 / Math.Sqrt(o.Width);
+                _active.Add(new Member(index, o, new RowLosses(spec.Train, spec.SoftLabels, o.Labels), new Tracker(o, test, spec.Validation),
+                    Kernels<T>.Shared(net.W0), net.A, net.A.Select(a => T.CreateTruncating(a * scale)).ToArray()));
+            }
+            _w = _grad = _zb = [];
+            Layout(null);
+        }
+
+        /// <summary>Concatenates the active runs' first layers (from W_0, or from the previous concatenation) and sizes the buffers.</summary>
+        private void Layout(T[]? previous)
+        {
+            _total = _active.Sum(r => r.M);
+            var w = new T[(long)_total * _d];
+            int offset = 0;
+            foreach (var r in _active)
+            {
+                var source = previous is null ? r.W0.AsSpan() : previous.AsSpan(r.Offset * _d, r.M * _d);
+                source.CopyTo(w.AsSpan(offset * _d, r.M * _d));
+                r.Offset = offset;
+                offset += r.M;
+            }
+            _w = w;
+            _grad = new T[(long)_total * _d];
+            _zb = new T[(long)_block * _total];
+        }
+
+        public void Run(TrainingResult[] results, Action finished)
+        {
+            Blas.Current.SetThreads(1);
+            try { Loop(results, finished); }
+            finally { Blas.Current.SetThreads(_threads); }
+        }
+
+        private void Loop(TrainingResult[] results, Action finished)
+        {
+            var po = new ParallelOptions { MaxDegreeOfParallelism = _threads };
+            string backend = BackendName<T>(_block, _threads, $", batched with {_active.Count} runs on one X");
+            while (_active.Count > 0)
+            {
+                Array.Clear(_grad);
+                for (int b0 = 0; b0 < _n; b0 += _block)
+                {
+                    int count = Math.Min(_block, _n - b0), start = b0;
+                    if (typeof(T) == typeof(double))
+                        Kernels<T>.Forward(count, _total, _d, _x, b0 * _d, _w, 0, _zb, 0, _total, po,        // Z_b = X_b [W_1; W_2; ...]^T, split
+                            Math.Clamp((_total + 2 * _threads - 1) / (2 * _threads), 64, Kernels<T>.PieceNeurons)); // for the threads (columns are independent)
+                    else                                                                                    // float32: one call per run (see the class summary)
+                        Parallel.ForEach(_active, po, k => Kernels<T>.Forward(count, k.M, _d, _x, start * _d, _w, k.Offset * _d, _zb, k.Offset, _total, null));
+                    Parallel.For(0, count, po, r =>
+                    {
+                        foreach (var k in _active)
+                        {
+                            var zr = _zb.AsSpan(r * _total + k.Offset, k.M);
+                            double g = k.Rows.Derivative(start + r, double.CreateTruncating(Kernels<T>.ReluDot(zr, k.AScaled)), _n);
+                            Kernels<T>.MaskScale(zr, k.AScaled, T.CreateTruncating(g));
+                        }
+                    });
+                    Parallel.ForEach(_active, po, k =>                                                     // grad_k += G_{b,k}^T X_b
+                        Kernels<T>.Backward(count, k.M, _d, _zb, k.Offset, _total, _x, start * _d, _grad, k.Offset * _d, null));
+                }
+                bool left = false;
+                foreach (var k in _active)
+                {
+                    int off = k.Offset * _d, len = k.M * _d;
+                    var wk = _w.AsSpan(off, len);
+                    if (k.Tracker.Observe(k.Rows.Means(), Kernels<T>.Finite(wk), () => Kernels<T>.Movement(_w.AsSpan(off, len), k.W0, k.M, _d),
+                            data => Logits(Kernels<T>.ToDouble(_w.AsSpan(off, len)), k.A, data.X, data.N, data.D)))
+                    {
+                        results[k.Index] = k.Tracker.Finish(k.Rows.AllZero, backend, Kernels<T>.ToDouble(wk), (double[])k.A.Clone(), 0);
+                        k.Offset = -1;
+                        left = true;
+                        finished();
+                        continue;
+                    }
+                    TensorPrimitives.MultiplyAdd(_grad.AsSpan(off, len), T.CreateTruncating(-k.O.Eta), wk, wk);    // W_k -= eta_k grad_k
+                    if (k.O.Radius is { } rho) Kernels<T>.Project(wk, k.W0, k.M, _d, rho / Math.Sqrt(k.M));
+                    k.Tracker.Advance();
+                }
+                if (left)
+                {
+                    var previous = _w;
+                    _active = _active.Where(k => k.Offset >= 0).ToList();
+                    if (_active.Count > 0) Layout(previous);
+                }
             }
         }
     }
