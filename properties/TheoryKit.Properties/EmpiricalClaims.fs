@@ -30,11 +30,11 @@ type private PlainRun =
 
 /// Reference.plainDescent of THEORY.md §1-3 from (W_0, a) on s: the objective is the mean KL to `soft` (soft
 /// labels) or the logistic risk (hard labels); also the hard-label risk along the way, and the 0-1 errors at W_T
-/// on s and on the held-out points (a point is correct when y f > 0).
+/// on s and on the held-out points (a point is correct when y f > 0; a tie f = 0 counts half an error, THEORY.md §9).
 let private plainRun (s: Small) (w0: float[]) (a: float[]) (soft: float[] option) eta steps (testRows: float[][]) (testY: float[]) =
     let run = plainDescent s w0 a soft eta steps None
     let error (xs: float[][]) (ys: float[]) =
-        float (Array.fold2 (fun c x yi -> if yi * logitAt run.W a x > 0.0 then c else c + 1) 0 xs ys) / float xs.Length
+        (Array.fold2 (fun c x yi -> let f = logitAt run.W a x in if f = 0.0 then c + 0.5 elif yi * f > 0.0 then c else c + 1.0) 0.0 xs ys) / float xs.Length
     { AveragedLoss = epochMean run.Loss
       AveragedRisk = epochMean run.Risk
       FinalRisk = run.Risk.[steps]

@@ -85,7 +85,7 @@ let private l1 =
       Kind = Identity
       Property =
         "For random logits (up to 1e4 in magnitude) and labels, Trainer.RiskAndError equals the mean of softplus(-y_i f_i) "
-        + "(series softplus written here) to relative 1e-14 and the 0-1 error (f y <= 0) exactly; for random unit data and "
+        + "(series softplus written here) to relative 1e-14 and the 0-1 error (1 if f y < 0, 1/2 if f = 0) exactly; for random unit data and "
         + "students, the risk the trainer records at W_0 (hard and soft training) equals R(W_0) with f from a plain loop, to relative 1e-12."
       Tests =
         [ "tests/TheoryKit.Core.Tests/TrainingTests.cs: TrainingTests.Logits_and_risk_helpers_match_the_plain_loop_references"
@@ -102,7 +102,7 @@ let private l1 =
                     let n = float pairs.Length
                     let struct (risk, error) = Trainer.RiskAndError(f, y)
                     let expectedRisk = (Array.map2 (fun fi yi -> softplusRef (-yi * fi)) f y |> Array.sum) / n
-                    let expectedError = float (Array.map2 (fun fi yi -> if fi * yi <= 0.0 then 1 else 0) f y |> Array.sum) / n
+                    let expectedError = (Array.map2 (fun fi yi -> if fi = 0.0 then 0.5 elif fi * yi < 0.0 then 1.0 else 0.0) f y |> Array.sum) / n
                     (abs (risk - expectedRisk) <= 1e-14 * expectedRisk + 1e-300
                      |> Prop.label (sprintf "risk %.17g, reference %.17g" risk expectedRisk))
                     .&. (error = expectedError |> Prop.label (sprintf "0-1 error %g, reference %g" error expectedError)))

@@ -17,20 +17,121 @@ public enum Precision
     Single,
 }
 
-/// <summary>Settings of one training run (THEORY.md §3).</summary>
+/// <summary>
+/// THEORY.md §9 convergence rule: checked every <paramref name="CheckEvery"/> steps once t &gt;= <paramref name="MinSteps"/>;
+/// the run has converged at step t when (L(W_{t-w}) - L(W_t)) / |L(W_{t-w})| &lt; <paramref name="RelativeDrop"/> with
+/// w = max(1, ceil(<paramref name="WindowFraction"/> * t)): the objective's relative drop over the last 10% of the steps is
+/// below 1% with the defaults. A rise of the objective (a negative drop) also counts as converged; L(W_{t-w}) = 0 counts
+/// as converged (nothing is left to drop). The run then stops at W_t (t steps run).
+/// </summary>
+/// <param name="RelativeDrop">Threshold on the relative drop (&gt; 0).</param>
+/// <param name="WindowFraction">Window as a fraction of the steps so far, in (0, 1].</param>
+/// <param name="MinSteps">First step at which the rule is checked (&gt;= 1).</param>
+/// <param name="CheckEvery">The rule is checked at steps t with t % CheckEvery == 0 (&gt;= 1).</param>
+public sealed record ConvergenceRule(double RelativeDrop = 0.01, double WindowFraction = 0.1, int MinSteps = 100, int CheckEvery = 10)
+{
+    /// <summary>Checks the settings.</summary>
+    /// <exception cref="InputException">A setting is impossible (field "convergence").</exception>
+    public void Validate()
+    {
+        if (!(RelativeDrop > 0) || !double.IsFinite(RelativeDrop)) throw InputException.Parameter("convergence", $"the relative drop must be positive, got {RelativeDrop}");
+        if (!(WindowFraction > 0 && WindowFraction <= 1)) throw InputException.Parameter("convergence", $"the window fraction must lie in (0, 1], got {WindowFraction}");
+        if (MinSteps < 1) throw InputException.Parameter("convergence", $"the first checked step must be >= 1, got {MinSteps}");
+        if (CheckEvery < 1) throw InputException.Parameter("convergence", $"the check interval must be >= 1, got {CheckEvery}");
+    }
+
+    /// <summary>Whether the rule holds at step t given the objective history L(W_0), ..., L(W_t) (losses[k] = L(W_k)).</summary>
+    public bool HoldsAt(IReadOnlyList<double> losses, int t)
+    {
+        if (t < MinSteps || t % CheckEvery != 0) return false;
+        int w = Math.Max(1, (int)Math.Ceiling(WindowFraction * t));
+        double before = losses[t - w], now = losses[t];
+        if (before == 0) return true;
+        return (before - now) / Math.Abs(before) < RelativeDrop;
+    }
+}
+
+/// <summary>Optimiser of the training run (THEORY.md §3 analyses full-batch gradient descent, the default).</summary>
+public enum Optimiser
+{
+    /// <summary>Gradient descent: p -= eta g (full batch by default; with a batch size, plain minibatch SGD).</summary>
+    GradientDescent,
+    /// <summary>Heavy-ball momentum as in PyTorch's SGD: v = mu v + g, p -= eta v (v_0 = 0).</summary>
+    SgdMomentum,
+    /// <summary>Adam (Kingma, Ba 2015): m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2, p -= eta (m / (1-b1^k)) / (sqrt(v / (1-b2^k)) + eps), k = update count from 1.</summary>
+    Adam,
+}
+
+/// <summary>How a run ended (THEORY.md §9).</summary>
+public enum RunOutcome
+{
+    /// <summary>The convergence rule held before the step cap.</summary>
+    Converged,
+    /// <summary>The run used all its steps (no rule, or the rule never held).</summary>
+    StepCap,
+    /// <summary>The loss or a weight became NaN or infinite (or ||W||_F^2 overflowed); the run stopped there and is not scored:
+    /// its errors are NaN (training) or null (held-out), it has no early stop.</summary>
+    Diverged,
+    /// <summary>f is identically 0 on the training set at the end (e.g. every ReLU inactive): accuracy 1/2 by the tie rule.</summary>
+    Dead,
+}
+
+/// <summary>The recorded step with the lowest validation error (ties: the earliest), and the held-out figures there.</summary>
+/// <param name="Step">t of the selected recorded point.</param>
+/// <param name="ValidationError">0-1 validation error at W_t (ties f = 0 count 1/2).</param>
+/// <param name="TestError">0-1 test error at W_t (null without test data).</param>
+/// <param name="TestRisk">Logistic test risk at W_t (null without test data).</param>
+public sealed record EarlyStop(int Step, double ValidationError, double? TestError, double? TestRisk);
+
+/// <summary>One run of a batch for <see cref="Trainer.TrainMany"/>.</summary>
+/// <param name="Train">Training data with this run's own labels Y (possibly noisy).</param>
+/// <param name="SoftLabels">Teacher probabilities for soft labels, or null for hard labels.</param>
+/// <param name="Options">The run's options.</param>
+/// <param name="Validation">Optional validation data (early stopping, <see cref="TrainingResult.EarlyStopped"/>).</param>
+public sealed record RunSpec(Dataset Train, double[]? SoftLabels, TrainingOptions Options, Dataset? Validation = null);
+
+/// <summary>Settings of one training run (THEORY.md §3, §9).</summary>
 /// <param name="Width">Width m.</param>
-/// <param name="Steps">Number of gradient steps T.</param>
+/// <param name="Steps">Number of gradient steps T; with <see cref="Convergence"/>, the step cap.</param>
 /// <param name="Eta">Step size eta (&gt; 0; [JT20] allow eta &lt;= 1).</param>
 /// <param name="Labels">Hard (logistic loss on y) or soft (KL to teacher probabilities p).</param>
 /// <param name="Symmetric">Symmetric initialisation (f(x; W0) = 0; m even).</param>
 /// <param name="Radius">rho of projected GD: rows are kept in ||w_s - w_s0|| &lt;= rho / sqrt(m); null for plain GD.</param>
-/// <param name="Seed">Seed of the initialisation.</param>
+/// <param name="Seed">Seed of the initialisation (and of the minibatch order).</param>
 /// <param name="Threads">Threads (0: all cores). Results are bit-identical for any thread count.</param>
 /// <param name="Precision">float64 or float32.</param>
 /// <param name="RecordEvery">Record the trajectory every this many steps (the loss averages use every step).</param>
 public sealed record TrainingOptions(int Width, int Steps, double Eta, LabelKind Labels = LabelKind.Hard, bool Symmetric = false,
     double? Radius = null, ulong Seed = 0, int Threads = 0, Precision Precision = Precision.Double, int RecordEvery = 1)
 {
+    /// <summary>THEORY.md §9 convergence rule; null (default): run exactly <see cref="Steps"/> steps. Otherwise Steps is the cap.</summary>
+    public ConvergenceRule? Convergence { get; init; }
+
+    /// <summary>
+    /// Trainable output layer with a bias: f(x) = (1/sqrt m) sum_s a_s relu(&lt;w_s, x&gt;) + c, where a (initialised
+    /// as in THEORY.md §1, a_s = +-1) and c (initialised to 0) are trained with W by the same optimiser and step size.
+    /// False (default): a is fixed, there is no bias, and the model is exactly THEORY.md §1.
+    /// </summary>
+    public bool TrainOutput { get; init; }
+
+    /// <summary>Optimiser (default full-batch gradient descent, the theory's setting).</summary>
+    public Optimiser Optimiser { get; init; } = Optimiser.GradientDescent;
+
+    /// <summary>Minibatch size (0 = full batch, the default).</summary>
+    public int BatchSize { get; init; }
+
+    /// <summary>Momentum mu of <see cref="Optimiser.SgdMomentum"/> (default 0.9), in [0, 1).</summary>
+    public double Momentum { get; init; } = 0.9;
+
+    /// <summary>Adam's beta1 (default 0.9), in [0, 1).</summary>
+    public double Beta1 { get; init; } = 0.9;
+
+    /// <summary>Adam's beta2 (default 0.999), in [0, 1).</summary>
+    public double Beta2 { get; init; } = 0.999;
+
+    /// <summary>Adam's epsilon (default 1e-8), &gt; 0.</summary>
+    public double AdamEpsilon { get; init; } = 1e-8;
+
     /// <summary>Checks the settings.</summary>
     /// <exception cref="InputException">A setting is impossible.</exception>
     public void Validate()
@@ -41,6 +142,15 @@ public sealed record TrainingOptions(int Width, int Steps, double Eta, LabelKind
         if (Radius is { } r && !(r > 0)) throw InputException.Parameter("radius", $"must be positive, got {r}");
         if (RecordEvery < 1) throw InputException.Parameter("record-every", "must be >= 1");
         if (Symmetric && Width % 2 != 0) throw InputException.Parameter("width", $"symmetric initialisation needs an even width, got {Width}");
+        Convergence?.Validate();
+        if (BatchSize < 0) throw InputException.Parameter("batch-size", $"must be >= 0 (0 = full batch), got {BatchSize}");
+        if (!(Momentum >= 0 && Momentum < 1)) throw InputException.Parameter("momentum", $"must lie in [0, 1), got {Momentum}");
+        if (!(Beta1 >= 0 && Beta1 < 1)) throw InputException.Parameter("beta1", $"must lie in [0, 1), got {Beta1}");
+        if (!(Beta2 >= 0 && Beta2 < 1)) throw InputException.Parameter("beta2", $"must lie in [0, 1), got {Beta2}");
+        if (!(AdamEpsilon > 0) || !double.IsFinite(AdamEpsilon)) throw InputException.Parameter("adam-epsilon", $"must be positive, got {AdamEpsilon}");
+        if (TrainOutput) throw InputException.Parameter("train-output", "a trainable output layer is not implemented yet");
+        if (Optimiser != Optimiser.GradientDescent) throw InputException.Parameter("optimiser", "only full-batch gradient descent is implemented yet");
+        if (BatchSize != 0) throw InputException.Parameter("batch-size", "minibatches are not implemented yet");
     }
 }
 
@@ -48,20 +158,23 @@ public sealed record TrainingOptions(int Width, int Steps, double Eta, LabelKind
 /// <param name="Step">t.</param>
 /// <param name="Loss">Training objective L(W_t): logistic risk (hard) or mean KL to the teacher (soft).</param>
 /// <param name="Risk">Hard-label logistic risk R(W_t) on the true labels.</param>
-/// <param name="Error">0-1 training error on the true labels.</param>
+/// <param name="Error">0-1 training error on the true labels (ties f = 0 count 1/2).</param>
 /// <param name="MaxRowMovement">max_s ||w_{s,t} - w_{s,0}||.</param>
 /// <param name="FrobeniusMovement">||W_t - W_0||_F.</param>
-public sealed record TrajectoryPoint(int Step, double Loss, double Risk, double Error, double MaxRowMovement, double FrobeniusMovement);
+/// <param name="TestError">0-1 error on the test data at W_t (null without test data).</param>
+/// <param name="ValidationError">0-1 error on the validation data at W_t (null without validation data).</param>
+public sealed record TrajectoryPoint(int Step, double Loss, double Risk, double Error, double MaxRowMovement, double FrobeniusMovement,
+    double? TestError = null, double? ValidationError = null);
 
 /// <summary>Outcome of a training run.</summary>
-/// <param name="Trajectory">Recorded points (every RecordEvery steps, and the final state at step T).</param>
-/// <param name="FinalLoss">L(W_T).</param>
-/// <param name="EpochAveragedLoss">(1/T) sum_{t&lt;T} L(W_t), the quantity the neuron bounds control.</param>
+/// <param name="Trajectory">Recorded points (every RecordEvery steps, and the final state at step <see cref="StepsRun"/>).</param>
+/// <param name="FinalLoss">L(W_T), T = <see cref="StepsRun"/>.</param>
+/// <param name="EpochAveragedLoss">(1/T) sum_{t&lt;T} L(W_t) over the steps actually run, the quantity the neuron bounds control.</param>
 /// <param name="EpochAveragedRisk">(1/T) sum_{t&lt;T} R(W_t) on the true labels.</param>
 /// <param name="FinalRisk">R(W_T) on the true labels.</param>
-/// <param name="TrainError">0-1 error at W_T on the training set.</param>
-/// <param name="TestRisk">Logistic risk at W_T on the held-out set (null without one).</param>
-/// <param name="TestError">0-1 error at W_T on the held-out set (null without one).</param>
+/// <param name="TrainError">0-1 error at W_T on the training set (ties count 1/2; NaN when the run diverged).</param>
+/// <param name="TestRisk">Logistic risk at W_T on the held-out set (null without one or when the run diverged).</param>
+/// <param name="TestError">0-1 error at W_T on the held-out set (null without one or when the run diverged).</param>
 /// <param name="SecondsPerStep">Wall-clock seconds per gradient step.</param>
 /// <param name="Backend">GEMM backend, rows per block and precision, e.g. "blocked GEMM (64-row blocks): OpenBLAS ..., float64".</param>
 /// <param name="W">Final first layer W_T (m x d row-major, float64).</param>
@@ -70,6 +183,18 @@ public sealed record TrainingResult(TrajectoryPoint[] Trajectory, double FinalLo
 {
     /// <summary>1 - TestError, or null.</summary>
     public double? TestAccuracy => TestError is { } e ? 1 - e : null;
+
+    /// <summary>Steps actually run T (the options' Steps without a convergence rule; fewer when the rule held or the run diverged).</summary>
+    public int StepsRun { get; init; }
+
+    /// <summary>How the run ended.</summary>
+    public RunOutcome Outcome { get; init; }
+
+    /// <summary>Early-stopping selection over the recorded points (null without validation data or when the run diverged).</summary>
+    public EarlyStop? EarlyStopped { get; init; }
+
+    /// <summary>0-1 validation error at W_T (null without validation data or when the run diverged).</summary>
+    public double? ValidationError { get; init; }
 }
 
 /// <summary>
@@ -97,11 +222,49 @@ public static class Trainer
     /// <summary>Trains a student from its initialisation.</summary>
     /// <param name="train">Training data (n x d, labels +-1).</param>
     /// <param name="softLabels">Teacher probabilities p_i in [0, 1] (length n) for soft labels; null for hard.</param>
-    /// <param name="options">Width, steps, eta, label kind, projection, seed, threads, precision.</param>
-    /// <param name="test">Optional held-out data evaluated at W_T.</param>
+    /// <param name="options">Width, steps, eta, label kind, projection, seed, threads, precision, convergence rule.</param>
+    /// <param name="test">Optional held-out data evaluated at every recorded step and at W_T.</param>
     /// <param name="progress">Optional progress (step count).</param>
-    /// <exception cref="InputException">Invalid options, soft labels missing or of the wrong length, or test dimension != train dimension.</exception>
-    public static TrainingResult Train(Dataset train, double[]? softLabels, TrainingOptions options, Dataset? test = null, IProgress<int>? progress = null)
+    /// <param name="validation">Optional validation data evaluated at every recorded step and at W_T; the recorded step
+    /// with the lowest validation error is <see cref="TrainingResult.EarlyStopped"/>.</param>
+    /// <exception cref="InputException">Invalid options, soft labels missing or of the wrong length, or test/validation dimension != train dimension.</exception>
+    public static TrainingResult Train(Dataset train, double[]? softLabels, TrainingOptions options, Dataset? test = null, IProgress<int>? progress = null,
+        Dataset? validation = null)
+    {
+        Check(train, softLabels, options, test, validation);
+        var net = TwoLayerNetwork.Initialise(options.Width, train.D, options.Seed, options.Symmetric);
+        return options.Precision == Precision.Single
+            ? new Engine<float>(train, softLabels, net, options).Run(options, test, validation, progress)
+            : new Engine<double>(train, softLabels, net, options).Run(options, test, validation, progress);
+    }
+
+    /// <summary>
+    /// Trains a batch of runs; result k is the result of <see cref="Train"/> on runs[k] with <paramref name="test"/>,
+    /// runs[k].Validation and the thread count below.
+    /// </summary>
+    /// <param name="runs">The runs (each with its own data, soft labels, options and validation data).</param>
+    /// <param name="test">Optional held-out data shared by every run.</param>
+    /// <param name="threads">Threads (&gt; 0 overrides every run's Options.Threads; 0 keeps them). Results do not depend on it.</param>
+    /// <param name="progress">Optional progress: the number of runs finished.</param>
+    /// <returns>One result per run, in the order of <paramref name="runs"/>.</returns>
+    /// <exception cref="InputException">Any run is invalid (checked before anything is trained).</exception>
+    public static TrainingResult[] TrainMany(IReadOnlyList<RunSpec> runs, Dataset? test = null, int threads = 0, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        if (threads < 0) throw InputException.Parameter("threads", $"must be >= 0, got {threads}");
+        var specs = runs.Select(r => threads > 0 ? r with { Options = r.Options with { Threads = threads } } : r).ToArray();
+        foreach (var r in specs) Check(r.Train, r.SoftLabels, r.Options, test, r.Validation);
+        var results = new TrainingResult[specs.Length];
+        for (int k = 0; k < specs.Length; k++)
+        {
+            var r = specs[k];
+            results[k] = Train(r.Train, r.SoftLabels, r.Options, test, null, r.Validation);
+            progress?.Report(k + 1);
+        }
+        return results;
+    }
+
+    private static void Check(Dataset train, double[]? softLabels, TrainingOptions options, Dataset? test, Dataset? validation)
     {
         options.Validate();
         if (options.Labels == LabelKind.Soft && (softLabels is null || softLabels.Length != train.N))
@@ -109,10 +272,8 @@ public static class Trainer
         if (softLabels is not null && softLabels.Any(p => !(p >= 0 && p <= 1)))
             throw InputException.Parameter("soft-labels", "teacher probabilities must lie in [0, 1]");
         if (test is not null && test.D != train.D) throw InputException.Parameter("test", $"test data have d = {test.D}, training data d = {train.D}");
-        var net = TwoLayerNetwork.Initialise(options.Width, train.D, options.Seed, options.Symmetric);
-        return options.Precision == Precision.Single
-            ? new Engine<float>(train, softLabels, net, options).Run(options, test, progress)
-            : new Engine<double>(train, softLabels, net, options).Run(options, test, progress);
+        if (validation is not null && validation.D != train.D)
+            throw InputException.Parameter("validation", $"validation data have d = {validation.D}, training data d = {train.D}");
     }
 
     /// <summary>
@@ -140,19 +301,25 @@ public static class Trainer
         return f;
     }
 
-    /// <summary>Mean logistic risk and 0-1 error of logits f against labels y (an error counts f y &lt;= 0).</summary>
+    /// <summary>
+    /// Mean logistic risk and 0-1 error of logits f against labels y: error_i = 1 if y_i f_i &lt; 0, 1/2 if f_i = 0
+    /// (a tie, so a dead network f = 0 scores accuracy 1/2; THEORY.md §9), 0 otherwise.
+    /// </summary>
     public static (double risk, double error) RiskAndError(double[] f, double[] y)
     {
         double r = 0, e = 0;
-        for (int i = 0; i < f.Length; i++) { r += Losses.Logistic(y[i], f[i]); if (f[i] * y[i] <= 0) e++; }
+        for (int i = 0; i < f.Length; i++) { r += Losses.Logistic(y[i], f[i]); e += ZeroOne(y[i], f[i]); }
         return (r / f.Length, e / f.Length);
     }
+
+    /// <summary>0-1 error of one point: 1 if y f &lt; 0, 1/2 if f = 0, 0 otherwise (NaN f counts 1).</summary>
+    public static double ZeroOne(double y, double f) => f == 0 ? 0.5 : f * y > 0 ? 0 : 1;
 
     private sealed class Engine<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         private readonly int _n, _d, _m, _threads, _block;
         private readonly T[] _x, _w, _w0, _aScaled, _zb, _grad;
-        private readonly double[] _a, _y, _p, _lossRow, _riskRow, _errRow;
+        private readonly double[] _a, _y, _p, _lossRow, _riskRow, _errRow, _fRow;
         private readonly LabelKind _kind;
 
         public Engine(Dataset data, double[]? soft, TwoLayerNetwork net, TrainingOptions o)
@@ -167,7 +334,7 @@ public static class Trainer
             _a = net.A;
             double scale = 1 / Math.Sqrt(_m);
             _aScaled = net.A.Select(a => T.CreateTruncating(a * scale)).ToArray();
-            _lossRow = new double[_n]; _riskRow = new double[_n]; _errRow = new double[_n];
+            _lossRow = new double[_n]; _riskRow = new double[_n]; _errRow = new double[_n]; _fRow = new double[_n];
             _zb = new T[(long)_block * _m];
             _grad = new T[(long)_m * _d];
         }
@@ -189,34 +356,75 @@ public static class Trainer
                 Blas.Current.Sgemm(ta, tb, m, n, k, (float)alpha, MemoryMarshal.Cast<T, float>(a), lda, MemoryMarshal.Cast<T, float>(b), ldb, (float)beta, MemoryMarshal.Cast<T, float>(c), ldc);
         }
 
-        public TrainingResult Run(TrainingOptions o, Dataset? test, IProgress<int>? progress)
+        public TrainingResult Run(TrainingOptions o, Dataset? test, Dataset? validation, IProgress<int>? progress)
         {
             Blas.Current.SetThreads(_threads);
             var record = new List<TrajectoryPoint>();
+            var recordTestRisk = new List<double?>();
+            var losses = new List<double>();
             double sumLoss = 0, sumRisk = 0;
+            var outcome = RunOutcome.StepCap;
+            double loss, risk, err;
+            double? testRisk = null, testErr = null, valErr = null;
             var clock = Stopwatch.StartNew();
-            for (int t = 0; t < o.Steps; t++)
+            int t = 0;
+            for (; ; t++)
             {
-                bool recordNow = t % o.RecordEvery == 0;
-                var (loss, risk, err) = Step(o.Eta, update: true, measureMovement: recordNow);
+                bool last = t == o.Steps;
+                (loss, risk, err) = Step(computeGradient: !last);
+                losses.Add(loss);
+                if (!double.IsFinite(loss) || !WeightsFinite()) { outcome = RunOutcome.Diverged; last = true; }
+                else if (o.Convergence is { } rule && rule.HoldsAt(losses, t)) { outcome = RunOutcome.Converged; last = true; }
+                if (last || t % o.RecordEvery == 0)
+                {
+                    Movement();
+                    if (outcome == RunOutcome.Diverged) { err = double.NaN; testRisk = testErr = valErr = null; }
+                    else
+                    {
+                        var w = test is null && validation is null ? null : Array.ConvertAll(_w, v => double.CreateTruncating(v));
+                        (testRisk, testErr) = HeldOut(w, test);
+                        (_, valErr) = HeldOut(w, validation);
+                    }
+                    record.Add(new TrajectoryPoint(t, loss, risk, err, _moveMax, _moveFro, testErr, valErr));
+                    recordTestRisk.Add(testRisk);
+                }
+                if (last) break;
                 sumLoss += loss; sumRisk += risk;
+                TensorPrimitives.MultiplyAdd(_grad, T.CreateTruncating(-o.Eta), _w, _w);     // W -= eta grad
                 if (o.Radius is { } rho) Project(rho / Math.Sqrt(_m));
-                if (recordNow) record.Add(new TrajectoryPoint(t, loss, risk, err, _moveMax, _moveFro));
                 if ((t + 1) % 100 == 0) progress?.Report(t + 1);
             }
-            double secondsPerStep = clock.Elapsed.TotalSeconds / o.Steps;
-            var (fl, fr, fe) = Step(0, update: false, measureMovement: true);
-            record.Add(new TrajectoryPoint(o.Steps, fl, fr, fe, _moveMax, _moveFro));
-            var w = Array.ConvertAll(_w, v => double.CreateTruncating(v));
-            double? testRisk = null, testErr = null;
-            if (test is not null)
+            int steps = t;
+            double secondsPerStep = clock.Elapsed.TotalSeconds / Math.Max(1, steps);
+            if (outcome != RunOutcome.Diverged && _allZero) outcome = RunOutcome.Dead;
+            EarlyStop? early = null;
+            if (validation is not null && outcome != RunOutcome.Diverged)
             {
-                var (r, e) = RiskAndError(Logits(w, _a, test.X, test.N, test.D), test.Y);
-                testRisk = r; testErr = e;
+                int best = 0;
+                for (int k = 1; k < record.Count; k++) if (record[k].ValidationError < record[best].ValidationError) best = k;
+                early = new EarlyStop(record[best].Step, record[best].ValidationError!.Value, record[best].TestError, recordTestRisk[best]);
             }
             string backend = $"blocked GEMM ({_block}-row blocks): {Blas.Current.Name}" + (typeof(T) == typeof(float) ? ", float32" : ", float64");
-            return new TrainingResult(record.ToArray(), fl, sumLoss / o.Steps, sumRisk / o.Steps, fr, fe, testRisk, testErr, secondsPerStep, backend, w);
+            return new TrainingResult(record.ToArray(), loss, steps > 0 ? sumLoss / steps : double.NaN, steps > 0 ? sumRisk / steps : double.NaN, risk, err,
+                testRisk, testErr, secondsPerStep, backend, Array.ConvertAll(_w, v => double.CreateTruncating(v)))
+            {
+                StepsRun = steps, Outcome = outcome, EarlyStopped = early, ValidationError = valErr,
+            };
         }
+
+        /// <summary>Logistic risk and 0-1 error of the network (w, a) on held-out data, or nulls without data.</summary>
+        private (double? risk, double? error) HeldOut(double[]? w, Dataset? data)
+        {
+            if (data is null || w is null) return (null, null);
+            var (r, e) = RiskAndError(Logits(w, _a, data.X, data.N, data.D), data.Y);
+            return (r, e);
+        }
+
+        /// <summary>
+        /// Whether ||W||_F^2 is finite: false for any NaN or infinite weight, and for weights so large that their squares
+        /// overflow (|w| beyond about 1e154 in float64, 1e19 in float32), where the movement and any later step are meaningless.
+        /// </summary>
+        private bool WeightsFinite() => T.IsFinite(TensorPrimitives.SumOfSquares<T>(_w));
 
         private double _moveMax, _moveFro;
         private double[]? _rowSq;
@@ -246,21 +454,25 @@ public static class Trainer
             return sq;
         }
 
-        /// <summary>Forward at the current W, losses, and (if update) W -= eta grad. Returns (loss, risk, error) at the current W.</summary>
-        private (double loss, double risk, double err) Step(double eta, bool update, bool measureMovement)
+        /// <summary>Forward at the current W, losses, and (if computeGradient) grad L(W) into _grad. Returns (loss, risk, error) at the current W.</summary>
+        private (double loss, double risk, double err) Step(bool computeGradient)
         {
-            if (measureMovement) Movement();
-            BlockedStep(eta, update);
+            BlockedStep(computeGradient);
             double loss = 0, risk = 0, err = 0;
-            for (int i = 0; i < _n; i++) { loss += _lossRow[i]; risk += _riskRow[i]; err += _errRow[i]; }
+            bool allZero = true;
+            for (int i = 0; i < _n; i++) { loss += _lossRow[i]; risk += _riskRow[i]; err += _errRow[i]; allZero &= _fRow[i] == 0; }
+            _allZero = allZero;
             return (loss / _n, risk / _n, err / _n);
         }
+
+        private bool _allZero;
 
         /// <summary>Per-row loss bookkeeping and the derivative of the objective in f_i, divided by n.</summary>
         private double RowDerivative(int i, double f)
         {
             _riskRow[i] = Losses.Logistic(_y[i], f);
-            _errRow[i] = f * _y[i] <= 0 ? 1 : 0;
+            _errRow[i] = ZeroOne(_y[i], f);
+            _fRow[i] = f;
             if (_kind == LabelKind.Hard)
             {
                 _lossRow[i] = _riskRow[i];
@@ -270,7 +482,7 @@ public static class Trainer
             return Losses.KLDerivative(_p[i], f) / _n;
         }
 
-        private void BlockedStep(double eta, bool update)
+        private void BlockedStep(bool update)
         {
             if (update) Array.Clear(_grad);
             var po = new ParallelOptions { MaxDegreeOfParallelism = _threads };
@@ -287,7 +499,6 @@ public static class Trainer
                 });
                 if (update) Gemm(true, false, _m, _d, rows, 1.0, _zb, _m, xb, _d, 1.0, _grad, _d);  // grad += G_b^T X_b
             }
-            if (update) TensorPrimitives.MultiplyAdd(_grad, T.CreateTruncating(-eta), _w, _w);     // W -= eta grad
         }
 
         /// <summary>sum_s a'_s relu(z_s), vectorised, in a fixed order.</summary>
