@@ -113,8 +113,9 @@ public static class PairedStats
             $"{what} does not grow with difficulty at this precision: {per} contains 0.");
     }
 
-    /// <summary>A fraction as percentage points with a sign, e.g. "+4.4".</summary>
-    internal static string Points(double fraction) => (100 * fraction).ToString("+0.0##;-0.0##;0.0", CultureInfo.InvariantCulture);
+    /// <summary>A fraction as percentage points with a sign, e.g. "+4.4" for 0.044.</summary>
+    /// <param name="fraction">The fraction.</param>
+    public static string Points(double fraction) => (100 * fraction).ToString("+0.0##;-0.0##;0.0", CultureInfo.InvariantCulture);
 
     private static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 }
