@@ -354,7 +354,7 @@ let parseEpsilons (s: string) =
     | Some(v, _) -> raise (InputException.Parameter("epsilon", sprintf "%s is given twice" (num v)))
     | None -> values
 
-/// The step budget of the sweep at `eps`: ceil(C / eps) with `--steps-times-epsilon C`, else `--steps` (default 200).
+/// The step budget of the sweep at `eps`: ceil(C / eps) with `--steps-times-epsilon C`, else `--steps` (default 3000).
 /// The two options together are refused.
 let sweepSteps (r: ParseResults<SweepArgs>) (eps: float) =
     match r.TryGetResult SweepArgs.Steps_Times_Epsilon with
@@ -362,7 +362,7 @@ let sweepSteps (r: ParseResults<SweepArgs>) (eps: float) =
         if r.Contains SweepArgs.Steps then
             raise (InputException.Parameter("steps-times-epsilon", "cannot be combined with --steps (it sets T = ceil(C / epsilon) itself)"))
         EpsilonScaling.StepsFor(c, eps)
-    | None -> r.GetResult(SweepArgs.Steps, 200)
+    | None -> r.GetResult(SweepArgs.Steps, 3000)
 
 let sweepTraining (r: ParseResults<SweepArgs>) (sh: Shared) (steps: int) =
     TrainingOptions(2, steps, r.GetResult(SweepArgs.Eta, 16.0), LabelKind.Hard, r.Contains SweepArgs.Symmetric,
@@ -508,7 +508,7 @@ let sweepSetupAt (r: ParseResults<SweepArgs>) (sh: Shared) (source: string) (eps
 /// `sweepSetupAt` for a command that takes a single epsilon and `--steps`.
 let sweepSetup (r: ParseResults<SweepArgs>) (sh: Shared) (source: string) =
     match parseEpsilons (r.GetResult SweepArgs.Epsilon) with
-    | [ eps ] -> sweepSetupAt r sh source eps (r.GetResult(SweepArgs.Steps, 200))
+    | [ eps ] -> sweepSetupAt r sh source eps (r.GetResult(SweepArgs.Steps, 3000))
     | _ -> raise (InputException.Parameter("epsilon", "takes one value here; a list of epsilons belongs to `theorykit sweep`"))
 
 /// The default journal of a sweep on `source` at `eps`.
