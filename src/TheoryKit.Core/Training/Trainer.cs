@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using TheoryKit.Data;
 using TheoryKit.LinearAlgebra;
 using TheoryKit.Networks;
+using TheoryKit.Random;
 
 namespace TheoryKit.Training;
 
@@ -148,9 +149,6 @@ public sealed record TrainingOptions(int Width, int Steps, double Eta, LabelKind
         if (!(Beta1 >= 0 && Beta1 < 1)) throw InputException.Parameter("beta1", $"must lie in [0, 1), got {Beta1}");
         if (!(Beta2 >= 0 && Beta2 < 1)) throw InputException.Parameter("beta2", $"must lie in [0, 1), got {Beta2}");
         if (!(AdamEpsilon > 0) || !double.IsFinite(AdamEpsilon)) throw InputException.Parameter("adam-epsilon", $"must be positive, got {AdamEpsilon}");
-        if (TrainOutput) throw InputException.Parameter("train-output", "a trainable output layer is not implemented yet");
-        if (Optimiser != Optimiser.GradientDescent) throw InputException.Parameter("optimiser", "only full-batch gradient descent is implemented yet");
-        if (BatchSize != 0) throw InputException.Parameter("batch-size", "minibatches are not implemented yet");
     }
 }
 
@@ -195,6 +193,12 @@ public sealed record TrainingResult(TrajectoryPoint[] Trajectory, double FinalLo
 
     /// <summary>0-1 validation error at W_T (null without validation data or when the run diverged).</summary>
     public double? ValidationError { get; init; }
+
+    /// <summary>Final second layer a (length m): the initial +-1 values unless <see cref="TrainingOptions.TrainOutput"/>.</summary>
+    public double[] A { get; init; } = [];
+
+    /// <summary>Final output bias c (0 unless <see cref="TrainingOptions.TrainOutput"/>).</summary>
+    public double OutputBias { get; init; }
 }
 
 /// <summary>
@@ -206,6 +210,16 @@ public sealed record TrainingResult(TrajectoryPoint[] Trajectory, double FinalLo
 /// so the same code is GEMM-bound at large d and stays in cache at small d, where NumPy-style code
 /// streams several n x m temporaries. Blocks are visited in order and every sum has a fixed order, so
 /// trajectories are bit-identical for any thread count.
+/// Run control (THEORY.md §9): an optional convergence rule stops the run (<see cref="ConvergenceRule"/>); a non-finite
+/// loss or weight stops it at once as <see cref="RunOutcome.Diverged"/>; a network whose hidden part is 0 on every
+/// training point at the end is <see cref="RunOutcome.Dead"/>. Held-out data (test, validation) are scored at every
+/// recorded step, ties f = 0 counting half an error.
+/// Options beside the theory's setting: a trainable output layer (a and a bias c, <see cref="TrainingOptions.TrainOutput"/>),
+/// heavy-ball momentum or Adam (<see cref="Optimiser"/>) and minibatches (<see cref="TrainingOptions.BatchSize"/>). With
+/// minibatches one step t is one epoch: L(W_t) is evaluated on all n rows (so the trajectory, the epoch averages and the
+/// convergence rule mean the same as for full-batch GD), then the rows are visited in a permutation drawn from the seed
+/// (stream "minibatch", index t) in batches of BatchSize rows, one optimiser update per batch with the batch's mean
+/// gradient; a batch size &gt;= n is full batch. Every combination of these options is supported.
 /// </summary>
 public static class Trainer
 {
@@ -315,32 +329,128 @@ public static class Trainer
     /// <summary>0-1 error of one point: 1 if y f &lt; 0, 1/2 if f = 0, 0 otherwise (NaN f counts 1).</summary>
     public static double ZeroOne(double y, double f) => f == 0 ? 0.5 : f * y > 0 ? 0 : 1;
 
-    private sealed class Engine<T> where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Labels of one run and its per-row bookkeeping (loss, risk, error, hidden part h_i) at the latest pass.</summary>
+    private sealed class RowLosses
     {
-        private readonly int _n, _d, _m, _threads, _block;
-        private readonly T[] _x, _w, _w0, _aScaled, _zb, _grad;
-        private readonly double[] _a, _y, _p, _lossRow, _riskRow, _errRow, _fRow;
+        private readonly double[] _y, _p, _loss, _risk, _err, _h;
         private readonly LabelKind _kind;
+        private readonly int _n;
 
-        public Engine(Dataset data, double[]? soft, TwoLayerNetwork net, TrainingOptions o)
+        public RowLosses(Dataset data, double[]? soft, LabelKind kind)
         {
-            _n = data.N; _d = data.D; _m = net.Width; _kind = o.Labels;
-            _threads = o.Threads > 0 ? o.Threads : Environment.ProcessorCount;
-            _block = Math.Clamp(ForceBlockRows ?? BlockElements(_d) / _m, 1, _n);
-            _x = Shared(data.X);                  // read-only: float64 uses the caller's arrays, no copy
+            _n = data.N; _kind = kind;
             _y = data.Y; _p = soft ?? data.Y.Select(v => v > 0 ? 1.0 : 0.0).ToArray();
-            _w0 = Shared(net.W0);
-            _w = (T[])_w0.Clone();
-            _a = net.A;
-            double scale = 1 / Math.Sqrt(_m);
-            _aScaled = net.A.Select(a => T.CreateTruncating(a * scale)).ToArray();
-            _lossRow = new double[_n]; _riskRow = new double[_n]; _errRow = new double[_n]; _fRow = new double[_n];
-            _zb = new T[(long)_block * _m];
-            _grad = new T[(long)_m * _d];
+            _loss = new double[_n]; _risk = new double[_n]; _err = new double[_n]; _h = new double[_n];
         }
 
+        /// <summary>Output bias c (0 unless the output layer is trained).</summary>
+        public double C;
+
+        /// <summary>Per-row loss bookkeeping at f = h + c (h the hidden part) and the derivative of the objective in f_i, divided by count.</summary>
+        public double Derivative(int i, double h, int count)
+        {
+            double f = h + C;
+            _risk[i] = Losses.Logistic(_y[i], f);
+            _err[i] = ZeroOne(_y[i], f);
+            _h[i] = h;
+            if (_kind == LabelKind.Hard)
+            {
+                _loss[i] = _risk[i];
+                return Losses.LogisticDerivative(_y[i], f) / count;
+            }
+            _loss[i] = Losses.KL(_p[i], f);
+            return Losses.KLDerivative(_p[i], f) / count;
+        }
+
+        /// <summary>Whether the hidden part was 0 on every row at the latest full pass.</summary>
+        public bool AllZero { get; private set; }
+
+        /// <summary>(mean loss, mean risk, mean error) over the n rows of the latest full pass, summed in row order.</summary>
+        public (double loss, double risk, double err) Means()
+        {
+            double loss = 0, risk = 0, err = 0;
+            bool allZero = true;
+            for (int i = 0; i < _n; i++) { loss += _loss[i]; risk += _risk[i]; err += _err[i]; allZero &= _h[i] == 0; }
+            AllZero = allZero;
+            return (loss / _n, risk / _n, err / _n);
+        }
+    }
+
+    /// <summary>The run control of one run (THEORY.md §9): trajectory, objective history, convergence, outcome, held-out points.</summary>
+    private sealed class Tracker(TrainingOptions o, Dataset? test, Dataset? validation)
+    {
+        private readonly List<TrajectoryPoint> _record = new();
+        private readonly List<double?> _recordTestRisk = new();
+        private readonly List<double> _losses = new();
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private double _sumLoss, _sumRisk, _loss, _risk, _err;
+        private double? _testRisk, _testErr, _valErr;
+
+        /// <summary>How the run ends (StepCap until decided).</summary>
+        public RunOutcome Outcome { get; private set; } = RunOutcome.StepCap;
+
+        /// <summary>The current step t (the state observed next is W_t).</summary>
+        public int Step { get; private set; }
+
+        /// <summary>
+        /// Observes L(W_t), R(W_t) and the error at t = Step; records the point (every RecordEvery steps and at the end,
+        /// with held-out errors from <paramref name="logits"/>). Returns true when the run stops at t: the step cap, the
+        /// convergence rule, or a non-finite loss or weight (Diverged).
+        /// </summary>
+        public bool Observe((double loss, double risk, double err) at, bool weightsFinite, Func<(double max, double fro)> movement, Func<Dataset, double[]> logits)
+        {
+            int t = Step;
+            bool last = t == o.Steps;
+            (_loss, _risk, _err) = at;
+            _losses.Add(_loss);
+            if (!double.IsFinite(_loss) || !weightsFinite) { Outcome = RunOutcome.Diverged; last = true; }
+            else if (o.Convergence is { } rule && rule.HoldsAt(_losses, t)) { Outcome = RunOutcome.Converged; last = true; }
+            if (last || t % o.RecordEvery == 0)
+            {
+                var (max, fro) = movement();
+                if (Outcome == RunOutcome.Diverged) { _err = double.NaN; _testRisk = _testErr = _valErr = null; }
+                else
+                {
+                    _testRisk = _testErr = null;
+                    if (test is not null) { var (r, e) = RiskAndError(logits(test), test.Y); _testRisk = r; _testErr = e; }
+                    _valErr = validation is null ? null : RiskAndError(logits(validation), validation.Y).error;
+                }
+                _record.Add(new TrajectoryPoint(t, _loss, _risk, _err, max, fro, _testErr, _valErr));
+                _recordTestRisk.Add(_testRisk);
+            }
+            if (last) return true;
+            _sumLoss += _loss; _sumRisk += _risk;
+            return false;
+        }
+
+        /// <summary>Moves to the next step after the update.</summary>
+        public void Advance() => Step++;
+
+        /// <summary>The result at the stopping step (Dead when the hidden part is 0 on every training point and the run did not diverge).</summary>
+        public TrainingResult Finish(bool allZero, string backend, double[] w, double[] a, double c)
+        {
+            int steps = Step;
+            if (Outcome != RunOutcome.Diverged && allZero) Outcome = RunOutcome.Dead;
+            EarlyStop? early = null;
+            if (validation is not null && Outcome != RunOutcome.Diverged)
+            {
+                int best = 0;
+                for (int k = 1; k < _record.Count; k++) if (_record[k].ValidationError < _record[best].ValidationError) best = k;
+                early = new EarlyStop(_record[best].Step, _record[best].ValidationError!.Value, _record[best].TestError, _recordTestRisk[best]);
+            }
+            return new TrainingResult(_record.ToArray(), _loss, steps > 0 ? _sumLoss / steps : double.NaN, steps > 0 ? _sumRisk / steps : double.NaN, _risk, _err,
+                _testRisk, _testErr, _clock.Elapsed.TotalSeconds / Math.Max(1, steps), backend, w)
+            {
+                StepsRun = steps, Outcome = Outcome, EarlyStopped = early, ValidationError = _valErr, A = a, OutputBias = c,
+            };
+        }
+    }
+
+    /// <summary>Kernels on one network's W (m x d row-major) shared by the engines.</summary>
+    private static class Kernels<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
         /// <summary>The array itself in float64 (callers never write to it), a float32 copy otherwise.</summary>
-        private static T[] Shared(double[] v)
+        public static T[] Shared(double[] v)
         {
             if (typeof(T) == typeof(double)) return (T[])(object)v;
             var r = new T[v.Length];
@@ -348,7 +458,14 @@ public static class Trainer
             return r;
         }
 
-        private static void Gemm(bool ta, bool tb, int m, int n, int k, double alpha, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, double beta, Span<T> c, int ldc)
+        public static double[] ToDouble(ReadOnlySpan<T> v)
+        {
+            var r = new double[v.Length];
+            for (int k = 0; k < v.Length; k++) r[k] = double.CreateTruncating(v[k]);
+            return r;
+        }
+
+        public static void Gemm(bool ta, bool tb, int m, int n, int k, double alpha, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, double beta, Span<T> c, int ldc)
         {
             if (typeof(T) == typeof(double))
                 Blas.Current.Dgemm(ta, tb, m, n, k, alpha, MemoryMarshal.Cast<T, double>(a), lda, MemoryMarshal.Cast<T, double>(b), ldb, beta, MemoryMarshal.Cast<T, double>(c), ldc);
@@ -356,153 +473,91 @@ public static class Trainer
                 Blas.Current.Sgemm(ta, tb, m, n, k, (float)alpha, MemoryMarshal.Cast<T, float>(a), lda, MemoryMarshal.Cast<T, float>(b), ldb, (float)beta, MemoryMarshal.Cast<T, float>(c), ldc);
         }
 
-        public TrainingResult Run(TrainingOptions o, Dataset? test, Dataset? validation, IProgress<int>? progress)
+        /// <summary>
+        /// Neuron pieces of a GEMM pair: m neurons split into ceil(m / PieceNeurons) pieces of consecutive neurons (a number
+        /// fixed by m alone, never by the thread count). Each piece is one single-threaded BLAS call, the pieces run on
+        /// the engine's threads, so every entry is computed by the same call whatever the thread count (OpenBLAS's own
+        /// threading splits work by thread count and is not bit-reproducible across thread counts at every shape).
+        /// </summary>
+        public const int PieceNeurons = 512;
+
+        private static (int pieces, int per) Pieces(int m)
         {
-            Blas.Current.SetThreads(_threads);
-            var record = new List<TrajectoryPoint>();
-            var recordTestRisk = new List<double?>();
-            var losses = new List<double>();
-            double sumLoss = 0, sumRisk = 0;
-            var outcome = RunOutcome.StepCap;
-            double loss, risk, err;
-            double? testRisk = null, testErr = null, valErr = null;
-            var clock = Stopwatch.StartNew();
-            int t = 0;
-            for (; ; t++)
-            {
-                bool last = t == o.Steps;
-                (loss, risk, err) = Step(computeGradient: !last);
-                losses.Add(loss);
-                if (!double.IsFinite(loss) || !WeightsFinite()) { outcome = RunOutcome.Diverged; last = true; }
-                else if (o.Convergence is { } rule && rule.HoldsAt(losses, t)) { outcome = RunOutcome.Converged; last = true; }
-                if (last || t % o.RecordEvery == 0)
-                {
-                    Movement();
-                    if (outcome == RunOutcome.Diverged) { err = double.NaN; testRisk = testErr = valErr = null; }
-                    else
-                    {
-                        var w = test is null && validation is null ? null : Array.ConvertAll(_w, v => double.CreateTruncating(v));
-                        (testRisk, testErr) = HeldOut(w, test);
-                        (_, valErr) = HeldOut(w, validation);
-                    }
-                    record.Add(new TrajectoryPoint(t, loss, risk, err, _moveMax, _moveFro, testErr, valErr));
-                    recordTestRisk.Add(testRisk);
-                }
-                if (last) break;
-                sumLoss += loss; sumRisk += risk;
-                TensorPrimitives.MultiplyAdd(_grad, T.CreateTruncating(-o.Eta), _w, _w);     // W -= eta grad
-                if (o.Radius is { } rho) Project(rho / Math.Sqrt(_m));
-                if ((t + 1) % 100 == 0) progress?.Report(t + 1);
-            }
-            int steps = t;
-            double secondsPerStep = clock.Elapsed.TotalSeconds / Math.Max(1, steps);
-            if (outcome != RunOutcome.Diverged && _allZero) outcome = RunOutcome.Dead;
-            EarlyStop? early = null;
-            if (validation is not null && outcome != RunOutcome.Diverged)
-            {
-                int best = 0;
-                for (int k = 1; k < record.Count; k++) if (record[k].ValidationError < record[best].ValidationError) best = k;
-                early = new EarlyStop(record[best].Step, record[best].ValidationError!.Value, record[best].TestError, recordTestRisk[best]);
-            }
-            string backend = $"blocked GEMM ({_block}-row blocks): {Blas.Current.Name}" + (typeof(T) == typeof(float) ? ", float32" : ", float64");
-            return new TrainingResult(record.ToArray(), loss, steps > 0 ? sumLoss / steps : double.NaN, steps > 0 ? sumRisk / steps : double.NaN, risk, err,
-                testRisk, testErr, secondsPerStep, backend, Array.ConvertAll(_w, v => double.CreateTruncating(v)))
-            {
-                StepsRun = steps, Outcome = outcome, EarlyStopped = early, ValidationError = valErr,
-            };
+            int pieces = Math.Max(1, (m + PieceNeurons - 1) / PieceNeurons);
+            return (pieces, (m + pieces - 1) / pieces);
         }
 
-        /// <summary>Logistic risk and 0-1 error of the network (w, a) on held-out data, or nulls without data.</summary>
-        private (double? risk, double? error) HeldOut(double[]? w, Dataset? data)
+        /// <summary>Z = X_b W^T (rows x m, leading dimension m) for X_b = x[xOff..] (rows x d) and W (m x d), by neuron pieces.</summary>
+        public static void Forward(int rows, int m, int d, T[] x, int xOff, T[] w, T[] z, ParallelOptions po)
         {
-            if (data is null || w is null) return (null, null);
-            var (r, e) = RiskAndError(Logits(w, _a, data.X, data.N, data.D), data.Y);
-            return (r, e);
+            var (pieces, per) = Pieces(m);
+            Parallel.For(0, pieces, po, p =>
+            {
+                int s0 = p * per, width = Math.Min(m, s0 + per) - s0;
+                if (width <= 0) return;
+                Gemm(false, true, rows, width, d, 1.0, x.AsSpan(xOff, rows * d), d, w.AsSpan(s0 * d, width * d), d, 0.0, z.AsSpan(s0, (rows - 1) * m + width), m);
+            });
+        }
+
+        /// <summary>grad += G^T X_b (m x d) for G (rows x m, leading dimension m) and X_b = x[xOff..] (rows x d), by neuron pieces.</summary>
+        public static void Backward(int rows, int m, int d, T[] g, T[] x, int xOff, T[] grad, ParallelOptions po)
+        {
+            var (pieces, per) = Pieces(m);
+            Parallel.For(0, pieces, po, p =>
+            {
+                int s0 = p * per, width = Math.Min(m, s0 + per) - s0;
+                if (width <= 0) return;
+                Gemm(true, false, width, d, rows, 1.0, g.AsSpan(s0, (rows - 1) * m + width), m, x.AsSpan(xOff, rows * d), d, 1.0, grad.AsSpan(s0 * d, width * d), d);
+            });
+        }
+
+        /// <summary>||w_s - w_s0||^2 for every row s, summed over j in order, into sq (length m).</summary>
+        public static void RowDistancesSquared(ReadOnlySpan<T> w, ReadOnlySpan<T> w0, int m, int d, Span<double> sq)
+        {
+            for (int s = 0; s < m; s++)
+            {
+                double acc = 0;
+                for (int j = 0, k = s * d; j < d; j++, k++)
+                {
+                    double dlt = double.CreateTruncating(w[k] - w0[k]);
+                    acc += dlt * dlt;
+                }
+                sq[s] = acc;
+            }
+        }
+
+        /// <summary>(max_s ||w_s - w_s0||, ||W - W0||_F).</summary>
+        public static (double max, double fro) Movement(ReadOnlySpan<T> w, ReadOnlySpan<T> w0, int m, int d)
+        {
+            var sq = new double[m];
+            RowDistancesSquared(w, w0, m, d, sq);
+            double max = 0, fro = 0;
+            foreach (var r in sq) { fro += r; max = Math.Max(max, r); }
+            return (Math.Sqrt(max), Math.Sqrt(fro));
+        }
+
+        /// <summary>Projects every row onto the ball ||w_s - w_s0|| &lt;= radius (THEORY.md §3).</summary>
+        public static void Project(Span<T> w, ReadOnlySpan<T> w0, int m, int d, double radius)
+        {
+            var sq = new double[m];
+            RowDistancesSquared(w, w0, m, d, sq);
+            for (int s = 0; s < m; s++)
+            {
+                double norm = Math.Sqrt(sq[s]);
+                if (norm <= radius) continue;
+                var scale = T.CreateTruncating(radius / norm);
+                for (int j = 0, k = s * d; j < d; j++, k++) w[k] = w0[k] + (w[k] - w0[k]) * scale;
+            }
         }
 
         /// <summary>
         /// Whether ||W||_F^2 is finite: false for any NaN or infinite weight, and for weights so large that their squares
         /// overflow (|w| beyond about 1e154 in float64, 1e19 in float32), where the movement and any later step are meaningless.
         /// </summary>
-        private bool WeightsFinite() => T.IsFinite(TensorPrimitives.SumOfSquares<T>(_w));
-
-        private double _moveMax, _moveFro;
-        private double[]? _rowSq;
-
-        /// <summary>max_s ||w_s - w_s0|| and ||W - W0||_F of the current W into _moveMax, _moveFro.</summary>
-        private void Movement()
-        {
-            double max = 0, fro = 0;
-            foreach (var r in RowDistancesSquared()) { fro += r; max = Math.Max(max, r); }
-            _moveMax = Math.Sqrt(max); _moveFro = Math.Sqrt(fro);
-        }
-
-        /// <summary>||w_s - w_s0||^2 for every row s (a reused buffer of length m), summed over j in order.</summary>
-        private double[] RowDistancesSquared()
-        {
-            var sq = _rowSq ??= new double[_m];
-            for (int s = 0; s < _m; s++)
-            {
-                double acc = 0;
-                for (int j = 0, k = s * _d; j < _d; j++, k++)
-                {
-                    double dlt = double.CreateTruncating(_w[k] - _w0[k]);
-                    acc += dlt * dlt;
-                }
-                sq[s] = acc;
-            }
-            return sq;
-        }
-
-        /// <summary>Forward at the current W, losses, and (if computeGradient) grad L(W) into _grad. Returns (loss, risk, error) at the current W.</summary>
-        private (double loss, double risk, double err) Step(bool computeGradient)
-        {
-            BlockedStep(computeGradient);
-            double loss = 0, risk = 0, err = 0;
-            bool allZero = true;
-            for (int i = 0; i < _n; i++) { loss += _lossRow[i]; risk += _riskRow[i]; err += _errRow[i]; allZero &= _fRow[i] == 0; }
-            _allZero = allZero;
-            return (loss / _n, risk / _n, err / _n);
-        }
-
-        private bool _allZero;
-
-        /// <summary>Per-row loss bookkeeping and the derivative of the objective in f_i, divided by n.</summary>
-        private double RowDerivative(int i, double f)
-        {
-            _riskRow[i] = Losses.Logistic(_y[i], f);
-            _errRow[i] = ZeroOne(_y[i], f);
-            _fRow[i] = f;
-            if (_kind == LabelKind.Hard)
-            {
-                _lossRow[i] = _riskRow[i];
-                return Losses.LogisticDerivative(_y[i], f) / _n;
-            }
-            _lossRow[i] = Losses.KL(_p[i], f);
-            return Losses.KLDerivative(_p[i], f) / _n;
-        }
-
-        private void BlockedStep(bool update)
-        {
-            if (update) Array.Clear(_grad);
-            var po = new ParallelOptions { MaxDegreeOfParallelism = _threads };
-            for (int b0 = 0; b0 < _n; b0 += _block)
-            {
-                int rows = Math.Min(_block, _n - b0), start = b0;
-                var xb = _x.AsSpan(b0 * _d, rows * _d);
-                Gemm(false, true, rows, _m, _d, 1.0, xb, _d, _w, _d, 0.0, _zb, _m);              // Z_b = X_b W^T
-                Parallel.For(0, rows, po, r =>
-                {
-                    var zr = _zb.AsSpan(r * _m, _m);
-                    double g = RowDerivative(start + r, double.CreateTruncating(ReluDot(zr, _aScaled)));
-                    if (update) MaskScale(zr, _aScaled, T.CreateTruncating(g));                   // G_b row = g a' 1[z > 0]
-                });
-                if (update) Gemm(true, false, _m, _d, rows, 1.0, _zb, _m, xb, _d, 1.0, _grad, _d);  // grad += G_b^T X_b
-            }
-        }
+        public static bool Finite(ReadOnlySpan<T> w) => T.IsFinite(TensorPrimitives.SumOfSquares(w));
 
         /// <summary>sum_s a'_s relu(z_s), vectorised, in a fixed order.</summary>
-        private static T ReluDot(ReadOnlySpan<T> z, ReadOnlySpan<T> a)
+        public static T ReluDot(ReadOnlySpan<T> z, ReadOnlySpan<T> a)
         {
             var acc = Vector<T>.Zero;
             int k = 0, w = Vector<T>.Count;
@@ -514,7 +569,7 @@ public static class Trainer
         }
 
         /// <summary>z_s &lt;- g a'_s 1[z_s &gt; 0] in place.</summary>
-        private static void MaskScale(Span<T> z, ReadOnlySpan<T> a, T g)
+        public static void MaskScale(Span<T> z, ReadOnlySpan<T> a, T g)
         {
             int k = 0, w = Vector<T>.Count;
             var gv = new Vector<T>(g);
@@ -525,18 +580,219 @@ public static class Trainer
             }
             for (; k < z.Length; k++) z[k] = z[k] > T.Zero ? g * a[k] : T.Zero;
         }
+    }
 
-        /// <summary>Projects every row onto the ball ||w_s - w_s0|| &lt;= radius (THEORY.md §3).</summary>
-        private void Project(double radius)
+    private static string BackendName<T>(int block, string extra = "") =>
+        $"blocked GEMM ({block}-row blocks): {Blas.Current.Name}" + (typeof(T) == typeof(float) ? ", float32" : ", float64") + extra;
+
+    /// <summary>Rows per block of a run alone: BlockElements(d) / m, within [1, n] (or the tests' forced value).</summary>
+    private static int SoloBlock(int n, int d, int m) => Math.Clamp(ForceBlockRows ?? BlockElements(d) / m, 1, n);
+
+    private sealed class Engine<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private readonly int _n, _d, _m, _threads, _block;
+        private readonly T[] _x, _w, _w0, _aScaled, _zb, _grad;
+        private readonly double[] _a;
+        private readonly RowLosses _rows;
+        private readonly TrainingOptions _o;
+        private readonly double[]? _gOut, _gRow;             // TrainOutput: gradient of (a_0..a_{m-1}, c); per-row g of a block
+        private readonly T[]? _xg;                           // minibatches: the gathered rows of one block
+        private T[]? _s1, _s2;                               // optimiser state of W (momentum v, or Adam m and v)
+        private double[]? _s1Out, _s2Out;                    // optimiser state of (a, c)
+        private long _updates;                               // optimiser updates so far (Adam's bias correction)
+
+        public Engine(Dataset data, double[]? soft, TwoLayerNetwork net, TrainingOptions o)
         {
-            var sq = RowDistancesSquared();
-            for (int s = 0; s < _m; s++)
+            _n = data.N; _d = data.D; _m = net.Width; _o = o;
+            _threads = o.Threads > 0 ? o.Threads : Environment.ProcessorCount;
+            _block = SoloBlock(_n, _d, _m);
+            _x = Kernels<T>.Shared(data.X);                  // read-only: float64 uses the caller's arrays, no copy
+            _rows = new RowLosses(data, soft, o.Labels);
+            _w0 = Kernels<T>.Shared(net.W0);
+            _w = (T[])_w0.Clone();
+            _a = (double[])net.A.Clone();
+            double scale = 1 / Math.Sqrt(_m);
+            _aScaled = net.A.Select(a => T.CreateTruncating(a * scale)).ToArray();
+            _zb = new T[(long)_block * _m];
+            _grad = new T[(long)_m * _d];
+            if (o.TrainOutput) { _gOut = new double[_m + 1]; _gRow = new double[_block]; }
+            if (o.BatchSize > 0 && o.BatchSize < _n) _xg = new T[(long)_block * _d];
+        }
+
+        private bool Minibatch => _xg is not null;
+
+        public TrainingResult Run(TrainingOptions o, Dataset? test, Dataset? validation, IProgress<int>? progress)
+        {
+            Blas.Current.SetThreads(1);                      // the engine's threads run single-threaded BLAS calls (Kernels.Forward)
+            var tracker = new Tracker(o, test, validation);
+            while (true)
             {
-                double norm = Math.Sqrt(sq[s]);
-                if (norm <= radius) continue;
-                var scale = T.CreateTruncating(radius / norm);
-                for (int j = 0, k = s * _d; j < _d; j++, k++) _w[k] = _w0[k] + (_w[k] - _w0[k]) * scale;
+                bool last = tracker.Step == o.Steps;
+                BlockedPass(default, update: !last && !Minibatch);
+                if (tracker.Observe(_rows.Means(), WeightsFinite(), () => Kernels<T>.Movement(_w, _w0, _m, _d), HeldOutLogits)) break;
+                if (Minibatch) Epoch(tracker.Step);
+                else Update();
+                tracker.Advance();
+                if (tracker.Step % 100 == 0) progress?.Report(tracker.Step);
             }
+            return tracker.Finish(_rows.AllZero, BackendName<T>(_block), Kernels<T>.ToDouble(_w), (double[])_a.Clone(), _rows.C);
+        }
+
+        /// <summary>f = (1/sqrt m) sum_s a_s relu(&lt;w_s, x&gt;) + c on held-out data at the current (W, a, c).</summary>
+        private double[] HeldOutLogits(Dataset data)
+        {
+            var f = Logits(Kernels<T>.ToDouble(_w), _a, data.X, data.N, data.D);
+            if (_rows.C != 0) for (int i = 0; i < f.Length; i++) f[i] += _rows.C;
+            return f;
+        }
+
+        /// <summary>W finite (<see cref="Kernels{T}.Finite"/>); with a trainable output layer, a and c too.</summary>
+        private bool WeightsFinite() =>
+            Kernels<T>.Finite(_w) && (!_o.TrainOutput || (double.IsFinite(TensorPrimitives.SumOfSquares<double>(_a)) && double.IsFinite(_rows.C)));
+
+        /// <summary>One optimiser update of W (and of a, c with a trainable output layer) from _grad (and _gOut), then the projection.</summary>
+        private void Update()
+        {
+            _updates++;
+            if (_o.Optimiser == Optimiser.GradientDescent)
+                TensorPrimitives.MultiplyAdd(_grad, T.CreateTruncating(-_o.Eta), _w, _w);     // W -= eta grad
+            else
+            {
+                _s1 ??= new T[_w.Length];
+                if (_o.Optimiser == Optimiser.Adam) _s2 ??= new T[_w.Length];
+                Optimise<T>(_w, _grad, _s1, _s2);
+            }
+            if (_gOut is not null)
+            {
+                var param = new double[_m + 1];
+                _a.CopyTo(param, 0); param[_m] = _rows.C;
+                if (_o.Optimiser == Optimiser.GradientDescent)
+                    for (int k = 0; k <= _m; k++) param[k] -= _o.Eta * _gOut[k];
+                else
+                {
+                    _s1Out ??= new double[_m + 1];
+                    if (_o.Optimiser == Optimiser.Adam) _s2Out ??= new double[_m + 1];
+                    Optimise<double>(param, _gOut, _s1Out, _s2Out);
+                }
+                Array.Copy(param, _a, _m); _rows.C = param[_m];
+                double scale = 1 / Math.Sqrt(_m);
+                for (int s = 0; s < _m; s++) _aScaled[s] = T.CreateTruncating(_a[s] * scale);
+            }
+            if (_o.Radius is { } rho) Kernels<T>.Project(_w, _w0, _m, _d, rho / Math.Sqrt(_m));
+        }
+
+        /// <summary>Momentum (v = mu v + g, p -= eta v) or Adam (see <see cref="Optimiser.Adam"/>) on one parameter array, element by element.</summary>
+        private void Optimise<U>(U[] p, U[] g, U[] s1, U[]? s2) where U : unmanaged, IFloatingPointIeee754<U>
+        {
+            double eta = _o.Eta;
+            if (_o.Optimiser == Optimiser.SgdMomentum)
+            {
+                U mu = U.CreateTruncating(_o.Momentum), e = U.CreateTruncating(eta);
+                for (long k = 0; k < p.Length; k++) { s1[k] = mu * s1[k] + g[k]; p[k] -= e * s1[k]; }
+                return;
+            }
+            double b1 = _o.Beta1, b2 = _o.Beta2, eps = _o.AdamEpsilon;
+            double c1 = 1 - Math.Pow(b1, _updates), c2 = 1 - Math.Pow(b2, _updates);
+            for (long k = 0; k < p.Length; k++)
+            {
+                double gk = double.CreateTruncating(g[k]);
+                double m1 = b1 * double.CreateTruncating(s1[k]) + (1 - b1) * gk;
+                double v = b2 * double.CreateTruncating(s2![k]) + (1 - b2) * gk * gk;
+                s1[k] = U.CreateTruncating(m1); s2[k] = U.CreateTruncating(v);
+                p[k] = U.CreateTruncating(double.CreateTruncating(p[k]) - eta * (m1 / c1) / (Math.Sqrt(v / c2) + eps));
+            }
+        }
+
+        /// <summary>
+        /// One epoch of minibatch updates: a permutation of the n rows drawn from the seed (stream "minibatch", index t),
+        /// cut into consecutive batches of BatchSize rows (the last may be smaller); one update per batch with the
+        /// batch's mean gradient.
+        /// </summary>
+        private void Epoch(int t)
+        {
+            var order = new int[_n];
+            for (int i = 0; i < _n; i++) order[i] = i;
+            var rng = SeedSequence.Rng(_o.Seed, "minibatch", t);
+            for (int i = _n - 1; i > 0; i--) { int j = rng.Next(i + 1); (order[i], order[j]) = (order[j], order[i]); }
+            for (int b0 = 0; b0 < _n; b0 += _o.BatchSize)
+            {
+                int count = Math.Min(_o.BatchSize, _n - b0);
+                BlockedPass(order.AsSpan(b0, count), update: true);
+                Update();
+            }
+        }
+
+        /// <summary>
+        /// Forward (and with update, the gradient of the mean objective over the rows into _grad and _gOut) over the rows
+        /// listed in <paramref name="rows"/> (gathered block by block), or over all n rows in order when it is empty.
+        /// </summary>
+        private void BlockedPass(ReadOnlySpan<int> rows, bool update)
+        {
+            if (update) { Array.Clear(_grad); if (_gOut is not null) Array.Clear(_gOut); }
+            var po = new ParallelOptions { MaxDegreeOfParallelism = _threads };
+            bool all = rows.IsEmpty;
+            int total = all ? _n : rows.Length;
+            int[]? index = all ? null : rows.ToArray();
+            for (int b0 = 0; b0 < total; b0 += _block)
+            {
+                int count = Math.Min(_block, total - b0), start = b0;
+                if (!all)
+                    for (int r = 0; r < count; r++) _x.AsSpan(index![b0 + r] * _d, _d).CopyTo(_xg.AsSpan(r * _d, _d));
+                var xArray = all ? _x : _xg!;
+                int xOff = all ? b0 * _d : 0;
+                Kernels<T>.Forward(count, _m, _d, xArray, xOff, _w, _zb, po);                                  // Z_b = X_b W^T
+                if (_gOut is null)
+                    Parallel.For(0, count, po, r =>
+                    {
+                        var zr = _zb.AsSpan(r * _m, _m);
+                        int i = all ? start + r : index![start + r];
+                        double g = _rows.Derivative(i, double.CreateTruncating(Kernels<T>.ReluDot(zr, _aScaled)), total);
+                        if (update) Kernels<T>.MaskScale(zr, _aScaled, T.CreateTruncating(g));                   // G_b row = g a' 1[z > 0]
+                    });
+                else
+                {
+                    var gRow = _gRow!;
+                    Parallel.For(0, count, po, r =>
+                    {
+                        int i = all ? start + r : index![start + r];
+                        gRow[r] = _rows.Derivative(i, double.CreateTruncating(Kernels<T>.ReluDot(_zb.AsSpan(r * _m, _m), _aScaled)), total);
+                    });
+                    if (update)
+                    {
+                        OutputGradient(count, po);
+                        Parallel.For(0, count, po, r => Kernels<T>.MaskScale(_zb.AsSpan(r * _m, _m), _aScaled, T.CreateTruncating(gRow[r])));
+                    }
+                }
+                if (update) Kernels<T>.Backward(count, _m, _d, _zb, xArray, xOff, _grad, po);               // grad += G_b^T X_b
+            }
+        }
+
+        /// <summary>
+        /// d/da_s += (1/sqrt m) sum_r g_r relu(z_rs) and d/dc += sum_r g_r over the rows of the current block, each sum
+        /// in row order (threads split the neurons s, so the result does not depend on the thread count).
+        /// </summary>
+        private void OutputGradient(int count, ParallelOptions po)
+        {
+            var gOut = _gOut!; var gRow = _gRow!;
+            double scale = 1 / Math.Sqrt(_m);
+            int chunks = Math.Min(_threads, Math.Max(1, _m / 64)), per = (_m + chunks - 1) / chunks;
+            Parallel.For(0, chunks, po, ch =>
+            {
+                int s0 = ch * per, s1 = Math.Min(_m, s0 + per);
+                for (int s = s0; s < s1; s++)
+                {
+                    double acc = 0;
+                    for (int r = 0; r < count; r++)
+                    {
+                        double z = double.CreateTruncating(_zb[(long)r * _m + s]);
+                        if (z > 0) acc += gRow[r] * z;
+                    }
+                    gOut[s] += acc * scale;
+                }
+            });
+            double gc = 0;
+            for (int r = 0; r < count; r++) gc += gRow[r];
+            gOut[_m] += gc;
         }
     }
 }
