@@ -42,9 +42,9 @@ type DistillArgs =
             | Noise_Levels _ -> "label-flip rates of the training and validation labels, comma-separated (default 0,0.1,0.2,0.3)"
             | Widths _ -> "student widths, comma-separated (default 2,4,8,16,32,64)"
             | Seeds _ -> "seeds S: split, label flips, teacher and initialisation are paired by seed (default 5)"
-            | Steps _ -> "step cap of every student run (default 3000)"
+            | Steps _ -> "step cap of every student run (default 2000; held-out and validation errors are recorded every cap/100 steps)"
             | Eta _ -> "student step size eta (default 16)"
-            | No_Convergence -> "run every student to the step cap instead of stopping when the objective has converged (relative drop < 1% over the last 10% of steps)"
+            | No_Convergence -> "run every student to the step cap instead of stopping when the objective has converged (relative drop < 1% over the last 10% of steps, checked from step 1000)"
             | Standard_Init -> "standard instead of symmetric initialisation (width 2 then fails whenever both a_s share a sign)"
             | Train_Output -> "also train the output layer"
             | Optimiser _ -> "gd (full batch, default), sgd (with momentum) or adam"
@@ -60,27 +60,19 @@ type DistillArgs =
             | Plot _ -> "base path of the plots (default: the journal's path without .jsonl): -accuracy-noise<R> and -gap .png/.svg"
             | Test _ -> "held-out data file (for file datasets)"
 
-/// "gd", "sgd" or "adam" as an optimiser.
-let parseOptimiser (s: string) =
-    match s.Trim().ToLowerInvariant() with
-    | "gd" -> Optimiser.GradientDescent
-    | "sgd" -> Optimiser.SgdMomentum
-    | "adam" -> Optimiser.Adam
-    | other -> raise (InputException.Parameter("optimiser", sprintf "must be gd, sgd or adam, got '%s'" other))
-
 /// The checked settings of `distill` (nothing is loaded).
 let distillSpec (r: ParseResults<DistillArgs>) (sh: Shared) (source: string) =
     let noise = r.TryGetResult DistillArgs.Noise_Levels |> Option.map (parseNumbers "noise-levels") |> Option.defaultValue [ 0.0; 0.1; 0.2; 0.3 ]
     let widths =
         r.TryGetResult DistillArgs.Widths |> Option.map (parseNumbers "widths") |> Option.defaultValue [ 2.0; 4.0; 8.0; 16.0; 32.0; 64.0 ]
         |> List.map (fun w -> if w <> Math.Floor w || w < 1.0 || w > 1e6 then raise (InputException.Parameter("widths", sprintf "widths must be positive integers, got %s" (num w))) else int w)
-    let steps = r.GetResult(DistillArgs.Steps, 3000)
+    let steps = r.GetResult(DistillArgs.Steps, 2000)
     let student =
         TrainingOptions(2, steps, r.GetResult(DistillArgs.Eta, 16.0), LabelKind.Hard, not (r.Contains DistillArgs.Standard_Init), Nullable(), sh.Seed,
-                        defaultArg sh.Threads 0, (if r.Contains DistillArgs.Float32 then Precision.Single else Precision.Double), max 1 (steps / 200),
-                        Convergence = (if r.Contains DistillArgs.No_Convergence then null else ConvergenceRule()),
+                        defaultArg sh.Threads 0, (if r.Contains DistillArgs.Float32 then Precision.Single else Precision.Double), max 1 (steps / 100),
+                        Convergence = (if r.Contains DistillArgs.No_Convergence then null else TrainCommands.defaultConvergence ()),
                         TrainOutput = r.Contains DistillArgs.Train_Output,
-                        Optimiser = parseOptimiser (r.GetResult(DistillArgs.Optimiser, "gd")),
+                        Optimiser = TrainCommands.parseOptimiser (r.GetResult(DistillArgs.Optimiser, "gd")),
                         BatchSize = r.GetResult(DistillArgs.Batch_Size, 0), Momentum = r.GetResult(DistillArgs.Momentum, 0.9))
     let teacher =
         DistillTeacher(r.GetResult(DistillArgs.Teacher_Eta, 16.0), r.GetResult(DistillArgs.Teacher_Steps, 3000),

@@ -231,7 +231,10 @@ public static class Distill
                     },
                     k.Role == DistillRole.Hard ? noisyVal[k.SeedIndex] : null)).ToList();
                 var sclock = Stopwatch.StartNew();
-                var results = Trainer.TrainMany(runs, test, threads);
+                int before = done;
+                var batchProgress = progress is null ? null : new InlineProgress<int>(k =>
+                    progress.Report(new DistillProgress(before + k, total, resumed, $"{phase}: {k} of {todo.Count} student runs", Eta(levels.Length - li))));
+                var results = Trainer.TrainMany(runs, test, threads, batchProgress);
                 double share = sclock.Elapsed.TotalSeconds / Math.Max(1, todo.Sum(k => (double)k.Width));
                 for (int i = 0; i < todo.Count; i++)
                 {
@@ -374,4 +377,10 @@ public static class Distill
     }
 
     private static string F(double v) => DistillSpec.F(v);
+
+    /// <summary>Reports synchronously on the calling thread.</summary>
+    private sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
 }
