@@ -218,6 +218,50 @@ public class TrainingApiTests
         }
     }
 
+    public static TheoryData<int, int, Precision> WideShapes() => new()
+    {
+        { 120, 784, Precision.Double },
+        { 300, 10, Precision.Double },
+        { 150, 50, Precision.Double },
+        { 300, 10, Precision.Single },
+        { 90, 200, Precision.Single },
+    };
+
+    // Runs sharing X are trained as one wide batch; every run must equal its run alone bit for bit, whatever its
+    // companions (widths 1 to 1000, so at d = 10 the widest run has 256-row blocks and a two-piece split of its neurons),
+    // labels (each run its own noisy copy of y), label kind, initialisation, projection, convergence and cap, and for
+    // one or two threads.
+    [Theory, MemberData(nameof(WideShapes))]
+    public void TrainMany_batches_runs_on_shared_data_bit_identically_to_training_each_alone(int n, int d, Precision precision)
+    {
+        var ds = TrainingTests.RandomData(n, d, 181);
+        var rng = new System.Random(182);
+        Dataset Noisy(double rate) => TrainingTests.Make(ds.X, ds.Y.Select(v => rng.NextDouble() < rate ? -v : v).ToArray(), n, d);
+        var soft = TrainingTests.RandomSoft(n, 183);
+        var val = TrainingTests.RandomData(40, d, 184);
+        var test = TrainingTests.RandomData(50, d, 185);
+        var rule = new ConvergenceRule(0.01, 0.1, 20, 5);
+        int[] widths = [1, 2, 3, 4, 8, 16, 33, 64, 1000];
+        var runs = new List<RunSpec>();
+        for (int k = 0; k < widths.Length; k++)
+        {
+            var o = new TrainingOptions(widths[k], 25 + 5 * k, 1.0 + k, k % 2 == 0 ? LabelKind.Hard : LabelKind.Soft,
+                Symmetric: widths[k] % 2 == 0 && k % 3 == 0, Radius: k == 5 ? 0.5 : null, Seed: (ulong)k, Precision: precision, RecordEvery: 1 + k % 4)
+            { Convergence = k % 3 == 1 ? rule : null };
+            runs.Add(new RunSpec(Noisy(0.1 * (k % 4)), o.Labels == LabelKind.Soft ? soft : null, o, k % 2 == 0 ? val : null));
+        }
+        var one = Trainer.TrainMany(runs, test, threads: 1);
+        var two = Trainer.TrainMany(runs, test, threads: 2);
+        for (int k = 0; k < runs.Count; k++)
+        {
+            Assert.Contains("batched with", one[k].Backend);
+            var single = Trainer.Train(runs[k].Train, runs[k].SoftLabels, runs[k].Options with { Threads = 2 }, test, null, runs[k].Validation);
+            TrainingTests.AssertBitIdentical(single, one[k]);
+            TrainingTests.AssertBitIdentical(single, two[k]);
+        }
+        Assert.Contains(one, r => r.Outcome == RunOutcome.Converged);
+    }
+
     private sealed class SyncProgress(List<int> seen) : IProgress<int>
     {
         public void Report(int value) { lock (seen) seen.Add(value); }

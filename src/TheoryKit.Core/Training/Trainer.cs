@@ -253,15 +253,15 @@ public static class Trainer
     }
 
     /// <summary>
-    /// Trains a batch of runs; result k is the result of <see cref="Train"/> on runs[k] with <paramref name="test"/>,
-    /// runs[k].Validation and the thread count below.
+    /// Trains a batch of runs; result k equals, bit for bit, the result of <see cref="Train"/> on runs[k] with
+    /// <paramref name="test"/>, runs[k].Validation and the thread count below (SecondsPerStep and Backend aside).
+    /// Runs that share data (the same X array, n, d), precision and thread count, with full-batch gradient descent and
+    /// the fixed output layer, are trained together: per block of rows one wide GEMM Z_b = X_b [W_1; W_2; ...]^T gives
+    /// every run's pre-activations (the rows per block are those of the run alone, so every run's sums keep their order),
+    /// and each run's gradient G_{b,k}^T X_b is the same BLAS call as for the run alone; runs leave the batch when they
+    /// stop. Other runs (minibatches, momentum, Adam, a trainable output layer) are trained one by one with Train.
+    /// SecondsPerStep of a batched run is the batch's wall-clock time over the run's steps.
     /// </summary>
-    /// <param name="runs">The runs (each with its own data, soft labels, options and validation data).</param>
-    /// <param name="test">Optional held-out data shared by every run.</param>
-    /// <param name="threads">Threads (&gt; 0 overrides every run's Options.Threads; 0 keeps them). Results do not depend on it.</param>
-    /// <param name="progress">Optional progress: the number of runs finished.</param>
-    /// <returns>One result per run, in the order of <paramref name="runs"/>.</returns>
-    /// <exception cref="InputException">Any run is invalid (checked before anything is trained).</exception>
     public static TrainingResult[] TrainMany(IReadOnlyList<RunSpec> runs, Dataset? test = null, int threads = 0, IProgress<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(runs);
@@ -269,13 +269,42 @@ public static class Trainer
         var specs = runs.Select(r => threads > 0 ? r with { Options = r.Options with { Threads = threads } } : r).ToArray();
         foreach (var r in specs) Check(r.Train, r.SoftLabels, r.Options, test, r.Validation);
         var results = new TrainingResult[specs.Length];
-        for (int k = 0; k < specs.Length; k++)
+        int done = 0;
+        void Finished() => progress?.Report(Interlocked.Increment(ref done));
+        var batches = specs.Select((r, k) => (index: k, spec: r)).Where(p => Batchable(p.spec))
+            .GroupBy(p => (x: new ReferenceKey(p.spec.Train.X), p.spec.Train.N, p.spec.Train.D, p.spec.Options.Precision,
+                threads: p.spec.Options.Threads > 0 ? p.spec.Options.Threads : Environment.ProcessorCount,
+                block: SoloBlock(p.spec.Train.N, p.spec.Train.D, p.spec.Options.Width)));
+        var alone = specs.Select((r, k) => (index: k, spec: r)).Where(p => !Batchable(p.spec));
+        foreach (var g in batches)
         {
-            var r = specs[k];
+            var members = g.ToList();
+            for (int from = 0; from < members.Count;)
+            {
+                // as many runs as fit in the pre-activation buffer (at least one)
+                long neurons = 0;
+                int to = from;
+                while (to < members.Count && (to == from || (neurons + members[to].spec.Options.Width) * g.Key.block <= WideElements))
+                    neurons += members[to++].spec.Options.Width;
+                var part = members.GetRange(from, to - from);
+                if (g.Key.Precision == Precision.Single) new WideEngine<float>(part, test, g.Key.threads, g.Key.block).Run(results, Finished);
+                else new WideEngine<double>(part, test, g.Key.threads, g.Key.block).Run(results, Finished);
+                from = to;
+            }
+        }
+        foreach (var (k, r) in alone)
+        {
             results[k] = Train(r.Train, r.SoftLabels, r.Options, test, null, r.Validation);
-            progress?.Report(k + 1);
+            Finished();
         }
         return results;
+    }
+
+    /// <summary>Groups arrays by identity (the same X array), not by contents.</summary>
+    private readonly record struct ReferenceKey(double[] Array)
+    {
+        public bool Equals(ReferenceKey other) => ReferenceEquals(Array, other.Array);
+        public override int GetHashCode() => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Array);
     }
 
     private static void Check(Dataset train, double[]? softLabels, TrainingOptions options, Dataset? test, Dataset? validation)
@@ -487,28 +516,40 @@ public static class Trainer
             return (pieces, (m + pieces - 1) / pieces);
         }
 
-        /// <summary>Z = X_b W^T (rows x m, leading dimension m) for X_b = x[xOff..] (rows x d) and W (m x d), by neuron pieces.</summary>
-        public static void Forward(int rows, int m, int d, T[] x, int xOff, T[] w, T[] z, ParallelOptions po)
+        /// <summary>
+        /// Z = X_b W^T (rows x m at z[zOff..], leading dimension ldz) for X_b = x[xOff..] (rows x d) and W = w[wOff..] (m x d),
+        /// by neuron pieces.
+        /// </summary>
+        public static void Forward(int rows, int m, int d, T[] x, int xOff, T[] w, int wOff, T[] z, int zOff, int ldz, ParallelOptions? po)
         {
             var (pieces, per) = Pieces(m);
-            Parallel.For(0, pieces, po, p =>
+            void Piece(int p)
             {
                 int s0 = p * per, width = Math.Min(m, s0 + per) - s0;
                 if (width <= 0) return;
-                Gemm(false, true, rows, width, d, 1.0, x.AsSpan(xOff, rows * d), d, w.AsSpan(s0 * d, width * d), d, 0.0, z.AsSpan(s0, (rows - 1) * m + width), m);
-            });
+                Gemm(false, true, rows, width, d, 1.0, x.AsSpan(xOff, rows * d), d, w.AsSpan(wOff + s0 * d, width * d), d, 0.0,
+                    z.AsSpan(zOff + s0, (rows - 1) * ldz + width), ldz);
+            }
+            if (po is null || pieces == 1) for (int p = 0; p < pieces; p++) Piece(p);
+            else Parallel.For(0, pieces, po, Piece);
         }
 
-        /// <summary>grad += G^T X_b (m x d) for G (rows x m, leading dimension m) and X_b = x[xOff..] (rows x d), by neuron pieces.</summary>
-        public static void Backward(int rows, int m, int d, T[] g, T[] x, int xOff, T[] grad, ParallelOptions po)
+        /// <summary>
+        /// grad += G^T X_b (m x d, at grad[gradOff..]) for G = g[gOff..] (rows x m, leading dimension ldg) and X_b = x[xOff..]
+        /// (rows x d), by neuron pieces. BLAS packs its operands, so the leading dimension of G does not change any result.
+        /// </summary>
+        public static void Backward(int rows, int m, int d, T[] g, int gOff, int ldg, T[] x, int xOff, T[] grad, int gradOff, ParallelOptions? po)
         {
             var (pieces, per) = Pieces(m);
-            Parallel.For(0, pieces, po, p =>
+            void Piece(int p)
             {
                 int s0 = p * per, width = Math.Min(m, s0 + per) - s0;
                 if (width <= 0) return;
-                Gemm(true, false, width, d, rows, 1.0, g.AsSpan(s0, (rows - 1) * m + width), m, x.AsSpan(xOff, rows * d), d, 1.0, grad.AsSpan(s0 * d, width * d), d);
-            });
+                Gemm(true, false, width, d, rows, 1.0, g.AsSpan(gOff + s0, (rows - 1) * ldg + width), ldg, x.AsSpan(xOff, rows * d), d, 1.0,
+                    grad.AsSpan(gradOff + s0 * d, width * d), d);
+            }
+            if (po is null || pieces == 1) for (int p = 0; p < pieces; p++) Piece(p);
+            else Parallel.For(0, pieces, po, Piece);
         }
 
         /// <summary>||w_s - w_s0||^2 for every row s, summed over j in order, into sq (length m).</summary>
@@ -740,7 +781,7 @@ public static class Trainer
                     for (int r = 0; r < count; r++) _x.AsSpan(index![b0 + r] * _d, _d).CopyTo(_xg.AsSpan(r * _d, _d));
                 var xArray = all ? _x : _xg!;
                 int xOff = all ? b0 * _d : 0;
-                Kernels<T>.Forward(count, _m, _d, xArray, xOff, _w, _zb, po);                                  // Z_b = X_b W^T
+                Kernels<T>.Forward(count, _m, _d, xArray, xOff, _w, 0, _zb, 0, _m, po);                          // Z_b = X_b W^T
                 if (_gOut is null)
                     Parallel.For(0, count, po, r =>
                     {
@@ -763,7 +804,7 @@ public static class Trainer
                         Parallel.For(0, count, po, r => Kernels<T>.MaskScale(_zb.AsSpan(r * _m, _m), _aScaled, T.CreateTruncating(gRow[r])));
                     }
                 }
-                if (update) Kernels<T>.Backward(count, _m, _d, _zb, xArray, xOff, _grad, po);               // grad += G_b^T X_b
+                if (update) Kernels<T>.Backward(count, _m, _d, _zb, 0, _m, xArray, xOff, _grad, 0, po);      // grad += G_b^T X_b
             }
         }
 
@@ -793,6 +834,134 @@ public static class Trainer
             double gc = 0;
             for (int r = 0; r < count; r++) gc += gRow[r];
             gOut[_m] += gc;
+        }
+    }
+
+    /// <summary>Whether a run can join a wide batch: full-batch gradient descent with the fixed output layer.</summary>
+    private static bool Batchable(RunSpec r) =>
+        r.Options.Optimiser == Optimiser.GradientDescent && !r.Options.TrainOutput && (r.Options.BatchSize == 0 || r.Options.BatchSize >= r.Train.N);
+
+    /// <summary>Most neurons of one wide batch: its pre-activation buffer is (rows per block) x (total width) elements, at most 2^24.</summary>
+    private const long WideElements = 1 << 24;
+
+    /// <summary>
+    /// Runs that share X (the same array), n, d, precision, thread count and rows per block, trained together: per block of
+    /// rows one GEMM Z_b = X_b [W_1; W_2; ...]^T covers every run's pre-activations, one pass over the rows forms each
+    /// run's logits, losses and G_b columns, and each run's gradient is its own GEMM G_{b,k}^T X_b, the same call (up to
+    /// the leading dimension of G, which BLAS packing makes irrelevant) that <see cref="Train"/> makes for the run alone. Runs
+    /// that stop (cap, convergence, divergence) leave the batch. The wide forward GEMM relies on BLAS computing each column of
+    /// X_b W^T independently of the other columns, true of OpenBLAS 0.3.21 dgemm at every shape tested (TrainingApiTests);
+    /// its sgemm is not column-independent (edge kernels), so in float32 each run's forward is its own call too.
+    /// </summary>
+    private sealed class WideEngine<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        private sealed class Member(int index, TrainingOptions o, RowLosses rows, Tracker tracker, T[] w0, double[] a, T[] aScaled)
+        {
+            public int Index => index;
+            public TrainingOptions O => o;
+            public RowLosses Rows => rows;
+            public Tracker Tracker => tracker;
+            public T[] W0 => w0;
+            public double[] A => a;
+            public T[] AScaled => aScaled;
+            public int M => a.Length;
+            public int Offset;
+        }
+
+        private readonly int _n, _d, _block, _threads;
+        private readonly T[] _x;
+        private List<Member> _active;
+        private T[] _w, _grad, _zb;
+        private int _total;
+
+        public WideEngine(IReadOnlyList<(int index, RunSpec spec)> runs, Dataset? test, int threads, int block)
+        {
+            var first = runs[0].spec.Train;
+            _n = first.N; _d = first.D; _threads = threads; _block = block;
+            _x = Kernels<T>.Shared(first.X);
+            _active = new List<Member>();
+            foreach (var (index, spec) in runs)
+            {
+                var o = spec.Options;
+                var net = TwoLayerNetwork.Initialise(o.Width, _d, o.Seed, o.Symmetric);
+                double scale = 1 / Math.Sqrt(o.Width);
+                _active.Add(new Member(index, o, new RowLosses(spec.Train, spec.SoftLabels, o.Labels), new Tracker(o, test, spec.Validation),
+                    Kernels<T>.Shared(net.W0), net.A, net.A.Select(a => T.CreateTruncating(a * scale)).ToArray()));
+            }
+            _w = _grad = _zb = [];
+            Layout(null);
+        }
+
+        /// <summary>Concatenates the active runs' first layers (from W_0, or from the previous concatenation) and sizes the buffers.</summary>
+        private void Layout(T[]? previous)
+        {
+            _total = _active.Sum(r => r.M);
+            var w = new T[(long)_total * _d];
+            int offset = 0;
+            foreach (var r in _active)
+            {
+                var source = previous is null ? r.W0.AsSpan() : previous.AsSpan(r.Offset * _d, r.M * _d);
+                source.CopyTo(w.AsSpan(offset * _d, r.M * _d));
+                r.Offset = offset;
+                offset += r.M;
+            }
+            _w = w;
+            _grad = new T[(long)_total * _d];
+            _zb = new T[(long)_block * _total];
+        }
+
+        public void Run(TrainingResult[] results, Action finished)
+        {
+            Blas.Current.SetThreads(1);
+            var po = new ParallelOptions { MaxDegreeOfParallelism = _threads };
+            string backend = BackendName<T>(_block, $", batched with {_active.Count} runs on one X");
+            while (_active.Count > 0)
+            {
+                Array.Clear(_grad);
+                for (int b0 = 0; b0 < _n; b0 += _block)
+                {
+                    int count = Math.Min(_block, _n - b0), start = b0;
+                    if (typeof(T) == typeof(double))
+                        Kernels<T>.Forward(count, _total, _d, _x, b0 * _d, _w, 0, _zb, 0, _total, po);       // Z_b = X_b [W_1; W_2; ...]^T
+                    else                                                                                    // float32: one call per run (see the class summary)
+                        Parallel.ForEach(_active, po, k => Kernels<T>.Forward(count, k.M, _d, _x, start * _d, _w, k.Offset * _d, _zb, k.Offset, _total, null));
+                    Parallel.For(0, count, po, r =>
+                    {
+                        foreach (var k in _active)
+                        {
+                            var zr = _zb.AsSpan(r * _total + k.Offset, k.M);
+                            double g = k.Rows.Derivative(start + r, double.CreateTruncating(Kernels<T>.ReluDot(zr, k.AScaled)), _n);
+                            Kernels<T>.MaskScale(zr, k.AScaled, T.CreateTruncating(g));
+                        }
+                    });
+                    Parallel.ForEach(_active, po, k =>                                                     // grad_k += G_{b,k}^T X_b
+                        Kernels<T>.Backward(count, k.M, _d, _zb, k.Offset, _total, _x, start * _d, _grad, k.Offset * _d, null));
+                }
+                bool left = false;
+                foreach (var k in _active)
+                {
+                    int off = k.Offset * _d, len = k.M * _d;
+                    var wk = _w.AsSpan(off, len);
+                    if (k.Tracker.Observe(k.Rows.Means(), Kernels<T>.Finite(wk), () => Kernels<T>.Movement(_w.AsSpan(off, len), k.W0, k.M, _d),
+                            data => Logits(Kernels<T>.ToDouble(_w.AsSpan(off, len)), k.A, data.X, data.N, data.D)))
+                    {
+                        results[k.Index] = k.Tracker.Finish(k.Rows.AllZero, backend, Kernels<T>.ToDouble(wk), (double[])k.A.Clone(), 0);
+                        k.Offset = -1;
+                        left = true;
+                        finished();
+                        continue;
+                    }
+                    TensorPrimitives.MultiplyAdd(_grad.AsSpan(off, len), T.CreateTruncating(-k.O.Eta), wk, wk);    // W_k -= eta_k grad_k
+                    if (k.O.Radius is { } rho) Kernels<T>.Project(wk, k.W0, k.M, _d, rho / Math.Sqrt(k.M));
+                    k.Tracker.Advance();
+                }
+                if (left)
+                {
+                    var previous = _w;
+                    _active = _active.Where(k => k.Offset >= 0).ToList();
+                    if (_active.Count > 0) Layout(previous);
+                }
+            }
         }
     }
 }
