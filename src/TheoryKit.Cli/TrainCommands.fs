@@ -309,7 +309,7 @@ type SweepArgs =
             match a with
             | Data _ -> "sweep: training data (as for `theorykit margin`; Fashion-MNIST pairs default to a 1000-point subsample); difficulty: the family two-point, noisy-xor, gaussians or fashion-mnist"
             | Values _ -> "difficulty: the family's parameter values, comma-separated (two-point: angles; noisy-xor: d; gaussians: separations; fashion-mnist: noise rates)"
-            | Pair _ -> "difficulty: the Fashion-MNIST class pair (default trouser-vs-bag)"
+            | Pair _ -> "difficulty: the Fashion-MNIST class pair (default shirt-vs-t-shirt)"
             | Margin_Time _ -> "difficulty: time budget of each member's margin certificate in seconds (default 5)"
             | Margin_Samples _ -> "difficulty: fix the number of fresh certification samples of each member's margin"
             | Margin_Optimisation_Samples _ -> "difficulty: fix the number of directions each member's q is fitted on; with --margin-samples too, the margins run on one thread and depend on the seed alone (not on the machine's speed or --threads)"
@@ -733,7 +733,7 @@ let difficultySetup (r: ParseResults<SweepArgs>) (sh: Shared) =
     let options =
         DifficultyOptions(Values = Option.toObj (values |> Option.map (fun a -> a :> Collections.Generic.IReadOnlyList<float>)),
                           N = Option.toNullable sh.N, D = Option.toNullable sh.D,
-                          Pair = r.GetResult(SweepArgs.Pair, "trouser-vs-bag"), DataSeed = seed, Margin = margin)
+                          Pair = r.GetResult(SweepArgs.Pair, "shirt-vs-t-shirt"), DataSeed = seed, Margin = margin)
     family, Difficulty.Members(family, options), options, teacher, template
 
 /// Runs the members of a difficulty family (journals in `folder`, which must exist), reporting progress on stderr.
@@ -797,6 +797,15 @@ let runDifficulty (r: ParseResults<SweepArgs>) (sh: Shared) =
                                                                        "gamma_estimate", jnum m.Margin.GammaEstimate
                                                                        "m_star_soft", (m.Sweep.For LabelKind.Soft |> Option.ofObj |> Option.map (fun l -> optInt l.ByRate.Width) |> Option.defaultValue null)
                                                                        "m_star_hard", (m.Sweep.For LabelKind.Hard |> Option.ofObj |> Option.map (fun l -> optInt l.ByRate.Width) |> Option.defaultValue null)
+                                                                       "m_star_kind", jstr "objective-based (not comparable across label kinds)"
+                                                                       "by_accuracy", (match m.Sweep.ByAccuracy with
+                                                                                       | null -> null
+                                                                                       | a -> jobj [ "target", jnum a.Target; "m_star_soft", optInt a.Soft; "m_star_hard", optInt a.Hard
+                                                                                                     "ratio_hard_over_soft", (a.Ratio |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null)
+                                                                                                     "relation", jstr a.Relation; "statement", jstr a.Statement ])
+                                                                       "gaps", JsonArray([| for g in m.Sweep.Gaps ->
+                                                                                              jobj [ "width", jint (int64 g.Width); "mean", jnum g.Gap.Mean; "lower", jnum g.Gap.Lower; "upper", jnum g.Gap.Upper
+                                                                                                     "positive_pairs", jint (int64 g.Gap.Positive); "pairs", jint (int64 g.Gap.N) ] |])
                                                                        "journal", jstr m.JournalPath ] |])
                                        "slopes", JsonArray([| for sl in res.Slopes ->
                                                                jobj [ "labels", jstr (SweepSpec.KindName sl.Labels)
@@ -812,9 +821,10 @@ let runDifficulty (r: ParseResults<SweepArgs>) (sh: Shared) =
             [ for m, t in Array.zip (Seq.toArray res.Members) teachers ->
                 m.Member.Name,
                 sprintf "gamma in [%s, %s]" (num m.Margin.GammaLower) (num m.Margin.GammaUpper),
-                sprintf "m*_soft %s, m*_hard %s; %s"
+                sprintf "objective-based (not comparable across label kinds): m*_soft %s, m*_hard %s; %s; %s"
                     (m.Sweep.For LabelKind.Soft |> Option.ofObj |> Option.map (fun l -> widthText l.ByRate) |> Option.defaultValue "-")
                     (m.Sweep.For LabelKind.Hard |> Option.ofObj |> Option.map (fun l -> widthText l.ByRate) |> Option.defaultValue "-")
+                    (match m.Sweep.ByAccuracy with null -> "no accuracy-based m* (no held-out set)" | a -> a.Statement)
                     (teacherText t) ]
         let slopeRows =
             [ for sl in res.Slopes ->
