@@ -26,7 +26,9 @@ type private PlainRun =
       AveragedRisk: float
       FinalRisk: float
       TrainError: float
-      TestError: float }
+      TestError: float
+      /// f(x_i; W_T) = 0 on every training point: a dead network (THEORY.md §9), never a success.
+      Dead: bool }
 
 /// Reference.plainDescent of THEORY.md §1-3 from (W_0, a) on s: the objective is the mean KL to `soft` (soft
 /// labels) or the logistic risk (hard labels); also the hard-label risk along the way, and the 0-1 errors at W_T
@@ -39,7 +41,8 @@ let private plainRun (s: Small) (w0: float[]) (a: float[]) (soft: float[] option
       AveragedRisk = epochMean run.Risk
       FinalRisk = run.Risk.[steps]
       TrainError = error (Array.init s.N s.Row) s.Y
-      TestError = error testRows testY }
+      TestError = error testRows testY
+      Dead = Array.init s.N s.Row |> Array.forall (fun x -> logitAt run.W a x = 0.0) }
 
 /// Runs `f` with a fresh temporary folder, removed afterwards.
 let private inTempFolder (f: string -> 'a) =
@@ -99,7 +102,7 @@ let private e1 =
         "For a dataset, a label kind (soft or hard), ε, a step budget T and η: a width m succeeds on a seed if the epoch-averaged training objective (1/T) Σ_{t<T} L(W_t) is ≤ ε. Also recorded: whether the hard-label risk is ≤ ε, and the test accuracy."
       Kind = Identity
       Property =
-        "For random unit-norm datasets (n ≤ 6, d ≤ 3), ε ∈ [0.05, 0.7], T ≤ 30, widths 2..4 or 2..8, S ≤ 3 seeds, both initialisations, η ∈ {0.5, 1} and soft labels of the kernel teacher at τ ∈ {0.5, 1, 2}, a WidthSweep.Run in a temporary folder holds every (kind, width, seed) once with the seed SweepSpec.RunSeed; every record's success flag equals (its epoch-averaged loss ≤ ε); its epoch-averaged objective (KL or logistic), epoch-averaged hard-label risk, final risk and 0-1 train and held-out errors equal plain-loop gradient descent written here from TwoLayerNetwork.Initialise (losses to relative 1e-9, errors exactly); the analysis counts successes and hard-risk successes (averaged risk ≤ ε) per width as the records say."
+        "For random unit-norm datasets (n ≤ 6, d ≤ 3), ε ∈ [0.05, 0.7], T ≤ 30, widths 2..4 or 2..8, S ≤ 3 seeds, both initialisations, η ∈ {0.5, 1} and soft labels of the kernel teacher at τ ∈ {0.5, 1, 2}, a WidthSweep.Run in a temporary folder holds every (kind, width, seed) once with the seed SweepSpec.RunSeed; every record's success flag equals (its epoch-averaged loss ≤ ε and the network is not dead, i.e. not f(x_i; W_T) = 0 on every training point, THEORY.md §9), and its outcome is dead exactly when the plain loop's network is; its epoch-averaged objective (KL or logistic), epoch-averaged hard-label risk, final risk and 0-1 train and held-out errors equal plain-loop gradient descent written here from TwoLayerNetwork.Initialise (losses to relative 1e-9, errors exactly); the analysis counts successes and hard-risk successes (averaged risk ≤ ε) per width as the records say."
       Tests =
         [ "tests/TheoryKit.Core.Tests/ExperimentTests.cs: ExperimentTests.SweepRunsEveryRunOnceAndAnalyses"
           "tests/TheoryKit.Core.Tests/ExperimentTests.cs: ExperimentTests.AnalyseFindsMinimalWidthsAndBrackets" ]
@@ -130,8 +133,10 @@ let private e1 =
                               let net = TwoLayerNetwork.Initialise(r.Width, s.D, r.Seed, c.Symmetric)
                               let p = plainRun s net.W0 net.A (if r.Labels = LabelKind.Soft then Some soft else None) c.Eta c.Steps testRows testY
                               if r.Seed <> SweepSpec.RunSeed(c.MasterSeed, r.Width, r.SeedIndex) then yield sprintf "%O: seed %d is not RunSeed" r.Key r.Seed
-                              if r.Success <> (r.EpochAveragedLoss <= c.Epsilon) then
-                                  yield sprintf "%O: success %b but epoch-averaged loss %.17g, eps %.17g" r.Key r.Success r.EpochAveragedLoss c.Epsilon
+                              if (r.Outcome = RunOutcome.Dead) <> p.Dead then
+                                  yield sprintf "%O: outcome %O, but the plain loop's network is %s at W_T" r.Key r.Outcome (if p.Dead then "dead" else "alive")
+                              if r.Success <> (not p.Dead && r.EpochAveragedLoss <= c.Epsilon) then
+                                  yield sprintf "%O: success %b but epoch-averaged loss %.17g, eps %.17g, dead %b" r.Key r.Success r.EpochAveragedLoss c.Epsilon p.Dead
                               if not (close r.EpochAveragedLoss p.AveragedLoss) then
                                   yield sprintf "%O: epoch-averaged objective %.17g, plain loop %.17g" r.Key r.EpochAveragedLoss p.AveragedLoss
                               if not (close r.EpochAveragedRisk p.AveragedRisk) then

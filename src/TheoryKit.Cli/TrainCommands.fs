@@ -825,7 +825,14 @@ let runDifficulty (r: ParseResults<SweepArgs>) (sh: Shared) =
                     (m.Sweep.For LabelKind.Soft |> Option.ofObj |> Option.map (fun l -> widthText l.ByRate) |> Option.defaultValue "-")
                     (m.Sweep.For LabelKind.Hard |> Option.ofObj |> Option.map (fun l -> widthText l.ByRate) |> Option.defaultValue "-")
                     (match m.Sweep.ByAccuracy with null -> "no accuracy-based m* (no held-out set)" | a -> a.Statement)
-                    (teacherText t) ]
+                    (teacherText t + (match Option.ofNullable t.TestAccuracy with
+                                      | Some acc ->
+                                          let c = TeacherComparison.Of(acc, m.Sweep)
+                                          if c.BestHardWidth > 0 then
+                                              sprintf " beside the best hard-label student's %s (m = %d)%s" (num c.BestHardAccuracy) c.BestHardWidth
+                                                  (match c.Warning with null -> "" | _ -> "; WARNING: the teacher is weaker")
+                                          else ""
+                                      | None -> "")) ]
         let slopeRows =
             [ for sl in res.Slopes ->
                 sprintf "slope (%s)" (SweepSpec.KindName sl.Labels),
