@@ -15,6 +15,7 @@ public static class Program
     {
         ["gflops"] = ("GEMM GFLOP/s of each backend at the margin solver's shapes [--threads N] [--reps N]", QuickGflops.Run),
         ["margin"] = ("margin certification GFLOP/s beside dgemm on Fashion-MNIST [--n N] [--samples K] [--threads N]", QuickMargin.Run),
+        ["distill-grid"] = ("the distill grid (noise x widths x seeds x soft/hard) through Trainer.TrainMany, to convergence [--n N] [--seeds S] [--widths 2,4,..] [--noise 0,0.1,..] [--eta E] [--cap T] [--threads T] [--reps R] [--export DIR]", QuickDistillGrid.Run),
         ["train-step"] = ("seconds per full-batch training step, peak memory, gemm rate at its shape [--n N] [--d D] [--m M] [--threads T] [--reps R] [--trials K] [--single]", QuickTrainStep.Run),
     };
 
@@ -56,5 +57,14 @@ public static class Options
         if (i + 1 >= args.Length || !int.TryParse(args[i + 1], out var v) || v < 1)
             throw new ArgumentException($"{name} needs a positive integer");
         return v;
+    }
+
+    /// <summary>The text after <paramref name="name"/>, or null when absent.</summary>
+    public static string? Text(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        if (i < 0) return null;
+        if (i + 1 >= args.Length) throw new ArgumentException($"{name} needs a value");
+        return args[i + 1];
     }
 }

@@ -37,7 +37,7 @@ public static class QuickTrainStep
         int threads = Options.Int(args, "--threads", 2), steps = Options.Int(args, "--reps", 10);
         int trials = Options.Int(args, "--trials", 3), recordEvery = Options.Int(args, "--record-every", 1);
         bool single = args.Contains("--single");
-        string? blockRows = Text(args, "--block-rows");
+        string? blockRows = Options.Text(args, "--block-rows");
         if (blockRows is not null) ForceBlockRows(int.Parse(blockRows, System.Globalization.CultureInfo.InvariantCulture));
         var precision = single ? Precision.Single : Precision.Double;
         int elem = single ? sizeof(float) : sizeof(double);
@@ -98,14 +98,6 @@ public static class QuickTrainStep
         Console.WriteLine($"peak growth over data set (training alone): {Mb(peak - afterData)} MB = {(peak - afterData) / reference:F2} x reference");
         Console.WriteLine(Inv($"peak memory ratio: {(peak - baseline) / reference:F4}"));
         return 0;
-    }
-
-    private static string? Text(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        if (i < 0) return null;
-        if (i + 1 >= args.Length) throw new ArgumentException($"{name} needs a value");
-        return args[i + 1];
     }
 
     /// <summary>Sets the engine's internal rows-per-block override (tests only in the library) by reflection.</summary>

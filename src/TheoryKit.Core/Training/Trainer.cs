@@ -118,7 +118,8 @@ public sealed record TrainingOptions(int Width, int Steps, double Eta, LabelKind
     /// <summary>Optimiser (default full-batch gradient descent, the theory's setting).</summary>
     public Optimiser Optimiser { get; init; } = Optimiser.GradientDescent;
 
-    /// <summary>Minibatch size (0 = full batch, the default).</summary>
+    /// <summary>Minibatch size (0 = full batch, the default; &gt;= n is full batch too). With minibatches one step is one epoch
+    /// of updates (see <see cref="Trainer"/>), drawn from <see cref="Seed"/>.</summary>
     public int BatchSize { get; init; }
 
     /// <summary>Momentum mu of <see cref="Optimiser.SgdMomentum"/> (default 0.9), in [0, 1).</summary>
@@ -174,7 +175,8 @@ public sealed record TrajectoryPoint(int Step, double Loss, double Risk, double 
 /// <param name="TestRisk">Logistic risk at W_T on the held-out set (null without one or when the run diverged).</param>
 /// <param name="TestError">0-1 error at W_T on the held-out set (null without one or when the run diverged).</param>
 /// <param name="SecondsPerStep">Wall-clock seconds per gradient step.</param>
-/// <param name="Backend">GEMM backend, rows per block and precision, e.g. "blocked GEMM (64-row blocks): OpenBLAS ..., float64".</param>
+/// <param name="Backend">GEMM backend, rows per block, threads and precision, e.g. "blocked GEMM (64-row blocks): OpenBLAS ..., single-threaded
+/// calls on 2 engine threads, float64" (TrainMany adds ", batched with K runs on one X" for batched runs).</param>
 /// <param name="W">Final first layer W_T (m x d row-major, float64).</param>
 public sealed record TrainingResult(TrajectoryPoint[] Trajectory, double FinalLoss, double EpochAveragedLoss, double EpochAveragedRisk,
     double FinalRisk, double TrainError, double? TestRisk, double? TestError, double SecondsPerStep, string Backend, double[] W)
@@ -208,8 +210,9 @@ public sealed record TrainingResult(TrajectoryPoint[] Trajectory, double FinalLo
 /// computed in place in Z_b by one fused pass that also forms f_i; then W -= eta grad. Blocks of
 /// B = 2^18 / m (d &lt; 128) or 2^20 / m rows keep the only n-dependent buffer at B x m (never n x m, never n x n, nothing per step),
 /// so the same code is GEMM-bound at large d and stays in cache at small d, where NumPy-style code
-/// streams several n x m temporaries. Blocks are visited in order and every sum has a fixed order, so
-/// trajectories are bit-identical for any thread count.
+/// streams several n x m temporaries. Blocks are visited in order, every sum has a fixed order, and each GEMM is split
+/// into neuron pieces fixed by m (single-threaded BLAS calls spread over the threads), so trajectories are
+/// bit-identical for any thread count.
 /// Run control (THEORY.md §9): an optional convergence rule stops the run (<see cref="ConvergenceRule"/>); a non-finite
 /// loss or weight stops it at once as <see cref="RunOutcome.Diverged"/>; a network whose hidden part is 0 on every
 /// training point at the end is <see cref="RunOutcome.Dead"/>. Held-out data (test, validation) are scored at every
@@ -503,16 +506,18 @@ public static class Trainer
         }
 
         /// <summary>
-        /// Neuron pieces of a GEMM pair: m neurons split into ceil(m / PieceNeurons) pieces of consecutive neurons (a number
-        /// fixed by m alone, never by the thread count). Each piece is one single-threaded BLAS call, the pieces run on
-        /// the engine's threads, so every entry is computed by the same call whatever the thread count (OpenBLAS's own
-        /// threading splits work by thread count and is not bit-reproducible across thread counts at every shape).
+        /// Neuron pieces of a GEMM pair: m neurons split into pieces of consecutive neurons, about m / 4 rounded up to a
+        /// multiple of 8 and clamped to [64, PieceNeurons] (a split fixed by m alone, never by the thread count). Each piece
+        /// is one single-threaded BLAS call, the pieces run on the engine's threads, so every entry is computed by the same
+        /// call whatever the thread count (OpenBLAS's own threading splits work by thread count and is not bit-reproducible
+        /// across thread counts at every shape).
         /// </summary>
         public const int PieceNeurons = 512;
 
-        private static (int pieces, int per) Pieces(int m)
+        private static (int pieces, int per) Pieces(int m, int pieceNeurons = 0)
         {
-            int pieces = Math.Max(1, (m + PieceNeurons - 1) / PieceNeurons);
+            int per = pieceNeurons > 0 ? pieceNeurons : Math.Clamp(((m + 3) / 4 + 7) / 8 * 8, 64, PieceNeurons);
+            int pieces = Math.Max(1, (m + per - 1) / per);
             return (pieces, (m + pieces - 1) / pieces);
         }
 
@@ -520,9 +525,9 @@ public static class Trainer
         /// Z = X_b W^T (rows x m at z[zOff..], leading dimension ldz) for X_b = x[xOff..] (rows x d) and W = w[wOff..] (m x d),
         /// by neuron pieces.
         /// </summary>
-        public static void Forward(int rows, int m, int d, T[] x, int xOff, T[] w, int wOff, T[] z, int zOff, int ldz, ParallelOptions? po)
+        public static void Forward(int rows, int m, int d, T[] x, int xOff, T[] w, int wOff, T[] z, int zOff, int ldz, ParallelOptions? po, int pieceNeurons = 0)
         {
-            var (pieces, per) = Pieces(m);
+            var (pieces, per) = Pieces(m, pieceNeurons);
             void Piece(int p)
             {
                 int s0 = p * per, width = Math.Min(m, s0 + per) - s0;
@@ -623,8 +628,9 @@ public static class Trainer
         }
     }
 
-    private static string BackendName<T>(int block, string extra = "") =>
-        $"blocked GEMM ({block}-row blocks): {Blas.Current.Name}" + (typeof(T) == typeof(float) ? ", float32" : ", float64") + extra;
+    private static string BackendName<T>(int block, int threads, string extra = "") =>
+        $"blocked GEMM ({block}-row blocks): {Blas.Current.Name}, single-threaded calls on {threads} engine threads" +
+        (typeof(T) == typeof(float) ? ", float32" : ", float64") + extra;
 
     /// <summary>Rows per block of a run alone: BlockElements(d) / m, within [1, n] (or the tests' forced value).</summary>
     private static int SoloBlock(int n, int d, int m) => Math.Clamp(ForceBlockRows ?? BlockElements(d) / m, 1, n);
@@ -666,17 +672,21 @@ public static class Trainer
         {
             Blas.Current.SetThreads(1);                      // the engine's threads run single-threaded BLAS calls (Kernels.Forward)
             var tracker = new Tracker(o, test, validation);
-            while (true)
+            try
             {
-                bool last = tracker.Step == o.Steps;
-                BlockedPass(default, update: !last && !Minibatch);
-                if (tracker.Observe(_rows.Means(), WeightsFinite(), () => Kernels<T>.Movement(_w, _w0, _m, _d), HeldOutLogits)) break;
-                if (Minibatch) Epoch(tracker.Step);
-                else Update();
-                tracker.Advance();
-                if (tracker.Step % 100 == 0) progress?.Report(tracker.Step);
+                while (true)
+                {
+                    bool last = tracker.Step == o.Steps;
+                    BlockedPass(default, update: !last && !Minibatch);
+                    if (tracker.Observe(_rows.Means(), WeightsFinite(), () => Kernels<T>.Movement(_w, _w0, _m, _d), HeldOutLogits)) break;
+                    if (Minibatch) Epoch(tracker.Step);
+                    else Update();
+                    tracker.Advance();
+                    if (tracker.Step % 100 == 0) progress?.Report(tracker.Step);
+                }
             }
-            return tracker.Finish(_rows.AllZero, BackendName<T>(_block), Kernels<T>.ToDouble(_w), (double[])_a.Clone(), _rows.C);
+            finally { Blas.Current.SetThreads(_threads); }   // callers' own BLAS calls (Logits, teachers) get the threads back
+            return tracker.Finish(_rows.AllZero, BackendName<T>(_block, _threads), Kernels<T>.ToDouble(_w), (double[])_a.Clone(), _rows.C);
         }
 
         /// <summary>f = (1/sqrt m) sum_s a_s relu(&lt;w_s, x&gt;) + c on held-out data at the current (W, a, c).</summary>
@@ -913,8 +923,14 @@ public static class Trainer
         public void Run(TrainingResult[] results, Action finished)
         {
             Blas.Current.SetThreads(1);
+            try { Loop(results, finished); }
+            finally { Blas.Current.SetThreads(_threads); }
+        }
+
+        private void Loop(TrainingResult[] results, Action finished)
+        {
             var po = new ParallelOptions { MaxDegreeOfParallelism = _threads };
-            string backend = BackendName<T>(_block, $", batched with {_active.Count} runs on one X");
+            string backend = BackendName<T>(_block, _threads, $", batched with {_active.Count} runs on one X");
             while (_active.Count > 0)
             {
                 Array.Clear(_grad);
@@ -922,7 +938,8 @@ public static class Trainer
                 {
                     int count = Math.Min(_block, _n - b0), start = b0;
                     if (typeof(T) == typeof(double))
-                        Kernels<T>.Forward(count, _total, _d, _x, b0 * _d, _w, 0, _zb, 0, _total, po);       // Z_b = X_b [W_1; W_2; ...]^T
+                        Kernels<T>.Forward(count, _total, _d, _x, b0 * _d, _w, 0, _zb, 0, _total, po,        // Z_b = X_b [W_1; W_2; ...]^T, split
+                            Math.Clamp((_total + 2 * _threads - 1) / (2 * _threads), 64, Kernels<T>.PieceNeurons)); // for the threads (columns are independent)
                     else                                                                                    // float32: one call per run (see the class summary)
                         Parallel.ForEach(_active, po, k => Kernels<T>.Forward(count, k.M, _d, _x, start * _d, _w, k.Offset * _d, _zb, k.Offset, _total, null));
                     Parallel.For(0, count, po, r =>
