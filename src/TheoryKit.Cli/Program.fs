@@ -7,6 +7,7 @@ open TheoryKit
 open TheoryKit.Data
 open TheoryKit.Cli.MarginCommands
 open TheoryKit.Cli.TrainCommands
+open TheoryKit.Cli.DistillCommands
 open TheoryKit.Cli.CheckCommands
 open TheoryKit.Cli.TablesCommands
 
@@ -18,6 +19,7 @@ type Args =
     | [<CliPrefix(CliPrefix.None)>] Train of ParseResults<TrainArgs>
     | [<CliPrefix(CliPrefix.None)>] Sweep of ParseResults<SweepArgs>
     | [<CliPrefix(CliPrefix.None)>] Difficulty of ParseResults<SweepArgs>
+    | [<CliPrefix(CliPrefix.None)>] Distill of ParseResults<DistillArgs>
     | [<CliPrefix(CliPrefix.None)>] Check of ParseResults<CheckArgs>
     | [<CliPrefix(CliPrefix.None)>] Tables of ParseResults<TablesArgs>
     | [<Inherit; AltCommandLine("-n")>] N of points: int
@@ -41,6 +43,7 @@ type Args =
             | Crossover _ -> "main job: margin interval, bounds, crossover gamma* and verdict for a dataset"
             | Train _ -> "train a two-layer ReLU student on hard or soft labels by (projected) gradient descent (§1-4)"
             | Sweep _ -> "width sweep: minimal width m* for soft and hard labels with Clopper-Pearson intervals, resumable journal; with several epsilons, the fitted slope of log m* against log(1/epsilon) (§9)"
+            | Distill _ -> "soft versus hard labels on one yardstick: held-out accuracy of soft, hard and early-stopped hard students per noise level and width, paired gaps, and whether the gap grows with label noise (§9)"
             | Difficulty _ -> "difficulty family: certified gamma and width sweep per member, fitted slope of log m* against log(1/gamma) beside the theory's (§9)"
             | Tables _ -> "write the theory tables (Markdown, CSV, LaTeX) and figures (PNG, SVG) of theory/tables: bounds over gamma and epsilon, [JT20] worked values, crossovers; --empirical adds measured widths, slopes and looseness (§7-9)"
             | Check _ -> "run the claims of theory/claims.md as property suites (held, falsified with counterexample, inconclusive); --mutants for the mutation check"
@@ -91,9 +94,10 @@ let main argv =
         | Train r -> runTrain r sh
         | Sweep r -> runSweep r sh
         | Difficulty r -> runDifficulty r sh
+        | Distill r -> runDistill r sh
         | Check r -> runCheck r sh
         | Tables r -> runTables r sh
-        | _ -> raise (InputException.Parameter("command", "choose a command: margin, bounds, crossover, train, sweep, difficulty, check or tables"))
+        | _ -> raise (InputException.Parameter("command", "choose a command: margin, bounds, crossover, train, sweep, difficulty, distill, check or tables"))
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText -> printfn "%s" e.Message; 0
     | :? ArguParseException as e -> eprintfn "error: %s (see --help)" (oneLine e.Message); 2

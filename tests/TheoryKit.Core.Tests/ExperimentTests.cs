@@ -248,7 +248,7 @@ public sealed class ExperimentTests : IDisposable
         Assert.Equal(12, r.Runs.Count);
         Assert.Equal(12, r.NewRuns);
         Assert.Equal(0, r.ResumedRuns);
-        Assert.Equal(13, reports.Count);
+        Assert.Equal(1 + 3, reports.Count);   // the start, then one report per width (its runs form one batch)
         Assert.Equal(12, reports[^1].Done);
         Assert.Equal(TimeSpan.Zero, reports[^1].Eta);
         // Fixed order: width ascending, seed index, soft before hard; soft and hard share the seed.
@@ -401,14 +401,15 @@ public sealed class ExperimentTests : IDisposable
         Assert.Equal([0.1, 0.2, 0.4, 0.8, 1.6], Difficulty.Members("two-point").Select(m => m.Value));
         var g = Difficulty.Members("gaussians");
         Assert.Equal([0.5, 1, 2, 4], g.Select(m => m.Value));
-        Assert.All(g, m => Assert.Equal((100, 5), (m.Data.N!.Value, m.Data.D!.Value)));
+        Assert.All(g, m => Assert.Equal((400, 5), (m.Data.N!.Value, m.Data.D!.Value)));
         Assert.All(g, m => Assert.NotEqual(m.Data.Seed, m.TestData!.Seed));
-        var f = Difficulty.Members("fashion-mnist", new DifficultyOptions { Pair = "shirt-vs-t-shirt" });
-        Assert.Equal([0, 0.05, 0.1, 0.2], f.Select(m => m.Data.Noise));
+        var f = Difficulty.Members("fashion-mnist");
+        Assert.Equal([0, 0.1, 0.2, 0.3], f.Select(m => m.Data.Noise));
+        Assert.All(f, m => Assert.Equal(1000, m.Data.N!.Value));
+        // The hard pair is the default (THEORY.md §9).
         Assert.All(f, m => Assert.Equal("fashion-mnist:shirt-vs-t-shirt", m.Source));
         Assert.All(f, m => Assert.Equal(("test", 0.0), (m.TestData!.Split, m.TestData.Noise)));
-        // The easy pair is the default.
-        Assert.All(Difficulty.Members("fashion-mnist"), m => Assert.Equal("fashion-mnist:trouser-vs-bag", m.Source));
+        Assert.All(Difficulty.Members("fashion-mnist", new DifficultyOptions { Pair = "trouser-vs-bag" }), m => Assert.Equal("fashion-mnist:trouser-vs-bag", m.Source));
         Assert.Equal([2.0, 3], Difficulty.Members("gaussians", new DifficultyOptions { Values = [2, 3] }).Select(m => m.Value));
         Assert.Equal("family", Assert.Throws<InputException>(() => Difficulty.Members("spirals")).Field);
         Assert.Throws<InputException>(() => Difficulty.Members("fashion-mnist", new DifficultyOptions { Values = [0.6] }));

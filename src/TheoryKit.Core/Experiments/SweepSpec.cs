@@ -20,7 +20,7 @@ namespace TheoryKit.Experiments;
 public sealed record SweepSpec(string DataSource, double Epsilon, int MinWidth, int MaxWidth, int Seeds, TrainingOptions Training)
 {
     /// <summary>Format tag written into the journal header.</summary>
-    public const string JournalFormat = "theorykit-width-sweep/1";
+    public const string JournalFormat = "theorykit-width-sweep/2";
 
     /// <summary>Ratio of consecutive grid widths (&gt; 1; default 2).</summary>
     public double Factor { get; init; } = 2;
@@ -45,6 +45,19 @@ public sealed record SweepSpec(string DataSource, double Epsilon, int MinWidth, 
     /// are at level 1 - Alpha, and the one-sided lower bound of the Clopper-Pearson rule also at level 1 - Alpha.
     /// </summary>
     public double Alpha { get; init; } = 0.05;
+
+    /// <summary>
+    /// Accuracy-based m* (the one compared across label kinds, THEORY.md §9): a width qualifies when its mean held-out
+    /// accuracy over the scored seeds reaches this target. Null (default): the best mean held-out accuracy over every width
+    /// and both label kinds minus <see cref="AccuracyTolerance"/>.
+    /// </summary>
+    public double? TargetAccuracy { get; init; }
+
+    /// <summary>Tolerance below the best mean held-out accuracy that defines the default target (default 0.01, one point).</summary>
+    public double AccuracyTolerance { get; init; } = 0.01;
+
+    /// <summary>Two-sided level of the paired accuracy intervals (default 0.95).</summary>
+    public double Confidence { get; init; } = 0.95;
 
     /// <summary>Master seed: run (width, seed index) starts from seed <see cref="RunSeed"/>(MasterSeed, width, seed index).</summary>
     public ulong MasterSeed { get; init; }
@@ -91,6 +104,9 @@ public sealed record SweepSpec(string DataSource, double Epsilon, int MinWidth, 
         if (!(SuccessThreshold > 0 && SuccessThreshold <= 1)) throw InputException.Parameter("success-threshold", $"must lie in (0, 1], got {SuccessThreshold}");
         if (!(DeltaS > 0 && DeltaS < 1)) throw InputException.Parameter("delta-s", $"must lie in (0, 1), got {DeltaS}");
         if (!(Alpha > 0 && Alpha < 1)) throw InputException.Parameter("alpha", $"must lie in (0, 1), got {Alpha}");
+        if (TargetAccuracy is { } a && !(a > 0 && a <= 1)) throw InputException.Parameter("target-accuracy", $"must lie in (0, 1], got {a}");
+        if (!(AccuracyTolerance >= 0 && AccuracyTolerance < 1)) throw InputException.Parameter("accuracy-tolerance", $"must lie in [0, 1), got {AccuracyTolerance}");
+        if (!(Confidence > 0 && Confidence < 1)) throw InputException.Parameter("confidence", $"must lie in (0, 1), got {Confidence}");
         ArgumentNullException.ThrowIfNull(Training);
         (Training with { Width = 2 }).Validate();
         if (Training.Symmetric && Widths().FirstOrDefault(w => w % 2 != 0) is var odd and > 0)
@@ -100,7 +116,8 @@ public sealed record SweepSpec(string DataSource, double Epsilon, int MinWidth, 
     /// <summary>
     /// The journal header: every setting that determines the runs' numbers (data fingerprint and size, test
     /// fingerprint, epsilon, grid, seeds, label kinds, master seed, steps, eta, symmetric, radius, precision,
-    /// teacher, temperature). The analysis settings (SuccessThreshold, DeltaS, Alpha) and the thread count
+    /// convergence rule, optimiser, teacher, temperature). The analysis settings (SuccessThreshold, DeltaS, Alpha,
+    /// TargetAccuracy, AccuracyTolerance, Confidence) and the thread count
     /// are not part of it: they do not change any run, so a journal can be re-analysed with other thresholds.
     /// </summary>
     /// <param name="train">Training data.</param>
@@ -129,6 +146,14 @@ public sealed record SweepSpec(string DataSource, double Epsilon, int MinWidth, 
             ["symmetric"] = Training.Symmetric,
             ["radius"] = Training.Radius,
             ["precision"] = Training.Precision == Precision.Single ? "float32" : "float64",
+            ["convergence"] = Training.Convergence is { } c ? new JsonObject
+            {
+                ["relative_drop"] = c.RelativeDrop, ["window_fraction"] = c.WindowFraction, ["min_steps"] = c.MinSteps, ["check_every"] = c.CheckEvery,
+            } : null,
+            ["optimiser"] = Training.Optimiser.ToString(),
+            ["batch_size"] = Training.BatchSize,
+            ["momentum"] = Training.Momentum,
+            ["train_output"] = Training.TrainOutput,
             ["teacher"] = Teacher,
             ["temperature"] = Temperature,
         };

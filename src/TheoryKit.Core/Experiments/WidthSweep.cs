@@ -28,9 +28,33 @@ public sealed record SweepProgress(int Done, int Total, int Resumed, RunRecord? 
 /// <param name="MeanEpochAveragedRisk">Mean over seeds of the epoch-averaged hard-label risk.</param>
 /// <param name="MeanFinalRisk">Mean over seeds of the final hard-label risk R(W_T).</param>
 /// <param name="MeanTrainError">Mean over seeds of the final 0-1 training error.</param>
-/// <param name="MeanTestAccuracy">Mean over seeds of the held-out accuracy at W_T (null without held-out data).</param>
+/// <param name="MeanTestAccuracy">Mean over the scored seeds of the held-out accuracy at W_T (null without held-out data or scored runs).</param>
+/// <param name="Converged">Runs stopped by the convergence rule.</param>
+/// <param name="StepCap">Runs that reached the step cap.</param>
+/// <param name="Diverged">Runs whose objective became NaN or infinite (never successes, left out of the means).</param>
+/// <param name="Dead">Runs whose network output is identically 0 (never successes, left out of the means).</param>
+/// <param name="MeanTestRisk">Mean over the scored seeds of the held-out logistic risk (null without held-out data).</param>
 public sealed record WidthStats(int Width, int Runs, int Successes, double Rate, double RateLower, double RateUpper, double OneSidedLower,
-    int RiskSuccesses, double MeanEpochAveragedLoss, double MeanEpochAveragedRisk, double MeanFinalRisk, double MeanTrainError, double? MeanTestAccuracy);
+    int RiskSuccesses, double MeanEpochAveragedLoss, double MeanEpochAveragedRisk, double MeanFinalRisk, double MeanTrainError, double? MeanTestAccuracy,
+    int Converged = 0, int StepCap = 0, int Diverged = 0, int Dead = 0, double? MeanTestRisk = null);
+
+/// <summary>The paired held-out accuracy gap soft - hard at one width (THEORY.md §9, the common yardstick).</summary>
+/// <param name="Width">Width m.</param>
+/// <param name="Gap">Mean of (soft accuracy - hard accuracy) over the seeds where both runs are scored, with its t interval and positive pairs.</param>
+public sealed record AccuracyGap(int Width, MeanInterval Gap);
+
+/// <summary>
+/// The accuracy-based minimal widths (THEORY.md §9: the m* compared across label kinds): the smallest grid width whose
+/// mean held-out accuracy on clean labels reaches a common target, for each label kind, and their ratio.
+/// </summary>
+/// <param name="Target">The target accuracy.</param>
+/// <param name="TargetRule">How the target was set, in words.</param>
+/// <param name="Soft">m*_soft by accuracy (null: beyond the grid or not swept).</param>
+/// <param name="Hard">m*_hard by accuracy.</param>
+/// <param name="Ratio">m*_hard / m*_soft when both lie on the grid.</param>
+/// <param name="Relation">"=", "&gt;=" (m*_soft is the smallest width, only an upper bound), "&lt;=" (m*_hard is), "&gt;" (m*_hard beyond the grid), "&lt;" (m*_soft beyond it), or "n/a".</param>
+/// <param name="Statement">The finding in plain words, with the paired gaps.</param>
+public sealed record AccuracyMinimalWidths(double Target, string TargetRule, int? Soft, int? Hard, double? Ratio, string Relation, string Statement);
 
 /// <summary>
 /// Minimal width m* of one label kind under one rule (THEORY.md §9), with its interval.
@@ -68,8 +92,9 @@ public sealed record LabelSweep(LabelKind Labels, IReadOnlyList<WidthStats> Widt
 /// <param name="Alpha">Failure probability of the Clopper-Pearson bounds.</param>
 /// <param name="Runs">All runs in canonical order (width ascending, seed index, soft before hard).</param>
 /// <param name="Labels">Analysis per label kind (soft first).</param>
-/// <param name="RatioByRate">m*_hard / m*_soft by the rate rule (null when either is missing).</param>
-/// <param name="RatioByClopperPearson">m*_hard / m*_soft by the Clopper-Pearson rule (null when either is missing).</param>
+/// <param name="RatioByRate">Objective-based m*_hard / m*_soft by the rate rule: NOT comparable across label kinds (KL can reach 0, the
+/// risk on noisy labels has a positive floor); kept for the record, never reported as a soft advantage. Use <see cref="SweepResult.ByAccuracy"/>.</param>
+/// <param name="RatioByClopperPearson">The same by the Clopper-Pearson rule (not comparable across label kinds).</param>
 /// <param name="SeedsNeededForClopperPearson">Fewest seeds with which the Clopper-Pearson rule can hold at all (all seeds succeeding).</param>
 /// <param name="NewRuns">Runs trained in this call (session information, not part of the result's content).</param>
 /// <param name="ResumedRuns">Runs found in the journal and skipped (session information).</param>
@@ -77,6 +102,12 @@ public sealed record SweepResult(string DataSource, double Epsilon, IReadOnlyLis
     IReadOnlyList<RunRecord> Runs, IReadOnlyList<LabelSweep> Labels, double? RatioByRate, double? RatioByClopperPearson,
     int SeedsNeededForClopperPearson, int NewRuns, int ResumedRuns)
 {
+    /// <summary>Accuracy-based m* of both label kinds and their ratio (null without held-out data or without both kinds).</summary>
+    public AccuracyMinimalWidths? ByAccuracy { get; init; }
+
+    /// <summary>Paired held-out accuracy gaps soft - hard per width (empty without held-out data or without both kinds).</summary>
+    public IReadOnlyList<AccuracyGap> Gaps { get; init; } = [];
+
     /// <summary>The analysis of one label kind, or null when it was not swept.</summary>
     /// <param name="kind">Soft or hard.</param>
     public LabelSweep? For(LabelKind kind) => Labels.FirstOrDefault(l => l.Labels == kind);
@@ -129,41 +160,46 @@ public static class WidthSweep
         progress?.Report(new SweepProgress(done, total, resumed, null, 0, null));
 
         double[]? soft = null;
-        double seconds = 0, widthLeft = todo.Sum(k => (double)k.Width), sw = 0, sww = 0, swt = 0;
+        if (todo.Any(k => k.Labels == LabelKind.Soft))
+        {
+            soft = softLabelsFor(train) ?? throw InputException.Parameter("soft-labels", "the teacher returned no probabilities");
+            if (soft.Length != train.N) throw InputException.Parameter("soft-labels", $"the teacher returned {soft.Length} probabilities for {train.N} training points");
+        }
+        double seconds = 0, widthLeft = todo.Sum(k => (double)k.Width), widthDone = 0;
         int newRuns = 0;
-        foreach (var key in todo)
+        // All runs of one width (seeds x label kinds) share the training points: one TrainMany batch, appended when it is done.
+        foreach (var group in todo.GroupBy(k => k.Width))
         {
             cancellation.ThrowIfCancellationRequested();
-            if (key.Labels == LabelKind.Soft && soft is null)
-            {
-                soft = softLabelsFor(train) ?? throw InputException.Parameter("soft-labels", "the teacher returned no probabilities");
-                if (soft.Length != train.N) throw InputException.Parameter("soft-labels", $"the teacher returned {soft.Length} probabilities for {train.N} training points");
-            }
-            ulong seed = SweepSpec.RunSeed(spec.MasterSeed, key.Width, key.SeedIndex);
-            var options = spec.Training with { Width = key.Width, Labels = key.Labels, Seed = seed, Threads = threads };
+            var keys = group.ToList();
+            var runs = keys.Select(key => new RunSpec(train, key.Labels == LabelKind.Soft ? soft : null,
+                spec.Training with { Width = key.Width, Labels = key.Labels, Seed = SweepSpec.RunSeed(spec.MasterSeed, key.Width, key.SeedIndex), Threads = threads })).ToList();
             var clock = Stopwatch.StartNew();
-            var result = Trainer.Train(train, key.Labels == LabelKind.Soft ? soft : null, options, test);
+            var results = Trainer.TrainMany(runs, test, threads);
             double elapsed = clock.Elapsed.TotalSeconds;
-            var record = RunRecord.From(key, seed, spec.Epsilon, result, elapsed);
-            journal.Append(record);
-            seconds += elapsed; newRuns++; done++;
-            widthLeft -= key.Width; sw += key.Width; sww += (double)key.Width * key.Width; swt += key.Width * elapsed;
-            double mean = seconds / newRuns;
-            // A run costs a fixed overhead plus a part proportional to its width: least squares t = a + b w so far.
-            double varW = sww / newRuns - (sw / newRuns) * (sw / newRuns);
-            double b = varW > 0 ? Math.Max(0, (swt / newRuns - (sw / newRuns) * mean) / varW) : 0;
-            double a = Math.Max(0, mean - b * sw / newRuns);
-            double eta = varW > 0 ? a * (total - done) + b * widthLeft : mean * (total - done);
-            progress?.Report(new SweepProgress(done, total, resumed, record, mean, TimeSpan.FromSeconds(eta)));
+            RunRecord? last = null;
+            for (int i = 0; i < keys.Count; i++)
+            {
+                last = RunRecord.From(keys[i], runs[i].Options.Seed, spec.Epsilon, results[i], elapsed / keys.Count);
+                journal.Append(last);
+                newRuns++; done++;
+            }
+            seconds += elapsed;
+            widthLeft -= group.Key * keys.Count; widthDone += group.Key * keys.Count;
+            // A batch costs about proportionally to its total width.
+            double eta = widthLeft * seconds / widthDone;
+            progress?.Report(new SweepProgress(done, total, resumed, last, seconds / newRuns, TimeSpan.FromSeconds(eta)));
         }
         return Analyse(spec, journal.Records) with { NewRuns = newRuns, ResumedRuns = resumed };
     }
 
     /// <summary>
     /// The analysis of <see cref="Run"/> on a set of records (e.g. a journal read with <see cref="Journal.Load"/>, possibly
-    /// with other thresholds than it was run with): per label kind and width the success count, rate and its
+    /// with other thresholds than it was run with). Success is re-derived from each record's figures (the stored flag is
+    /// not used). Per label kind and width the success count, rate and its
     /// Clopper-Pearson interval; m* by the rate rule and by the Clopper-Pearson rule with their grid brackets;
-    /// the ratio m*_hard / m*_soft; mean held-out accuracy per width. Only widths with at least one run count.
+    /// the objective-based ratio (not comparable across label kinds); mean held-out accuracy per width; the accuracy-based
+    /// m* and paired gaps (<see cref="AccuracyYardstick"/>). Only widths with at least one run count.
     /// </summary>
     /// <param name="spec">Sweep settings (grid, epsilon, thresholds).</param>
     /// <param name="records">Run records (any order; duplicates of a key are not allowed).</param>
@@ -195,11 +231,13 @@ public static class WidthSweep
             var h = labels.FirstOrDefault(l => l.Labels == LabelKind.Hard);
             return s is not null && h is not null && rule(s).Width is { } ms && rule(h).Width is { } mh ? (double)mh / ms : null;
         }
+        var (byAccuracy, gaps) = AccuracyYardstick(spec, labels, runs);
         return new SweepResult(spec.DataSource, spec.Epsilon, widths, spec.Seeds, spec.SuccessThreshold, spec.DeltaS, spec.Alpha,
-            runs, labels, Ratio(l => l.ByRate), Ratio(l => l.ByClopperPearson), ClopperPearson.TrialsNeeded(spec.DeltaS, spec.Alpha), 0, 0);
+            runs, labels, Ratio(l => l.ByRate), Ratio(l => l.ByClopperPearson), ClopperPearson.TrialsNeeded(spec.DeltaS, spec.Alpha), 0, 0)
+            { ByAccuracy = byAccuracy, Gaps = gaps };
     }
 
-    private static void CheckRecords(SweepSpec spec, Journal journal, int[] widths, LabelKind[] kinds)
+    private static void CheckRecords(SweepSpec spec, JsonLinesJournal<RunRecord, RunKey> journal, int[] widths, LabelKind[] kinds)
     {
         for (int i = 0; i < journal.Records.Count; i++)
         {
@@ -210,17 +248,125 @@ public static class WidthSweep
             if (r.SeedIndex < 0 || r.SeedIndex >= spec.Seeds) throw new InputException(journal.Path, line, "seed_index", $"must lie in 0..{spec.Seeds - 1}, got {r.SeedIndex}");
             if (r.Seed != SweepSpec.RunSeed(spec.MasterSeed, r.Width, r.SeedIndex))
                 throw new InputException(journal.Path, line, "seed", $"seed {r.Seed} is not the one this sweep derives for width {r.Width}, seed index {r.SeedIndex}");
+            CheckFigures(journal.Path, line, r, spec);
         }
+    }
+
+    /// <summary>
+    /// Refuses a record whose stored figures contradict each other or the sweep's settings (a hand-edited or corrupt
+    /// journal): the success flag must equal the success re-derived from the epoch-averaged loss, epsilon and the outcome;
+    /// a diverged run has a non-finite objective and a scored one a finite objective; steps run lie in 1..cap (the cap
+    /// exactly without a convergence rule); errors lie in [0, 1].
+    /// </summary>
+    /// <param name="path">The journal (for the message).</param>
+    /// <param name="line">The record's line.</param>
+    /// <param name="r">The record.</param>
+    /// <param name="spec">The sweep's settings.</param>
+    /// <exception cref="InputException">One line naming the file, the line and the field.</exception>
+    public static void CheckFigures(string path, int line, RunRecord r, SweepSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(spec);
+        if (!Enum.IsDefined(r.Outcome)) throw new InputException(path, line, "outcome", $"unknown outcome {(int)r.Outcome}");
+        if (r.Outcome == RunOutcome.Diverged && double.IsFinite(r.EpochAveragedLoss) && double.IsFinite(r.FinalLoss))
+            throw new InputException(path, line, "outcome", "'diverged' but the stored losses are finite");
+        if (r.Scored && !double.IsFinite(r.EpochAveragedLoss))
+            throw new InputException(path, line, "epoch_averaged_loss", $"is {r.EpochAveragedLoss} in a run marked '{r.Outcome}' (a non-finite loss means it diverged)");
+        int cap = spec.Training.Steps;
+        if (r.StepsRun < 1 || r.StepsRun > cap)
+            throw new InputException(path, line, "steps_run", $"must lie in 1..{cap} (the step cap), got {r.StepsRun}");
+        if (r.Outcome == RunOutcome.StepCap && r.StepsRun != cap)
+            throw new InputException(path, line, "steps_run", $"is {r.StepsRun} in a run that reached the step cap {cap}");
+        if (r.Outcome == RunOutcome.Converged && spec.Training.Convergence is null)
+            throw new InputException(path, line, "outcome", "'converged' in a sweep without a convergence rule");
+        if (!(r.TrainError >= 0 && r.TrainError <= 1) && r.Scored) throw new InputException(path, line, "train_error", $"must lie in [0, 1], got {r.TrainError}");
+        if (r.TestError is { } te && r.Scored && !(te >= 0 && te <= 1)) throw new InputException(path, line, "test_error", $"must lie in [0, 1], got {te}");
+        bool derived = r.Succeeds(spec.Epsilon);
+        if (r.Success != derived)
+            throw new InputException(path, line, "success",
+                $"is {(r.Success ? "true" : "false")} but the stored figures give {(derived ? "true" : "false")} (epoch_averaged_loss {r.EpochAveragedLoss.ToString("R", CultureInfo.InvariantCulture)}, epsilon {F(spec.Epsilon)}, outcome {r.Outcome}); the journal was edited or is corrupt");
     }
 
     private static WidthStats Stats(int width, List<RunRecord> at, SweepSpec spec)
     {
-        int n = at.Count, k = at.Count(r => r.Success);
+        // Success is re-derived from the figures (never the stored flag); diverged and dead runs count as failures and are
+        // left out of the means.
+        int n = at.Count, k = at.Count(r => r.Succeeds(spec.Epsilon));
         var (lo, hi) = ClopperPearson.Interval(k, n, spec.Alpha);
-        double? testAccuracy = at.All(r => r.TestError is not null) ? at.Average(r => r.TestAccuracy!.Value) : null;
+        var scored = at.Where(r => r.Scored).ToList();
+        double Mean(Func<RunRecord, double> f) => scored.Count > 0 ? scored.Average(f) : double.NaN;
+        double? testAccuracy = scored.Count > 0 && scored.All(r => r.TestError is not null) ? scored.Average(r => r.TestAccuracy!.Value) : null;
+        double? testRisk = scored.Count > 0 && scored.All(r => r.TestRisk is not null) ? scored.Average(r => r.TestRisk!.Value) : null;
         return new WidthStats(width, n, k, (double)k / n, lo, hi, ClopperPearson.LowerBound(k, n, spec.Alpha),
-            at.Count(r => r.EpochAveragedRisk <= spec.Epsilon), at.Average(r => r.EpochAveragedLoss), at.Average(r => r.EpochAveragedRisk),
-            at.Average(r => r.FinalRisk), at.Average(r => r.TrainError), testAccuracy);
+            scored.Count(r => r.EpochAveragedRisk <= spec.Epsilon), Mean(r => r.EpochAveragedLoss), Mean(r => r.EpochAveragedRisk),
+            Mean(r => r.FinalRisk), Mean(r => r.TrainError), testAccuracy,
+            at.Count(r => r.Outcome == RunOutcome.Converged), at.Count(r => r.Outcome == RunOutcome.StepCap),
+            at.Count(r => r.Outcome == RunOutcome.Diverged), at.Count(r => r.Outcome == RunOutcome.Dead), testRisk);
+    }
+
+    /// <summary>
+    /// The common yardstick of THEORY.md §9 on a sweep's runs: per width, the paired held-out accuracy gap soft - hard
+    /// (<see cref="PairedStats.Interval"/>) over the seeds where both runs are scored; and the accuracy-based m* of each
+    /// label kind: the smallest grid width whose mean held-out accuracy reaches the target (spec.TargetAccuracy, or the
+    /// best mean accuracy of any width and label kind minus spec.AccuracyTolerance), with the ratio m*_hard / m*_soft.
+    /// Null and empty without held-out accuracies or without both label kinds.
+    /// </summary>
+    /// <param name="spec">Sweep settings.</param>
+    /// <param name="labels">Per-label statistics (<see cref="Analyse"/>).</param>
+    /// <param name="runs">The runs.</param>
+    public static (AccuracyMinimalWidths? ByAccuracy, IReadOnlyList<AccuracyGap> Gaps) AccuracyYardstick(SweepSpec spec, IReadOnlyList<LabelSweep> labels, IReadOnlyList<RunRecord> runs)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var soft = labels.FirstOrDefault(l => l.Labels == LabelKind.Soft);
+        var hard = labels.FirstOrDefault(l => l.Labels == LabelKind.Hard);
+        if (soft is null || hard is null) return (null, []);
+        var gaps = new List<AccuracyGap>();
+        foreach (var w in spec.Widths())
+        {
+            var diffs = new List<double>();
+            for (int s = 0; s < spec.Seeds; s++)
+            {
+                var so = runs.FirstOrDefault(r => r.Labels == LabelKind.Soft && r.Width == w && r.SeedIndex == s);
+                var ha = runs.FirstOrDefault(r => r.Labels == LabelKind.Hard && r.Width == w && r.SeedIndex == s);
+                if (so is { Scored: true, TestError: { } es } && ha is { Scored: true, TestError: { } eh }) diffs.Add(eh - es);
+            }
+            if (diffs.Count > 0) gaps.Add(new AccuracyGap(w, PairedStats.Interval(diffs, spec.Confidence)));
+        }
+        var all = soft.Widths.Concat(hard.Widths).Where(x => x.MeanTestAccuracy is not null).ToList();
+        if (all.Count == 0) return (null, gaps);
+        double best = all.Max(x => x.MeanTestAccuracy!.Value);
+        double target = spec.TargetAccuracy ?? best - spec.AccuracyTolerance;
+        string rule = spec.TargetAccuracy is { } t
+            ? $"mean held-out accuracy >= {F(t)} (given)"
+            : $"mean held-out accuracy >= {F(target)}, {F(100 * spec.AccuracyTolerance)} point(s) below the best mean of any width and label kind ({F(best)})";
+        int? Reach(LabelSweep l) => l.Widths.FirstOrDefault(x => x.MeanTestAccuracy >= target - 1e-12)?.Width;
+        int? ms = Reach(soft), mh = Reach(hard);
+        int smallest = spec.Widths()[0], largest = spec.Widths()[^1];
+        string relation; double? ratio = null;
+        if (ms is { } a && mh is { } b)
+        {
+            ratio = (double)b / a;
+            relation = a == smallest && b == smallest ? "n/a" : a == smallest ? ">=" : b == smallest ? "<=" : "=";
+        }
+        else if (ms is not null) relation = ">";
+        else if (mh is not null) relation = "<";
+        else relation = "n/a";
+        string Where(int? m) => m is { } x ? (x == smallest ? $"<= {x} (the smallest grid width)" : $"{x}") : $"> {largest} (beyond the grid)";
+        string what = relation switch
+        {
+            "=" => $"ratio m*_hard / m*_soft = {F(ratio!.Value)}",
+            ">=" => $"ratio >= {F(ratio!.Value)}",
+            "<=" => $"ratio <= {F(ratio!.Value)}",
+            ">" => $"ratio > {F((double)largest / ms!.Value)}",
+            "<" => $"ratio < {F((double)mh!.Value / largest)}",
+            _ => "both reach it at the smallest grid width: the grid cannot tell them apart",
+        };
+        var decided = gaps.Where(g => !double.IsNaN(g.Gap.Lower)).ToList();
+        string gapWords = decided.Count == 0 ? "no paired interval (fewer than 2 pairs per width)"
+            : $"paired gap soft - hard above 0 at {decided.Count(g => g.Gap.AboveZero)}, below 0 at {decided.Count(g => g.Gap.BelowZero)}, "
+              + $"and its {F(100 * spec.Confidence)}% interval contains 0 at {decided.Count(g => !g.Gap.AboveZero && !g.Gap.BelowZero)} of {decided.Count} widths";
+        string statement = $"Accuracy-based m*: soft {Where(ms)}, hard {Where(mh)} ({what}); {gapWords}.";
+        return (new AccuracyMinimalWidths(target, rule, ms, mh, ratio, relation, statement), gaps);
     }
 
     private static MinimalWidth ByRate(List<WidthStats> stats, SweepSpec spec, int[] grid)

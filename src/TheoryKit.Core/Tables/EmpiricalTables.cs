@@ -66,12 +66,16 @@ public static class EmpiricalTables
                 var t = teachers[f][i];
                 rows.Add([Cell.Of(results[f].Family), Cell.Of(MemberLabel(o)), o.N, o.Margin.GammaLower, o.Margin.GammaUpper, o.Margin.GammaEstimate,
                     t.TrainAccuracy, t.TestAccuracy is { } a ? a : Cell.Missing,
-                    MinimalWidthCell(o.Sweep.For(LabelKind.Soft)?.ByRate), MinimalWidthCell(o.Sweep.For(LabelKind.Hard)?.ByRate)]);
+                    MinimalWidthCell(o.Sweep.For(LabelKind.Soft)?.ByRate), MinimalWidthCell(o.Sweep.For(LabelKind.Hard)?.ByRate),
+                    AccuracyWidthCell(o.Sweep.ByAccuracy?.Soft, o.Sweep), AccuracyWidthCell(o.Sweep.ByAccuracy?.Hard, o.Sweep),
+                    BestGapCell(o.Sweep)]);
             }
         return new Table("empirical-widths", "Measured minimal widths of the difficulty families",
-            "Each member's certified margin interval $[\\gamma_-, \\gamma_+]$ (THEORY.md §6) and estimate $\\hat\\gamma$, and the minimal width $m^*$ "
+            "Each member's certified margin interval $[\\gamma_-, \\gamma_+]$ (THEORY.md §6) and estimate $\\hat\\gamma$; the objective-based minimal width $m^*$ (obj.) "
             + "(the smallest grid width whose success rate reaches the threshold; a run succeeds when its epoch-averaged loss is at most "
-            + "$\\varepsilon$: the KL to the teacher for soft labels, the logistic risk for hard labels). "
+            + "$\\varepsilon$: the KL to the teacher for soft labels, the logistic risk for hard labels; not comparable across label kinds); "
+            + "the accuracy-based $m^*$ (acc.), the smallest grid width whose mean held-out accuracy is within 1 point of the best of any width and label kind "
+            + "(the common yardstick of THEORY.md §9); and the paired held-out accuracy gap soft - hard at the widest width, in points. "
             + "$\\leq$: already the smallest grid width; $>$: no grid width succeeded. Settings: " + string.Join("; ", settings)
             + " (the exact commands are in empirical.json and theory/README.md).",
             [
@@ -83,10 +87,35 @@ public static class EmpiricalTables
                 new("gamma_estimate", "$\\hat\\gamma$"),
                 new("teacher_train_accuracy", "teacher acc. (train)"),
                 new("teacher_test_accuracy", "(held-out)"),
-                new("m_star_soft", "$m^*_{\\mathrm{soft}}$"),
-                new("m_star_hard", "$m^*_{\\mathrm{hard}}$"),
+                new("m_star_soft", "$m^*_{\\mathrm{soft}}$ (obj.)"),
+                new("m_star_hard", "$m^*_{\\mathrm{hard}}$ (obj.)"),
+                new("m_star_soft_accuracy", "$m^*_{\\mathrm{soft}}$ (acc.)"),
+                new("m_star_hard_accuracy", "$m^*_{\\mathrm{hard}}$ (acc.)"),
+                new("gap_widest", "gap (pts)"),
             ],
             rows);
+    }
+
+    /// <summary>
+    /// An accuracy-based m* (THEORY.md §9, the common yardstick) as a cell: the width, "&lt;=" when it is the smallest grid
+    /// width, "&gt;" the largest grid width when the target was not reached, missing without held-out accuracies.
+    /// </summary>
+    /// <param name="width">The accuracy-based m* of a label kind, or null.</param>
+    /// <param name="sweep">The sweep (its grid, and whether it has an accuracy-based analysis).</param>
+    public static Cell AccuracyWidthCell(int? width, SweepResult sweep)
+    {
+        ArgumentNullException.ThrowIfNull(sweep);
+        if (sweep.ByAccuracy is null || sweep.Widths.Count == 0) return Cell.Missing;
+        if (width is { } w) return w == sweep.Widths[0] ? new Cell(w, Relation: "<=") : w;
+        return new Cell(sweep.Widths[^1], Relation: ">");
+    }
+
+    /// <summary>The paired held-out accuracy gap soft - hard (percentage points) at the widest grid width with pairs, or missing.</summary>
+    /// <param name="sweep">The sweep.</param>
+    public static Cell BestGapCell(SweepResult sweep)
+    {
+        ArgumentNullException.ThrowIfNull(sweep);
+        return sweep.Gaps.Count == 0 ? Cell.Missing : 100 * sweep.Gaps[^1].Gap.Mean;
     }
 
     /// <summary>

@@ -22,11 +22,13 @@ public sealed class KernelTeacher : ITeacher
     private readonly double[] _x, _norms;
     private readonly int _n;
 
-    private KernelTeacher(double[] x, int n, int d, double[] alpha, double[] trainLogits, double eta, int steps, string source)
+    private KernelTeacher(double[] x, double[] norms, int n, int d, double[] alpha, double[] trainLogits, double eta, int steps, string source,
+        int? stoppedAt = null, double? validationError = null)
     {
-        _x = x; _n = n; D = d; Alpha = alpha; TrainLogits = trainLogits; Eta = eta; Steps = steps;
-        _norms = KernelBlocks.RowNorms(x, n, d);
-        Description = $"kernel-limit teacher: functional GD with the limiting kernel on the logistic loss, eta = {eta:G4}, {steps} steps, n = {n}, d = {d} ({source})";
+        _x = x; _n = n; D = d; Alpha = alpha; TrainLogits = trainLogits; Eta = eta; Steps = steps; StoppedAt = stoppedAt; ValidationError = validationError;
+        _norms = norms;
+        Description = $"kernel-limit teacher: functional GD with the limiting kernel on the logistic loss, eta = {eta:G4}, {steps} steps"
+            + (stoppedAt is { } t ? $", early-stopped at step {t} (validation error {validationError:G4})" : "") + $", n = {n}, d = {d} ({source})";
     }
 
     /// <inheritdoc/>
@@ -50,8 +52,14 @@ public sealed class KernelTeacher : ITeacher
     /// <summary>Step size eta of the functional gradient descent.</summary>
     public double Eta { get; }
 
-    /// <summary>Number of steps T.</summary>
+    /// <summary>Number of steps T (the cap, with early stopping).</summary>
     public int Steps { get; }
+
+    /// <summary>With early stopping: the step whose alpha the teacher keeps (lowest validation error); null without.</summary>
+    public int? StoppedAt { get; }
+
+    /// <summary>With early stopping: the validation error at <see cref="StoppedAt"/> (ties g = 0 count half); null without.</summary>
+    public double? ValidationError { get; }
 
     /// <summary>
     /// Runs T = <paramref name="steps"/> steps of functional gradient descent with the limiting kernel from 0
@@ -69,25 +77,101 @@ public sealed class KernelTeacher : ITeacher
     public static KernelTeacher Fit(Dataset train, double eta = 1.0, int steps = 1000, IProgress<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(train);
+        return FitMany(train, [train.Y], eta, steps, null, null, progress: progress)[0];
+    }
+
+    /// <summary>
+    /// Several kernel teachers on the same points with their own labels (e.g. one per label-noise draw), trained
+    /// together: the n x n Gram matrix is built once and each step is one GEMM H (n x n) times the n x k matrix of the
+    /// teachers' alphas. Teacher j is exactly <see cref="Fit"/> on (train.X, labels[j]) when there is no validation
+    /// set. With a validation set (validation.X, validationLabels[j]) each teacher is early-stopped: every
+    /// <paramref name="checkEvery"/> steps (and at step 0 and T) its validation error is measured (ties g = 0 count
+    /// half) and the alpha with the lowest error is kept (the latest on ties: on a plateau of the validation error the teacher
+    /// keeps training, measured on Fashion-MNIST shirt vs T-shirt without noise). THEORY.md §4, §9 (teachers early-stopped
+    /// on a validation split).
+    /// </summary>
+    /// <param name="train">Training points (n x d row-major, n &lt;= <see cref="MaxTrainingPoints"/>); its labels are not used.</param>
+    /// <param name="labels">Per teacher, n labels +-1.</param>
+    /// <param name="eta">Step size eta &gt; 0 (finite).</param>
+    /// <param name="steps">Steps T &gt;= 1 (the cap with early stopping).</param>
+    /// <param name="validation">Validation points of the same dimension, or null (no early stopping).</param>
+    /// <param name="validationLabels">Per teacher, the validation labels +-1 (required with a validation set).</param>
+    /// <param name="checkEvery">Steps between validation checks (&gt;= 1).</param>
+    /// <param name="progress">Optional progress: the number of steps done, every 100 steps.</param>
+    /// <exception cref="InputException">Bad eta, steps, checkEvery, n, label counts or dimensions.</exception>
+    public static KernelTeacher[] FitMany(Dataset train, IReadOnlyList<double[]> labels, double eta, int steps, Dataset? validation,
+        IReadOnlyList<double[]>? validationLabels, int checkEvery = 10, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(labels);
         if (!(eta > 0) || !double.IsFinite(eta)) throw InputException.Parameter("eta", $"must be a positive number, got {eta}");
         if (steps < 1) throw InputException.Parameter("steps", $"must be >= 1, got {steps}");
-        int n = train.N, d = train.D;
+        if (checkEvery < 1) throw InputException.Parameter("check-every", $"must be >= 1, got {checkEvery}");
+        int n = train.N, d = train.D, k = labels.Count;
+        if (k == 0) throw InputException.Parameter("labels", "at least one teacher is needed");
+        if (labels.Any(y => y.Length != n)) throw InputException.Parameter("labels", $"every teacher needs {n} labels");
         if (n > MaxTrainingPoints)
             throw InputException.Parameter("n", $"the kernel teacher holds the n x n Gram matrix ({8.0 * n * n / 1e9:G3} GB for n = {n}); at most {MaxTrainingPoints} training points");
+        double[]? cv = null;
+        int nv = 0;
+        if (validation is not null)
+        {
+            if (validation.D != d) throw InputException.Parameter("validation", $"validation data have d = {validation.D}, training data d = {d}");
+            if (validationLabels is null || validationLabels.Count != k || validationLabels.Any(y => y.Length != validation.N))
+                throw InputException.Parameter("validation", $"every teacher needs {validation.N} validation labels");
+            nv = validation.N;
+            cv = new double[(long)nv * n];
+            KernelBlocks.Cross(validation.X, 0, nv, KernelBlocks.RowNorms(validation.X, nv, d), train.X, n, KernelBlocks.RowNorms(train.X, n, d), d, cv);
+        }
         var norms = KernelBlocks.RowNorms(train.X, n, d);
         var h = new double[(long)n * n];
         KernelBlocks.Cross(train.X, 0, n, norms, train.X, n, norms, d, h);
-        var y = train.Y;
-        var alpha = new double[n];
-        var g = new double[n];                 // g_t = H alpha_t; g_0 = 0
+        var alpha = new double[(long)n * k];    // n x k row-major: column j is teacher j's alpha
+        var g = new double[(long)n * k];        // g_t = H alpha_t; g_0 = 0
+        var v = new double[(long)nv * k];
+        var best = new double[(long)n * k];
+        var bestErr = Enumerable.Repeat(double.PositiveInfinity, k).ToArray();
+        var bestStep = new int[k];
         double scale = eta / n;
+        void Check(int t)
+        {
+            Blas.MultiplyAB(cv, alpha, v, nv, k, n);
+            for (int j = 0; j < k; j++)
+            {
+                double err = 0;
+                var yv = validationLabels![j];
+                for (int i = 0; i < nv; i++) { double m = yv[i] * v[i * k + j]; if (m < 0) err++; else if (m == 0) err += 0.5; }
+                err /= nv;
+                if (err <= bestErr[j])
+                {
+                    bestErr[j] = err; bestStep[j] = t;
+                    for (int i = 0; i < n; i++) best[i * k + j] = alpha[i * k + j];
+                }
+            }
+        }
+        if (cv is not null) Check(0);
         for (int t = 0; t < steps; t++)
         {
-            for (int i = 0; i < n; i++) alpha[i] -= scale * Losses.LogisticDerivative(y[i], g[i]);
-            KernelBlocks.MatVec(h, alpha, g, n, n);
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < k; j++) alpha[i * k + j] -= scale * Losses.LogisticDerivative(labels[j][i], g[i * k + j]);
+            if (k == 1) KernelBlocks.MatVec(h, alpha, g, n, n);
+            else Blas.MultiplyAB(h, alpha, g, n, k, n);
+            if (cv is not null && ((t + 1) % checkEvery == 0 || t + 1 == steps)) Check(t + 1);
             if ((t + 1) % 100 == 0) progress?.Report(t + 1);
         }
-        return new KernelTeacher(train.X, n, d, alpha, g, eta, steps, train.Provenance.Source);
+        var teachers = new KernelTeacher[k];
+        for (int j = 0; j < k; j++)
+        {
+            var aj = new double[n];
+            var src = cv is null ? alpha : best;
+            for (int i = 0; i < n; i++) aj[i] = src[i * k + j];
+            double[] gj;
+            if (cv is null) { gj = new double[n]; for (int i = 0; i < n; i++) gj[i] = g[i * k + j]; }
+            else { gj = new double[n]; KernelBlocks.MatVec(h, aj, gj, n, n); }
+            teachers[j] = new KernelTeacher(train.X, norms, n, d, aj, gj, eta, steps, train.Provenance.Source,
+                cv is null ? null : bestStep[j], cv is null ? null : bestErr[j]);
+        }
+        return teachers;
     }
 
     /// <summary>

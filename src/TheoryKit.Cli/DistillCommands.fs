@@ -1,0 +1,227 @@
+/// `distill`: the soft-versus-hard experiment of THEORY.md §9 (accuracy on one yardstick, gap against difficulty).
+module TheoryKit.Cli.DistillCommands
+
+open System
+open System.Diagnostics
+open System.Text.Json.Nodes
+open Argu
+open ScottPlot
+open TheoryKit
+open TheoryKit.Data
+open TheoryKit.Training
+open TheoryKit.Experiments
+open TheoryKit.Cli.Output
+open TheoryKit.Cli.Common
+
+type DistillArgs =
+    | [<MainCommand; ExactlyOnce>] Data of data: string
+    | Noise_Levels of rates: string
+    | Widths of list: string
+    | Seeds of count: int
+    | Steps of steps: int
+    | Eta of eta: float
+    | No_Convergence
+    | Standard_Init
+    | Train_Output
+    | Optimiser of name: string
+    | Batch_Size of size: int
+    | Momentum of beta: float
+    | Validation of fraction: float
+    | Teacher_Eta of eta: float
+    | Teacher_Steps of steps: int
+    | No_Teacher_Early_Stop
+    | Tau of tau: float
+    | Float32
+    | Journal of path: string
+    | Plot of path: string
+    | Test of path: string
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Data _ -> "data (a hard pair such as fashion-mnist:shirt-vs-t-shirt; Fashion-MNIST pairs default to a 1000-point subsample, --n to change; held-out: the other split, clean labels)"
+            | Noise_Levels _ -> "label-flip rates of the training and validation labels, comma-separated (default 0,0.1,0.2,0.3)"
+            | Widths _ -> "student widths, comma-separated (default 2,4,8,16,32,64)"
+            | Seeds _ -> "seeds S: split, label flips, teacher and initialisation are paired by seed (default 5)"
+            | Steps _ -> "step cap of every student run (default 2000; held-out and validation errors are recorded every cap/100 steps)"
+            | Eta _ -> "student step size eta (default 16)"
+            | No_Convergence -> "run every student to the step cap instead of stopping when the objective has converged (relative drop < 1% over the last 10% of steps, checked from step 1000)"
+            | Standard_Init -> "standard instead of symmetric initialisation (width 2 then fails whenever both a_s share a sign)"
+            | Train_Output -> "also train the output layer"
+            | Optimiser _ -> "gd (full batch, default), sgd (with momentum) or adam"
+            | Batch_Size _ -> "minibatch size of sgd and adam (0: full batch, default)"
+            | Momentum _ -> "momentum of sgd (default 0.9)"
+            | Validation _ -> "fraction of the points held out as the noisy validation split (default 0.2)"
+            | Teacher_Eta _ -> "step size of the kernel teacher (default 16)"
+            | Teacher_Steps _ -> "step cap of the kernel teacher (default 3000)"
+            | No_Teacher_Early_Stop -> "keep the teacher's last step instead of its step of lowest validation error"
+            | Tau _ -> "temperature tau of the soft labels p = sigmoid(g / tau) (default 1)"
+            | Float32 -> "train the students in float32"
+            | Journal _ -> "JSON Lines journal of every run; rerunning the same command resumes it (default <data>.distill.jsonl)"
+            | Plot _ -> "base path of the plots (default: the journal's path without .jsonl): -accuracy-noise<R> and -gap .png/.svg"
+            | Test _ -> "held-out data file (for file datasets)"
+
+/// The checked settings of `distill` (nothing is loaded).
+let distillSpec (r: ParseResults<DistillArgs>) (sh: Shared) (source: string) =
+    let noise = r.TryGetResult DistillArgs.Noise_Levels |> Option.map (parseNumbers "noise-levels") |> Option.defaultValue [ 0.0; 0.1; 0.2; 0.3 ]
+    let widths =
+        r.TryGetResult DistillArgs.Widths |> Option.map (parseNumbers "widths") |> Option.defaultValue [ 2.0; 4.0; 8.0; 16.0; 32.0; 64.0 ]
+        |> List.map (fun w -> if w <> Math.Floor w || w < 1.0 || w > 1e6 then raise (InputException.Parameter("widths", sprintf "widths must be positive integers, got %s" (num w))) else int w)
+    let steps = r.GetResult(DistillArgs.Steps, 2000)
+    let student =
+        TrainingOptions(2, steps, r.GetResult(DistillArgs.Eta, 16.0), LabelKind.Hard, not (r.Contains DistillArgs.Standard_Init), Nullable(), sh.Seed,
+                        defaultArg sh.Threads 0, (if r.Contains DistillArgs.Float32 then Precision.Single else Precision.Double), max 1 (steps / 100),
+                        Convergence = (if r.Contains DistillArgs.No_Convergence then null else TrainCommands.defaultConvergence ()),
+                        TrainOutput = r.Contains DistillArgs.Train_Output,
+                        Optimiser = TrainCommands.parseOptimiser (r.GetResult(DistillArgs.Optimiser, "gd")),
+                        BatchSize = r.GetResult(DistillArgs.Batch_Size, 0), Momentum = r.GetResult(DistillArgs.Momentum, 0.9))
+    let teacher =
+        DistillTeacher(r.GetResult(DistillArgs.Teacher_Eta, 16.0), r.GetResult(DistillArgs.Teacher_Steps, 3000),
+                       not (r.Contains DistillArgs.No_Teacher_Early_Stop), 10, r.GetResult(DistillArgs.Tau, 1.0))
+    let spec =
+        DistillSpec(source, List.toArray noise, List.toArray widths, r.GetResult(DistillArgs.Seeds, 5), student, teacher,
+                    ValidationFraction = r.GetResult(DistillArgs.Validation, 0.2), MasterSeed = sh.Seed)
+    spec.Validate()
+    spec
+
+let private summaryJson (a: AccuracySummary) =
+    jobj [ "test_accuracy", jnum a.TestAccuracy; "lower", jnum a.Lower; "upper", jnum a.Upper; "runs", jint (int64 a.Runs); "test_risk", jnum a.TestRisk ]
+
+let private gapJson (g: MeanInterval) =
+    match g with
+    | null -> null
+    | g -> jobj [ "mean", jnum g.Mean; "lower", jnum g.Lower; "upper", jnum g.Upper; "positive_pairs", jint (int64 g.Positive); "pairs", jint (int64 g.N) ]
+
+let private trendJson (t: Trend) =
+    jobj [ "slope", jnum t.Slope; "lower", jnum t.Lower; "upper", jnum t.Upper; "points", jint (int64 t.Points); "verdict", jstr t.Word; "statement", jstr t.Statement ]
+
+/// The result as JSON (THEORY.md §9; the fields issue 10 names, and more).
+let distillJson (res: DistillResult) (journal: string) (plots: string list) (train: Dataset) =
+    let s = res.Spec
+    jobj [ dataJson train
+           "noise", JsonArray([| for r in s.Levels() -> jnum r |]); "widths", JsonArray([| for w in s.WidthGrid() -> jint (int64 w) |])
+           "seeds", jint (int64 s.Seeds); "validation_fraction", jnum s.ValidationFraction; "confidence", jnum s.Confidence
+           "student", jobj [ "steps", jint (int64 s.Student.Steps); "eta", jnum s.Student.Eta; "symmetric", jbool s.Student.Symmetric
+                             "train_output", jbool s.Student.TrainOutput; "optimiser", jstr (string s.Student.Optimiser)
+                             "convergence", jbool (not (isNull s.Student.Convergence)) ]
+           "teacher_settings", jobj [ "kind", jstr "kernel"; "eta", jnum s.Teacher.Eta; "steps", jint (int64 s.Teacher.Steps)
+                                      "early_stop", jbool s.Teacher.EarlyStop; "tau", jnum s.Teacher.Temperature ]
+           "levels", JsonArray([| for l in res.Levels ->
+                                    jobj [ "noise", jnum l.Noise
+                                           "teacher", jobj [ "test_accuracy", jnum l.Teacher.TestAccuracy; "lower", jnum l.Teacher.Lower; "upper", jnum l.Teacher.Upper
+                                                             "stopped_at", (l.TeacherStoppedAt |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null) ]
+                                           "best_hard", jobj [ "width", jint (int64 l.BestHardWidth); "test_accuracy", jnum l.BestHardAccuracy ]
+                                           "teacher_warning", (match l.TeacherWarning with null -> null | w -> jstr w)
+                                           "mean_gap", gapJson l.MeanGap
+                                           "widths", JsonArray([| for w in l.Widths ->
+                                                                    jobj [ "width", jint (int64 w.Width); "soft", summaryJson w.Soft; "hard", summaryJson w.Hard
+                                                                           "hard_early_stopped", summaryJson w.HardEarlyStopped
+                                                                           "gap", gapJson w.Gap; "gap_early_stopped", gapJson w.GapEarlyStopped ] |]) ] |])
+           "trend", trendJson res.Trend; "trend_early_stopped", trendJson res.TrendEarlyStopped
+           "runs", jobj [ "converged", jint (int64 res.Counts.Converged); "step_cap", jint (int64 res.Counts.StepCap)
+                          "diverged", jint (int64 res.Counts.Diverged); "dead", jint (int64 res.Counts.Dead)
+                          "new", jint (int64 res.NewRuns); "resumed", jint (int64 res.ResumedRuns) ]
+           "note", jstr res.Note; "journal", jstr journal; "plots", JsonArray([| for p in plots -> jstr p |]) ]
+
+let private pct (x: float) = if Double.IsNaN x then "n/a" else (100.0 * x).ToString("0.0", Globalization.CultureInfo.InvariantCulture)
+
+let private accText (a: AccuracySummary) =
+    if a.Runs = 0 then "n/a" elif Double.IsNaN a.Lower then pct a.TestAccuracy else sprintf "%s [%s, %s]" (pct a.TestAccuracy) (pct a.Lower) (pct a.Upper)
+
+let private gapText (g: MeanInterval) =
+    match g with
+    | null -> "n/a"
+    | g -> sprintf "%s [%s, %s] (%d/%d pairs > 0)" (PairedStats.Points g.Mean) (if Double.IsNaN g.Lower then "n/a" else PairedStats.Points g.Lower)
+                  (if Double.IsNaN g.Upper then "n/a" else PairedStats.Points g.Upper) g.Positive g.N
+
+/// Writes `basePath`-accuracy-noise<R> (per level) and `basePath`-gap (.png, .svg): accuracy against width with the teacher's
+/// line, and the mean gap (over widths, per seed) against the noise rate with its interval. Returns the paths.
+let distillPlots (basePath: string) (res: DistillResult) =
+    let perLevel =
+        [ for l in res.Levels do
+            let xs = l.Widths |> Seq.map (fun w -> float w.Width) |> Seq.toArray
+            let series name (f: DistillWidth -> AccuracySummary) = { Plots.Name = name; Plots.X = xs; Plots.Y = l.Widths |> Seq.map (fun w -> (f w).TestAccuracy) |> Seq.toArray; Plots.MarkersOnly = false }
+            let teacher = { Plots.Name = sprintf "teacher (%s%%)" (pct l.Teacher.TestAccuracy); Plots.X = [| Array.min xs; Array.max xs |]
+                            Plots.Y = [| l.Teacher.TestAccuracy; l.Teacher.TestAccuracy |]; Plots.MarkersOnly = false }
+            let p1, p2 =
+                Plots.save (sprintf "%s-accuracy-noise%s" basePath (num l.Noise)) (sprintf "Held-out accuracy (clean labels), label noise %s, %s" (num l.Noise) res.Spec.DataSource)
+                    "width m" "mean held-out accuracy" true false
+                    [ series "soft labels" (fun w -> w.Soft); series "hard labels" (fun w -> w.Hard)
+                      series "hard, early-stopped" (fun w -> w.HardEarlyStopped); teacher ]
+            yield p1
+            yield p2 ]
+    Fonts.Default <- "DejaVu Sans"
+    let plt = new Plot()
+    let add (name: string) (pick: DistillLevel -> MeanInterval) (offset: float) =
+        let pts = [| for l in res.Levels do match pick l with null -> () | g -> yield l.Noise + offset, 100.0 * g.Mean, (if Double.IsNaN g.Lower then 0.0 else 100.0 * (g.Mean - g.Lower)) |]
+        if pts.Length > 0 then
+            let xs, ys, es = Array.map (fun (x, _, _) -> x) pts, Array.map (fun (_, y, _) -> y) pts, Array.map (fun (_, _, e) -> e) pts
+            let sc = plt.Add.Scatter(xs, ys)
+            sc.LegendText <- name
+            let eb = plt.Add.ErrorBar(xs, ys, es)
+            eb.Color <- sc.Color
+    add "soft - hard" (fun l -> l.MeanGap) 0.0
+    plt.Add.HorizontalLine(0.0) |> ignore
+    plt.Title(sprintf "Paired gap soft - hard (mean over widths), %s%% t intervals: %s" (num (100.0 * res.Spec.Confidence)) res.Trend.Word) |> ignore
+    plt.XLabel("label-flip rate") |> ignore
+    plt.YLabel("accuracy gap (points)") |> ignore
+    plt.ShowLegend(Alignment.UpperLeft) |> ignore
+    let g1, g2 = Plots.write plt (basePath + "-gap")
+    perLevel @ [ g1; g2 ]
+
+let runDistill (r: ParseResults<DistillArgs>) (sh: Shared) =
+    let quiet = sh.Quiet
+    let clock = Stopwatch.StartNew()
+    let source = dataArgument (r.GetResult DistillArgs.Data)
+    if sh.Noise.IsSome then raise (InputException.Parameter("noise", "distill sets the label noise itself: use --noise-levels R1,R2,..."))
+    let spec = distillSpec r sh source
+    let journal = r.GetResult(DistillArgs.Journal, sprintf "%s.distill.jsonl" (TrainCommands.slug source))
+    checkWritable journal
+    let plotBase = r.GetResult(DistillArgs.Plot, TrainCommands.withoutJsonl journal)
+    checkWritable plotBase
+    let dataOpts = sharedData sh (if source.Trim().ToLowerInvariant().StartsWith "fashion-mnist:" then Some 1000 else None)
+    let points = DataSource.Load(source, dataOpts)
+    let test =
+        match DataSource.LoadTest(source, dataOpts, Option.toObj (r.TryGetResult DistillArgs.Test), points) with
+        | null -> raise (InputException.Parameter("test", "distill needs a held-out set: give --test PATH for a file dataset"))
+        | t -> t
+    describeData points quiet sh.Threads
+    if not quiet then
+        eprintfn "[data] held-out: %s (n = %d, clean labels)" test.Provenance.Description test.N
+        eprintfn "[distill] noise %s x widths %s x %d seeds (soft, hard; teacher per noise and seed), eta = %s, cap %d steps; journal %s"
+            (String.Join(",", spec.Levels() |> Array.map num)) (String.Join(",", spec.WidthGrid())) spec.Seeds (num spec.Student.Eta) spec.Student.Steps journal
+    let prog =
+        { new IProgress<DistillProgress> with
+            member _.Report p =
+                if not quiet then
+                    let eta = match Option.ofNullable p.Eta with Some e -> sprintf ", about %s left" (e.ToString(@"h\:mm\:ss")) | None -> ""
+                    eprintfn "[distill] %d of %d runs done (%d from the journal): %s%s, %.0f s" p.Done p.Total p.Resumed p.Phase eta clock.Elapsed.TotalSeconds }
+    let res = Distill.Run(spec, points, test, journal, prog, defaultArg sh.Threads 0)
+    let plots = distillPlots plotBase res
+    if sh.Json then printfn "%s" (jsonText (distillJson res journal plots points))
+    else
+        let rows =
+            [ for l in res.Levels do
+                yield sprintf "noise %s: teacher" (num l.Noise), accText l.Teacher,
+                      sprintf "best hard student: width %d, %s%s" l.BestHardWidth (pct l.BestHardAccuracy)
+                          (match Option.ofNullable l.TeacherStoppedAt with Some t -> sprintf "; teacher stopped at step %s on average" (num t) | None -> "")
+                for w in l.Widths do
+                    yield sprintf "noise %s, m = %d" (num l.Noise) w.Width,
+                          sprintf "soft %s, hard %s, early-stopped hard %s" (accText w.Soft) (accText w.Hard) (accText w.HardEarlyStopped),
+                          sprintf "gap soft - hard %s; soft - early-stopped hard %s" (gapText w.Gap) (gapText w.GapEarlyStopped)
+                yield sprintf "noise %s: mean gap" (num l.Noise), gapText l.MeanGap, "soft - hard averaged over widths per seed"
+                match l.TeacherWarning with
+                | null -> ()
+                | w -> yield sprintf "noise %s: warning" (num l.Noise), "teacher weaker", w ]
+            @ [ "trend (soft - hard)", res.Trend.Word, res.Trend.Statement
+                "trend (soft - early-stopped hard)", res.TrendEarlyStopped.Word, res.TrendEarlyStopped.Statement
+                "runs", sprintf "%d converged, %d at the step cap, %d diverged, %d dead" res.Counts.Converged res.Counts.StepCap res.Counts.Diverged res.Counts.Dead,
+                  "diverged and dead runs are not scored"
+                "journal", journal, sprintf "%d new runs, %d from the journal" res.NewRuns res.ResumedRuns
+                "plots", String.Join(", ", plots), "" ]
+        table (sprintf "Soft versus hard labels on %s: held-out accuracy %% (clean labels), %s%% t intervals over %d seeds" points.Provenance.Description (num (100.0 * spec.Confidence)) spec.Seeds) rows
+        if not quiet then eprintfn "[distill] %s" res.Note
+    if not quiet then
+        for l in res.Levels do
+            match l.TeacherWarning with null -> () | w -> eprintfn "[distill] warning: noise %s: %s" (num l.Noise) w
+        eprintfn "[distill] done in %.1f s: %d runs (%d new); %s" clock.Elapsed.TotalSeconds res.Runs.Count res.NewRuns res.Trend.Statement
+    0

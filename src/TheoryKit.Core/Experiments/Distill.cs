@@ -1,0 +1,386 @@
+using System.Diagnostics;
+using TheoryKit.Data;
+using TheoryKit.Random;
+using TheoryKit.Teachers;
+using TheoryKit.Training;
+
+namespace TheoryKit.Experiments;
+
+/// <summary>Mean held-out accuracy of one kind of run over seeds with its t interval.</summary>
+/// <param name="TestAccuracy">Mean clean held-out accuracy over the scored runs (NaN without any).</param>
+/// <param name="Lower">Lower end of the interval (NaN with fewer than 2 runs).</param>
+/// <param name="Upper">Upper end.</param>
+/// <param name="Runs">Scored runs (diverged and dead runs are left out and counted in <see cref="DistillResult.Counts"/>).</param>
+/// <param name="TestRisk">Mean clean held-out logistic risk (NaN without runs).</param>
+public sealed record AccuracySummary(double TestAccuracy, double Lower, double Upper, int Runs, double TestRisk);
+
+/// <summary>One width of one difficulty level.</summary>
+/// <param name="Width">Width m.</param>
+/// <param name="Soft">Soft-label students.</param>
+/// <param name="Hard">Hard-label students at the end of training.</param>
+/// <param name="HardEarlyStopped">Hard-label students at their step of lowest noisy validation error (the control).</param>
+/// <param name="Gap">Paired gap soft - hard in held-out accuracy (fraction) over seeds where both are scored.</param>
+/// <param name="GapEarlyStopped">Paired gap soft - early-stopped hard.</param>
+public sealed record DistillWidth(int Width, AccuracySummary Soft, AccuracySummary Hard, AccuracySummary HardEarlyStopped, MeanInterval? Gap, MeanInterval? GapEarlyStopped);
+
+/// <summary>One difficulty level (label-flip rate).</summary>
+/// <param name="Noise">Label-flip rate of the training and validation labels.</param>
+/// <param name="Teacher">The teachers' clean held-out accuracy over seeds.</param>
+/// <param name="TeacherStoppedAt">Mean step the teachers kept (early stopping), or null without.</param>
+/// <param name="Widths">Per width, ascending.</param>
+/// <param name="BestHardWidth">Width of the best mean hard-student accuracy (0 without hard runs).</param>
+/// <param name="BestHardAccuracy">That accuracy.</param>
+/// <param name="TeacherWarning">Set when the teacher's mean held-out accuracy is below the best hard student's.</param>
+/// <param name="MeanGap">Paired gap soft - hard averaged over widths per seed, with its interval over seeds.</param>
+public sealed record DistillLevel(double Noise, AccuracySummary Teacher, double? TeacherStoppedAt, IReadOnlyList<DistillWidth> Widths,
+    int BestHardWidth, double BestHardAccuracy, string? TeacherWarning, MeanInterval? MeanGap);
+
+/// <summary>How the runs ended (students only).</summary>
+/// <param name="Converged">Stopped by the convergence rule.</param>
+/// <param name="StepCap">Reached the step cap without converging (scored, and said).</param>
+/// <param name="Diverged">NaN or infinite objective (not scored).</param>
+/// <param name="Dead">f identically 0 (not scored).</param>
+public sealed record RunCounts(int Converged, int StepCap, int Diverged, int Dead)
+{
+    /// <summary>Counts of a set of outcomes.</summary>
+    /// <param name="outcomes">Outcomes (nulls, i.e. teachers, are skipped).</param>
+    public static RunCounts Of(IEnumerable<RunOutcome?> outcomes)
+    {
+        int c = 0, s = 0, v = 0, d = 0;
+        foreach (var o in outcomes)
+            switch (o)
+            {
+                case RunOutcome.Converged: c++; break;
+                case RunOutcome.StepCap: s++; break;
+                case RunOutcome.Diverged: v++; break;
+                case RunOutcome.Dead: d++; break;
+            }
+        return new RunCounts(c, s, v, d);
+    }
+}
+
+/// <summary>Outcome of <see cref="Distill.Run"/> or <see cref="Distill.Analyse"/>.</summary>
+/// <param name="Spec">The settings.</param>
+/// <param name="Levels">Per noise level, ascending.</param>
+/// <param name="Trend">Least squares slope of the per-seed gap soft - hard (averaged over widths) against the noise rate.</param>
+/// <param name="TrendEarlyStopped">The same for soft - early-stopped hard.</param>
+/// <param name="Counts">How the student runs ended.</param>
+/// <param name="Runs">Every record (teachers and students) in canonical order.</param>
+/// <param name="Note">How the numbers were made.</param>
+/// <param name="NewRuns">Runs trained in this call.</param>
+/// <param name="ResumedRuns">Runs read from the journal.</param>
+public sealed record DistillResult(DistillSpec Spec, IReadOnlyList<DistillLevel> Levels, Trend Trend, Trend TrendEarlyStopped, RunCounts Counts,
+    IReadOnlyList<DistillRecord> Runs, string Note, int NewRuns, int ResumedRuns);
+
+/// <summary>Progress of a distillation run.</summary>
+/// <param name="Done">Records done (teachers and students, including resumed ones).</param>
+/// <param name="Total">Records in the grid.</param>
+/// <param name="Resumed">Records found in the journal.</param>
+/// <param name="Phase">What is running, e.g. "noise 0.2: 5 teachers".</param>
+/// <param name="Eta">Remaining time estimated from the levels done so far (null before the first).</param>
+public sealed record DistillProgress(int Done, int Total, int Resumed, string Phase, TimeSpan? Eta);
+
+/// <summary>
+/// The soft-versus-hard distillation experiment of THEORY.md §9 ([MLS25] abstract: soft-label students beat hard-label
+/// students, more so on harder data). The points are split once into a training and a validation split (seeded);
+/// for every seed a uniform draw u_i per point flips label i at noise rate r when u_i &lt; r, so the flips of a smaller
+/// rate are a subset of those of a larger one and soft and hard students see the same flips. One kernel teacher per
+/// (noise level, seed) learns the noisy training labels, early-stopped on the noisy validation labels; its probabilities
+/// sigmoid(g / tau) are the soft labels. Students of (width, seed) share their initialisation across label kinds and
+/// levels. All runs of a level are trained together by <see cref="Trainer.TrainMany"/> (they share the training points).
+/// </summary>
+public static class Distill
+{
+    /// <summary>
+    /// The training / validation split of <paramref name="points"/>: a seeded choice (stream "distill-validation") of
+    /// round(fraction n) validation points (at least 1, at most n - 1), both in the original order. Labels are the clean ones.
+    /// </summary>
+    /// <param name="points">The points (n &gt;= 2).</param>
+    /// <param name="fraction">Validation fraction in (0, 1).</param>
+    /// <param name="seed">Master seed.</param>
+    /// <exception cref="InputException">Fewer than 2 points or a fraction outside (0, 1).</exception>
+    public static (Dataset Train, Dataset Validation) Split(Dataset points, double fraction, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        if (points.N < 2) throw InputException.Parameter("n", $"a training / validation split needs at least 2 points, got {points.N}");
+        if (!(fraction > 0 && fraction < 1)) throw InputException.Parameter("validation", $"must lie in (0, 1), got {fraction}");
+        int n = points.N, nv = Math.Clamp((int)Math.Round(fraction * n), 1, n - 1);
+        var rng = SeedSequence.Rng(seed, "distill-validation");
+        var idx = Enumerable.Range(0, n).ToArray();
+        for (int i = 0; i < nv; i++) { int j = i + rng.Next(n - i); (idx[i], idx[j]) = (idx[j], idx[i]); }
+        var val = idx[..nv].Order().ToArray();
+        var inVal = new bool[n];
+        foreach (var i in val) inVal[i] = true;
+        var train = Enumerable.Range(0, n).Where(i => !inVal[i]).ToArray();
+        return (Subset(points, train, $"training split: {train.Length} of {n} points"), Subset(points, val, $"validation split: {nv} of {n} points (seed {seed})"));
+    }
+
+    /// <summary>The rows <paramref name="rows"/> of a dataset (a new X array).</summary>
+    private static Dataset Subset(Dataset data, int[] rows, string note)
+    {
+        int d = data.D;
+        var x = new double[(long)rows.Length * d];
+        var y = new double[rows.Length];
+        for (int k = 0; k < rows.Length; k++) { data.Row(rows[k]).CopyTo(x.AsSpan(k * d, d)); y[k] = data.Y[rows[k]]; }
+        var p = data.Provenance;
+        return new Dataset(x, y, rows.Length, d, data.FeatureNames, data.PositiveClass, data.NegativeClass, data.LabelMapping,
+            p with { Notes = [.. p.Notes, note] });
+    }
+
+    /// <summary>
+    /// The same points with labels flipped where u_i &lt; rate, u_i uniform per (seed index, point) from stream
+    /// "distill-flips" (<paramref name="offset"/> separates the validation points' draws from the training points'); the X array is shared.
+    /// </summary>
+    /// <param name="data">Clean data.</param>
+    /// <param name="rate">Label-flip rate in [0, 0.5).</param>
+    /// <param name="masterSeed">Master seed.</param>
+    /// <param name="seedIndex">Seed index.</param>
+    /// <param name="offset">0 for the training split, 1 for the validation split.</param>
+    public static Dataset Noisy(Dataset data, double rate, ulong masterSeed, int seedIndex, int offset)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var rng = SeedSequence.Rng(masterSeed, "distill-flips", seedIndex, offset);
+        var y = (double[])data.Y.Clone();
+        int flips = 0;
+        for (int i = 0; i < y.Length; i++)
+            if (rng.NextDouble() < rate) { y[i] = -y[i]; flips++; }
+        var p = data.Provenance;
+        return new Dataset(data.X, y, data.N, data.D, data.FeatureNames, data.PositiveClass, data.NegativeClass, data.LabelMapping,
+            p with { Notes = [.. p.Notes, $"label noise {DistillSpec.F(rate)}, seed index {seedIndex}: {flips} of {data.N} flipped"] });
+    }
+
+    /// <summary>
+    /// Runs every record of the grid the journal does not hold, one noise level at a time (ascending): the level's
+    /// teachers (<see cref="KernelTeacher.FitMany"/>, one per seed), appended to the journal; then all its student runs
+    /// still to do in one <see cref="Trainer.TrainMany"/> call, appended in canonical order (seed, width, soft before
+    /// hard) when the batch is done. A kill loses at most the level in progress (its finished teachers stay); nothing is
+    /// repeated. Then <see cref="Analyse"/>.
+    /// </summary>
+    /// <param name="spec">Settings.</param>
+    /// <param name="points">The points with clean labels, split by <see cref="Split"/>.</param>
+    /// <param name="test">Clean held-out set (same dimension).</param>
+    /// <param name="journalPath">JSON Lines journal (created if missing; its folder must exist).</param>
+    /// <param name="progress">Optional progress.</param>
+    /// <param name="threads">Threads (0: all cores); the numbers do not depend on it.</param>
+    /// <param name="cancellation">Stops between levels.</param>
+    /// <exception cref="InputException">Bad settings, data, or a journal written with other settings (or another format).</exception>
+    public static DistillResult Run(DistillSpec spec, Dataset points, Dataset test, string journalPath, IProgress<DistillProgress>? progress,
+        int threads, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(points);
+        ArgumentNullException.ThrowIfNull(test);
+        spec.Validate();
+        if (threads < 0) throw InputException.Parameter("threads", $"must be >= 0, got {threads}");
+        if (test.D != points.D) throw InputException.Parameter("test", $"test data have d = {test.D}, training data d = {points.D}");
+        var levels = spec.Levels();
+        var widths = spec.WidthGrid();
+        using var journal = JsonLinesJournal<DistillRecord, DistillKey>.Open(journalPath, spec.Header(points, test), r => r.Key, "distill");
+        CheckRecords(spec, journal);
+        var (train, validation) = Split(points, spec.ValidationFraction, spec.MasterSeed);
+        int perLevel = spec.Seeds * (1 + 2 * widths.Length), total = perLevel * levels.Length;
+        int resumed = journal.Records.Count, done = resumed, newRuns = 0;
+        var clock = Stopwatch.StartNew();
+        int levelsRun = 0;
+        TimeSpan? Eta(int left) => levelsRun == 0 ? null : TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / levelsRun * left);
+        progress?.Report(new DistillProgress(done, total, resumed, "start", null));
+        for (int li = 0; li < levels.Length; li++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            double r = levels[li];
+            var todo = new List<DistillKey>();
+            for (int s = 0; s < spec.Seeds; s++)
+                foreach (var w in widths)
+                    foreach (var role in new[] { DistillRole.Soft, DistillRole.Hard })
+                    {
+                        var key = new DistillKey(role, r, s, w);
+                        if (!journal.Contains(key)) todo.Add(key);
+                    }
+            bool teachersMissing = Enumerable.Range(0, spec.Seeds).Any(s => !journal.Contains(new DistillKey(DistillRole.Teacher, r, s, 0)));
+            if (todo.Count == 0 && !teachersMissing) continue;
+            var noisyTrain = Enumerable.Range(0, spec.Seeds).Select(s => Noisy(train, r, spec.MasterSeed, s, 0)).ToArray();
+            var noisyVal = Enumerable.Range(0, spec.Seeds).Select(s => Noisy(validation, r, spec.MasterSeed, s, 1)).ToArray();
+            string phase = $"noise {DistillSpec.F(r)} ({li + 1} of {levels.Length})";
+            progress?.Report(new DistillProgress(done, total, resumed, $"{phase}: {spec.Seeds} teachers", Eta(levels.Length - li)));
+            var tclock = Stopwatch.StartNew();
+            var teachers = KernelTeacher.FitMany(train, noisyTrain.Select(t => t.Y).ToArray(), spec.Teacher.Eta, spec.Teacher.Steps,
+                spec.Teacher.EarlyStop ? validation : null, spec.Teacher.EarlyStop ? noisyVal.Select(v => v.Y).ToArray() : null, spec.Teacher.CheckEvery);
+            double teacherSeconds = tclock.Elapsed.TotalSeconds / spec.Seeds;
+            var soft = new double[spec.Seeds][];
+            for (int s = 0; s < spec.Seeds; s++)
+            {
+                var t = teachers[s];
+                soft[s] = SoftLabels.From(t.TrainLogits, spec.Teacher.Temperature);
+                var key = new DistillKey(DistillRole.Teacher, r, s, 0);
+                if (journal.Contains(key)) continue;
+                var (testRisk, testError) = Trainer.RiskAndError(t.Logits(test), test.Y);
+                var (_, trainError) = Trainer.RiskAndError(t.TrainLogits, noisyTrain[s].Y);
+                double? valError = t.ValidationError ?? (spec.Teacher.EarlyStop ? null : Trainer.RiskAndError(t.Logits(validation), noisyVal[s].Y).error);
+                journal.Append(new DistillRecord(DistillRole.Teacher, r, s, 0, 0, null, t.Steps, double.NaN, trainError, testError, testRisk, valError,
+                    t.StoppedAt, null, null, teacherSeconds));
+                done++; newRuns++;
+            }
+            if (todo.Count > 0)
+            {
+                progress?.Report(new DistillProgress(done, total, resumed, $"{phase}: {todo.Count} student runs", Eta(levels.Length - li)));
+                var runs = todo.Select(k => new RunSpec(noisyTrain[k.SeedIndex], k.Role == DistillRole.Soft ? soft[k.SeedIndex] : null,
+                    spec.Student with
+                    {
+                        Width = k.Width, Labels = k.Role == DistillRole.Soft ? LabelKind.Soft : LabelKind.Hard,
+                        Seed = spec.StudentSeed(k.Width, k.SeedIndex), Threads = threads,
+                    },
+                    k.Role == DistillRole.Hard ? noisyVal[k.SeedIndex] : null)).ToList();
+                var sclock = Stopwatch.StartNew();
+                int before = done;
+                var batchProgress = progress is null ? null : new InlineProgress<int>(k =>
+                    progress.Report(new DistillProgress(before + k, total, resumed, $"{phase}: {k} of {todo.Count} student runs", Eta(levels.Length - li))));
+                var results = Trainer.TrainMany(runs, test, threads, batchProgress);
+                double share = sclock.Elapsed.TotalSeconds / Math.Max(1, todo.Sum(k => (double)k.Width));
+                for (int i = 0; i < todo.Count; i++)
+                {
+                    var k = todo[i];
+                    var res = results[i];
+                    var es = res.EarlyStopped;
+                    journal.Append(new DistillRecord(k.Role, r, k.SeedIndex, k.Width, runs[i].Options.Seed, res.Outcome, res.StepsRun, res.FinalLoss,
+                        res.TrainError, res.TestError ?? double.NaN, res.TestRisk ?? double.NaN, res.ValidationError,
+                        es?.Step, es?.TestError, es?.TestRisk, share * k.Width));
+                    done++; newRuns++;
+                }
+            }
+            levelsRun++;
+            progress?.Report(new DistillProgress(done, total, resumed, $"{phase} done", Eta(levels.Length - li - 1)));
+        }
+        return Analyse(spec, journal.Records) with { NewRuns = newRuns, ResumedRuns = resumed };
+    }
+
+    private static void CheckRecords(DistillSpec spec, JsonLinesJournal<DistillRecord, DistillKey> journal)
+    {
+        var levels = spec.Levels();
+        var widths = spec.WidthGrid();
+        for (int i = 0; i < journal.Records.Count; i++)
+        {
+            var r = journal.Records[i];
+            int line = journal.RecordLines[i];
+            if (Array.IndexOf(levels, r.Noise) < 0) throw new InputException(journal.Path, line, "noise", $"noise level {DistillSpec.F(r.Noise)} is not part of this experiment");
+            if (r.SeedIndex < 0 || r.SeedIndex >= spec.Seeds) throw new InputException(journal.Path, line, "seed_index", $"must lie in 0..{spec.Seeds - 1}, got {r.SeedIndex}");
+            if (r.Role == DistillRole.Teacher)
+            {
+                if (r.Width != 0 || r.Outcome is not null) throw new InputException(journal.Path, line, "width", "a teacher record has width 0 and no outcome");
+            }
+            else
+            {
+                if (Array.IndexOf(widths, r.Width) < 0) throw new InputException(journal.Path, line, "width", $"width {r.Width} is not on this experiment's grid");
+                if (r.Seed != spec.StudentSeed(r.Width, r.SeedIndex))
+                    throw new InputException(journal.Path, line, "seed", $"seed {r.Seed} is not the one this experiment derives for width {r.Width}, seed index {r.SeedIndex}");
+                if (r.Outcome is null) throw new InputException(journal.Path, line, "outcome", "a student record needs an outcome");
+                bool finite = double.IsFinite(r.FinalLoss);
+                if (finite == (r.Outcome == RunOutcome.Diverged))
+                    throw new InputException(journal.Path, line, "outcome", $"'{r.Outcome}' contradicts the final loss {r.FinalLoss} (diverged exactly when it is not finite)");
+            }
+            if (r.Scored && !(r.TestError >= 0 && r.TestError <= 1))
+                throw new InputException(journal.Path, line, "test_error", $"must lie in [0, 1], got {r.TestError}");
+        }
+    }
+
+    /// <summary>
+    /// The analysis of a set of records: per level the teachers' held-out accuracy, per width the mean held-out accuracy
+    /// of soft, hard and early-stopped hard students with t intervals over seeds, the paired gaps soft - hard and soft -
+    /// early-stopped hard (seeds where both runs are scored; diverged and dead runs are left out and counted), the best
+    /// hard student against the teacher (a warning when the teacher is weaker); and the trend: the least squares slope
+    /// of each seed's gap averaged over widths against the noise rate (<see cref="PairedStats.TrendOf"/>), using the
+    /// (level, seed) points whose every width has a pair.
+    /// </summary>
+    /// <param name="spec">Settings.</param>
+    /// <param name="records">Records (any order).</param>
+    /// <exception cref="InputException">Bad settings or a duplicate record.</exception>
+    public static DistillResult Analyse(DistillSpec spec, IEnumerable<DistillRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(records);
+        spec.Validate();
+        var runs = records.OrderBy(r => r.Noise).ThenBy(r => r.Role == DistillRole.Teacher ? 0 : 1).ThenBy(r => r.SeedIndex).ThenBy(r => r.Width)
+            .ThenBy(r => r.Role).ToList();
+        var byKey = new Dictionary<DistillKey, DistillRecord>();
+        foreach (var r in runs)
+            if (!byKey.TryAdd(r.Key, r)) throw InputException.Parameter("records", $"run ({r.Key}) appears twice");
+        double c = spec.Confidence;
+        var widths = spec.WidthGrid();
+        var levels = new List<DistillLevel>();
+        var tx = new List<double>(); var ty = new List<double>(); var ex = new List<double>(); var ey = new List<double>();
+        foreach (var r in spec.Levels())
+        {
+            var teacherRuns = runs.Where(x => x.Role == DistillRole.Teacher && x.Noise == r).ToList();
+            var teacher = Summary(teacherRuns.Select(x => (1 - x.TestError, x.TestRisk)).ToList(), c);
+            double? stopped = teacherRuns.Count > 0 && teacherRuns.All(x => x.EarlyStopStep is not null) ? teacherRuns.Average(x => (double)x.EarlyStopStep!.Value) : null;
+            var rows = new List<DistillWidth>();
+            var gapsBySeed = new Dictionary<int, List<double>>();
+            var esGapsBySeed = new Dictionary<int, List<double>>();
+            foreach (var w in widths)
+            {
+                DistillRecord? Get(DistillRole role, int s) => byKey.TryGetValue(new DistillKey(role, r, s, w), out var x) && x.Scored ? x : null;
+                var soft = new List<(double, double)>(); var hard = new List<(double, double)>(); var hardEs = new List<(double, double)>();
+                var gap = new List<double>(); var gapEs = new List<double>();
+                for (int s = 0; s < spec.Seeds; s++)
+                {
+                    var so = Get(DistillRole.Soft, s);
+                    var ha = Get(DistillRole.Hard, s);
+                    if (so is not null) soft.Add((1 - so.TestError, so.TestRisk));
+                    if (ha is not null)
+                    {
+                        hard.Add((1 - ha.TestError, ha.TestRisk));
+                        if (ha.EarlyStopTestError is { } ee) hardEs.Add((1 - ee, ha.EarlyStopTestRisk ?? double.NaN));
+                    }
+                    if (so is not null && ha is not null)
+                    {
+                        double g = ha.TestError - so.TestError;
+                        gap.Add(g);
+                        (gapsBySeed.TryGetValue(s, out var l) ? l : gapsBySeed[s] = []).Add(g);
+                        if (ha.EarlyStopTestError is { } e2)
+                        {
+                            gapEs.Add(e2 - so.TestError);
+                            (esGapsBySeed.TryGetValue(s, out var l2) ? l2 : esGapsBySeed[s] = []).Add(e2 - so.TestError);
+                        }
+                    }
+                }
+                rows.Add(new DistillWidth(w, Summary(soft, c), Summary(hard, c), Summary(hardEs, c),
+                    gap.Count > 0 ? PairedStats.Interval(gap, c) : null, gapEs.Count > 0 ? PairedStats.Interval(gapEs, c) : null));
+            }
+            var withHard = rows.Where(x => x.Hard.Runs > 0).ToList();
+            var best = withHard.Count > 0 ? withHard.MaxBy(x => x.Hard.TestAccuracy) : null;
+            string? warning = null;
+            if (best is not null && teacher.Runs > 0 && teacher.TestAccuracy < best.Hard.TestAccuracy)
+                warning = $"the teacher ({F(teacher.TestAccuracy)} held-out accuracy) is weaker than the best hard student (width {best.Width}: {F(best.Hard.TestAccuracy)}); its soft labels can only hurt here (raise --teacher-steps or --teacher-eta)";
+            var meanGaps = gapsBySeed.Where(kv => kv.Value.Count == widths.Length).OrderBy(kv => kv.Key).Select(kv => kv.Value.Average()).ToList();
+            foreach (var g in meanGaps) { tx.Add(r); ty.Add(g); }
+            foreach (var g in esGapsBySeed.Where(kv => kv.Value.Count == widths.Length).Select(kv => kv.Value.Average())) { ex.Add(r); ey.Add(g); }
+            levels.Add(new DistillLevel(r, teacher, stopped, rows, best?.Width ?? 0, best?.Hard.TestAccuracy ?? double.NaN, warning,
+                meanGaps.Count > 0 ? PairedStats.Interval(meanGaps, c) : null));
+        }
+        var trend = PairedStats.TrendOf(tx, ty, "The soft - hard gap (mean over widths)", c);
+        var trendEs = PairedStats.TrendOf(ex, ey, "The soft - early-stopped hard gap (mean over widths)", c);
+        var counts = RunCounts.Of(runs.Where(x => x.Role != DistillRole.Teacher).Select(x => x.Outcome));
+        string note = $"Held-out accuracy on clean labels (ties f = 0 count half), mean over {spec.Seeds} seeds with {F(100 * c)}% t intervals; "
+            + "gaps are paired by seed (same split, label flips and initialisation; soft - hard > 0 means soft labels win). "
+            + $"The trend fits each seed's gap averaged over the widths against the noise rate by least squares (n - 2 degrees of freedom), treating (level, seed) points as independent. "
+            + $"Teachers: kernel limit, eta = {F(spec.Teacher.Eta)}, up to {spec.Teacher.Steps} steps" + (spec.Teacher.EarlyStop ? ", early-stopped on the noisy validation split" : "")
+            + $", tau = {F(spec.Teacher.Temperature)}. Students: eta = {F(spec.Student.Eta)}, step cap {spec.Student.Steps}"
+            + (spec.Student.Convergence is { } cr ? $", converged when the objective drops < {F(100 * cr.RelativeDrop)}% over the last {F(100 * cr.WindowFraction)}% of steps" : ", no convergence rule")
+            + (spec.Student.Symmetric ? ", symmetric initialisation" : "") + $", {spec.Student.Optimiser}. Diverged and dead runs are not scored.";
+        return new DistillResult(spec, levels, trend, trendEs, counts, runs, note, 0, 0);
+    }
+
+    private static AccuracySummary Summary(List<(double Accuracy, double Risk)> values, double confidence)
+    {
+        if (values.Count == 0) return new AccuracySummary(double.NaN, double.NaN, double.NaN, 0, double.NaN);
+        var m = PairedStats.Interval(values.Select(v => v.Accuracy).ToList(), confidence);
+        return new AccuracySummary(m.Mean, m.Lower, m.Upper, m.N, values.Average(v => v.Risk));
+    }
+
+    private static string F(double v) => DistillSpec.F(v);
+
+    /// <summary>Reports synchronously on the calling thread.</summary>
+    private sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
