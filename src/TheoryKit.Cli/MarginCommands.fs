@@ -99,7 +99,9 @@ let marginRows (m: MarginResult) =
       "interval width", num m.Width, sprintf "stopped by: %s" m.StoppedBy
       "mode", m.Mode, ""
       "dual estimate", num m.DualEstimate, (if m.Mode = "exact-planar" then "" else sprintf "+ %s (%s)" (num m.UpperTerm) m.UpperBound)
-      "primal estimate", num m.PrimalEstimate, (if m.Mode = "exact-planar" then "" else sprintf "- %s (%s, union over the n points)" (num m.LowerTerm) m.LowerBound)
+      "primal estimate", num m.PrimalEstimate, (if m.Mode = "exact-planar" then ""
+                                                     elif m.LowerBound = "exact-kernel" then sprintf "lower end min_i (YHYq)_i / sum_j q_j ||x_j|| (exact-kernel, no sampling)"
+                                                     else sprintf "- %s (%s, union over the n points)" (num m.LowerTerm) m.LowerBound)
       "samples", sprintf "%d fresh (%d to optimise)" m.CertificationSamples m.OptimisationSamples, sprintf "seed %d" m.Certificate.Seed
       "whole dataset",
         (match m.SubsampleOf with

@@ -358,6 +358,68 @@ public class MarginTests
         Assert.InRange(0.10184187981598351, s.Lower, s.Upper);
     }
 
+    // ---- exact kernel lower end: gamma >= min_i (Y H Y q)_i / sum_j q_j ||x_j|| (THEORY.md §6) --------------------
+
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(Math.PI / 3)]
+    [InlineData(Math.PI / 2)]
+    [InlineData(2.5)]
+    public void Exact_kernel_lower_end_of_two_points_matches_the_hand_computation(double theta)
+    {
+        // Unit vectors at angle theta, opposite labels, q = (1/2, 1/2): (YHYq)_i = 1/4 - cos(theta)(pi - theta)/(4 pi), R_q = 1
+        // (theta = pi/3: 1/4 - 1/12 = 1/6; pi/2: 1/4), below gamma = (theta + (pi - theta) sin(theta/2)) / (2 pi).
+        var data = DataSource.Load($"two-point:{theta:R}", new DataOptions());
+        double hand = 0.25 - Math.Cos(theta) * (Math.PI - theta) / (4 * Math.PI);
+        double lower = MarginSandwich.ExactKernelLower(data, new[] { 0.5, 0.5 }, out double allowance);
+        Assert.InRange(allowance, 1e-14, 1e-13);
+        Assert.Equal(hand, lower + allowance, 1e-15);
+        Assert.True(lower <= Opposite(theta), $"{lower} > gamma {Opposite(theta)}");
+        if (theta == Math.PI / 3) Assert.Equal(1.0 / 6, lower, 1e-13);
+    }
+
+    [Fact]
+    public void Exact_kernel_lower_end_scales_with_the_weights_norm()
+    {
+        // One point of norm 0.5: H = ||x||^2 / 2 = 1/8, R_q = 0.5 for q = (1): the bound is 1/4 = ||x|| / 2, gamma itself; q = (2) gives the same.
+        var data = Make(new[] { 0.3, 0.4 }, new[] { 1.0 }, 2);
+        Assert.Equal(0.25, MarginSandwich.ExactKernelLower(data, new[] { 1.0 }, out _), 1e-13);
+        Assert.Equal(0.25, MarginSandwich.ExactKernelLower(data, new[] { 2.0 }, out _), 1e-13);
+        Assert.Equal(double.NegativeInfinity, MarginSandwich.ExactKernelLower(data, new[] { 0.0 }, out _));
+    }
+
+    [Theory]
+    [InlineData(11UL)]
+    [InlineData(12UL)]
+    [InlineData(13UL)]
+    public void Exact_kernel_lower_end_is_below_the_exact_planar_margin(ulong seed)
+    {
+        // Random planar data (8 unit vectors, angles and labels from the seed), exact gamma from the arcs.
+        var rng = new System.Random((int)seed);
+        var angles = Enumerable.Range(0, 8).Select(_ => rng.NextDouble() * 2 * Math.PI).ToArray();
+        var labels = angles.Select(a => Math.Cos(a - 0.7) >= 0 ? 1.0 : -1.0).ToArray();
+        var data = Planar(angles, labels);
+        var exact = MarginSolver.Certify(data, new MarginOptions());
+        Assert.Equal("exact-planar", exact.Mode);
+        double lower = MarginSandwich.ExactKernelLower(data, out var q);
+        Assert.True(lower > 0, $"separable data, lower end {lower}");
+        Assert.True(lower <= exact.GammaLower + 1e-9, $"exact kernel lower end {lower} > exact gamma {exact.GammaLower}");
+        Assert.True(MarginSandwich.ExactKernelLower(data, exact.Certificate.Q, out _) <= exact.GammaLower + 1e-9);
+        Assert.Equal(1.0, q.Sum(), 1e-12);
+    }
+
+    [Fact]
+    public void Exact_kernel_lower_end_on_noisy_xor_6_is_positive_and_below_the_exact_margin()
+    {
+        var data = DataSource.Load("noisy-xor:6", new DataOptions());
+        double lower = MarginSandwich.ExactKernelLower(data, out _);
+        Assert.InRange(lower, 1e-6, 0.06367);
+        // The solver's lower end takes the larger of this and the Monte Carlo end, so it is at least this.
+        var r = MarginSolver.Certify(data, new MarginOptions(Width: 0.03, TimeBudget: 3, Seed: 3));
+        Assert.True(r.GammaLower >= lower - 1e-9, $"certified lower end {r.GammaLower} below the exact kernel end {lower}");
+        Assert.True(r.GammaLower <= 0.06367 + 1e-5, $"certified lower end {r.GammaLower} above the exact 0.06367");
+    }
+
     [Fact]
     public void Sandwich_rejects_too_many_points_and_long_rows()
     {

@@ -49,7 +49,8 @@ public sealed record MarginOptions(double Width = 0.01, double TimeBudget = 30, 
 /// <param name="LowerTerm">Amount subtracted from the primal estimate to give the lower end before clamping at 0
 /// (the lower end is min_i (primal_i - term_i), so this is PrimalEstimate minus that minimum).</param>
 /// <param name="UpperBound">Inequality of the upper end: "hoeffding", "empirical-bernstein" (see <see cref="Concentration"/>) or "exact".</param>
-/// <param name="LowerBound">Inequality of the lower end at the point that sets it (union over the n points): as <paramref name="UpperBound"/>.</param>
+/// <param name="LowerBound">Inequality of the lower end at the point that sets it (union over the n points): as <paramref name="UpperBound"/>,
+/// or "exact-kernel" when the deterministic bound min_i (Y H Y q)_i / sum_j q_j ||x_j|| (THEORY.md §6) is larger.</param>
 /// <param name="OptimisationSamples">Directions of the last optimisation round (the doubling schedule's largest sample).</param>
 /// <param name="CertificationSamples">Fresh samples K of the interval.</param>
 /// <param name="SolverGap">Primal-dual gap of q on held-out directions (exact mode: on the arcs).</param>
@@ -252,7 +253,7 @@ public static class MarginSolver
         var est = Estimate(data, qBest, c, options.Seed, CertStream, 0, options.CertificationSamples ?? long.MaxValue / 2, clock,
             options.CertificationSamples is null ? budget : double.PositiveInfinity, options.Threads, progress, reached, kNeeded);
         string stopped = options.CertificationSamples is not null ? "samples" : reached!(est) ? "width" : clock.Elapsed.TotalSeconds >= 0.97 * budget ? "time" : "gap";
-        return Finish(data, options, "monte-carlo", qBest, c, kOpt, iterations, optGap, est, stopped, clock, cap, null);
+        return Finish(data, options, "monte-carlo", qBest, c, kOpt, iterations, optGap, est, stopped, clock, cap, null, qk);
     }
 
     private static double[] PdhgStart(MarginGame game, MarginOptions options, ref int iterations)
@@ -365,14 +366,26 @@ public static class MarginSolver
         return Finish(data, options with { Delta = 0 }, "exact-planar", sol.Q, c, 0, sol.Iterations, sol.Gap, est, "exact", clock, cap, sol.V);
     }
 
+    /// <summary>
+    /// The result from the estimates. In Monte Carlo mode the lower end is the larger of the Monte Carlo lower end and the exact
+    /// kernel lower end min_i (Y H Y q)_i / R_q (<see cref="MarginSandwich.ExactKernelLower(Dataset, double[], out double)"/>, no sampling,
+    /// named "exact-kernel") at the certificate's q and at <paramref name="kernelQ"/> (the kernel quadratic's minimiser), each when
+    /// n |supp q| d &lt;= <see cref="MaxKernelLowerWork"/>: a deterministic bound and one holding with probability 1 - delta, so their
+    /// maximum holds with probability 1 - delta.
+    /// </summary>
     private static MarginResult Finish(Dataset data, MarginOptions options, string mode, double[] q, double c, int kOpt, int iterations,
-        double optGap, Estimates est, string stopped, Stopwatch clock, double cap, double[]? planarPrimal)
+        double optGap, Estimates est, string stopped, Stopwatch clock, double cap, double[]? planarPrimal, double[]? kernelQ = null)
     {
         double primal = TensorPrimitives.Min(est.Margins);
         bool exact = mode == "exact-planar";
         var (lower, upper, up, low, rawLower, _) = exact
             ? (Math.Min(est.Dual, cap), Math.Min(est.Dual, cap), new EndBound("exact", 0), new EndBound("exact", 0), primal, 0.0)
             : IntervalOf(data, est, options.Delta);
+        if (!exact)
+        {
+            double kernelLower = KernelLower(data, q, kernelQ);
+            if (kernelLower > rawLower) { rawLower = kernelLower; lower = Math.Max(0, kernelLower); low = new EndBound("exact-kernel", primal - kernelLower); }
+        }
         if (exact) { upper = Math.Min(cap, est.Dual); lower = Math.Min(upper, Math.Max(0, primal)); }   // equal up to rounding when exact
         else { upper = Math.Min(cap, upper); lower = Math.Min(upper, lower); }
         double estimate = Math.Clamp((Math.Max(primal, 0) + est.Dual) / 2, lower, upper);
@@ -380,6 +393,23 @@ public static class MarginSolver
             options.Seed, options.Delta, c, q, kOpt, est.K, lower, upper, planarPrimal);
         return new MarginResult(mode, lower, upper, estimate, options.Delta, est.Dual, primal, up.Term, primal - rawLower, up.Name, low.Name,
             kOpt, est.K, optGap, iterations, stopped, clock.Elapsed.TotalSeconds, est.Gflops, Blas.Description, cert, SubsampleOf(data));
+    }
+
+    /// <summary>Largest n |supp q| d for which the exact kernel lower end is computed (about 2 s of kernel evaluations on 2 cores at 4e9).</summary>
+    internal const double MaxKernelLowerWork = 4e9;
+
+    /// <summary>The best exact kernel lower end (THEORY.md §6) over the given weight vectors (nulls skipped), or -infinity when none is affordable.</summary>
+    private static double KernelLower(Dataset data, params double[]?[] qs)
+    {
+        double best = double.NegativeInfinity;
+        foreach (var q in qs)
+        {
+            if (q is null || q.Length != data.N) continue;
+            long support = q.Count(v => v > 0);
+            if ((double)data.N * support * data.D > MaxKernelLowerWork) continue;
+            best = Math.Max(best, MarginSandwich.ExactKernelLower(data, q, out _));
+        }
+        return best;
     }
 
     /// <summary>
@@ -576,16 +606,9 @@ public static class MarginSolver
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++) g[(long)i * n + j] *= data.Y[i] * data.Y[j];
         // Largest eigenvalue by power iteration (an overestimate is safe: it only shortens FISTA's steps).
-        var x = Enumerable.Repeat(1.0 / Math.Sqrt(n), n).ToArray(); var gx = new double[n];
-        double lambda = 0;
-        for (int it = 0; it < 50; it++)
-        {
-            for (int i = 0; i < n; i++) gx[i] = TensorPrimitives.Dot(g.AsSpan(i * n, n), x);
-            lambda = TensorPrimitives.Norm(gx);
-            if (!(lambda > 0)) return null;
-            TensorPrimitives.Multiply(gx, 1 / lambda, x);
-        }
-        quadratic = MarginSandwich.MinimiseQuadratic(g, n, 1.05 * lambda, out var q, 3000);
+        double lambda = MarginSandwich.LargestEigenvalue(g, n);
+        if (!(lambda > 0)) return null;
+        quadratic = MarginSandwich.MinimiseQuadratic(g, n, lambda, out var q, 3000);
         return q;
     }
 
