@@ -19,7 +19,8 @@ type Shared =
       D: int option
       Seed: uint64
       Split: string option
-      Noise: float option
+      /// The --noise rates as given (one rate for every command but `distill`, which takes a list).
+      Noise: float list option
       LabelColumn: string option
       LabelFile: string option
       Classes: string option
@@ -42,7 +43,12 @@ let dataArgument (value: string) =
 
 /// The data options of the shared arguments; `defaultN` is used when `--n` is not given.
 let sharedData (sh: Shared) (defaultN: int option) =
-    dataOptions (Option.orElse defaultN sh.N) sh.D (Some sh.Seed) sh.Split sh.Noise sh.LabelColumn sh.LabelFile sh.Classes sh.NoNormalise
+    let noise =
+        match sh.Noise with
+        | None -> None
+        | Some [ rate ] -> Some rate
+        | Some _ -> raise (InputException.Parameter("noise", "give one rate here (only `distill` takes a list of rates)"))
+    dataOptions (Option.orElse defaultN sh.N) sh.D (Some sh.Seed) sh.Split noise sh.LabelColumn sh.LabelFile sh.Classes sh.NoNormalise
 
 /// Prints the dataset, its label mapping and processing notes, and the GEMM backend (after applying the
 /// thread count, so the line states the threads really used) to stderr.

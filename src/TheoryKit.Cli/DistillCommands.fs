@@ -15,7 +15,6 @@ open TheoryKit.Cli.Common
 
 type DistillArgs =
     | [<MainCommand; ExactlyOnce>] Data of data: string
-    | Noise_Levels of rates: string
     | Widths of list: string
     | Seeds of count: int
     | Steps of steps: int
@@ -39,9 +38,8 @@ type DistillArgs =
         member a.Usage =
             match a with
             | Data _ -> "data (a hard pair such as fashion-mnist:shirt-vs-t-shirt; Fashion-MNIST pairs default to a 1000-point subsample, --n to change; held-out: the other split, clean labels)"
-            | Noise_Levels _ -> "label-flip rates of the training and validation labels, comma-separated (default 0,0.1,0.2,0.3)"
             | Widths _ -> "student widths, comma-separated (default 2,4,8,16,32,64)"
-            | Seeds _ -> "seeds S: split, label flips, teacher and initialisation are paired by seed (default 5)"
+            | Seeds _ -> "seeds S: label flips, teacher and initialisation are paired by seed; the training/validation split is made once (default 5)"
             | Steps _ -> "step cap of every student run (default 2000; held-out and validation errors are recorded every cap/100 steps)"
             | Eta _ -> "student step size eta (default 16)"
             | No_Convergence -> "run every student to the step cap instead of stopping when the objective has converged (relative drop < 1% over the last 10% of steps, checked from step 1000)"
@@ -62,7 +60,8 @@ type DistillArgs =
 
 /// The checked settings of `distill` (nothing is loaded).
 let distillSpec (r: ParseResults<DistillArgs>) (sh: Shared) (source: string) =
-    let noise = r.TryGetResult DistillArgs.Noise_Levels |> Option.map (parseNumbers "noise-levels") |> Option.defaultValue [ 0.0; 0.1; 0.2; 0.3 ]
+    // --noise R1,R2,... (inherited): the label-flip rates of the training and validation labels.
+    let noise = defaultArg sh.Noise [ 0.0; 0.1; 0.2; 0.3 ]
     let widths =
         r.TryGetResult DistillArgs.Widths |> Option.map (parseNumbers "widths") |> Option.defaultValue [ 2.0; 4.0; 8.0; 16.0; 32.0; 64.0 ]
         |> List.map (fun w -> if w <> Math.Floor w || w < 1.0 || w > 1e6 then raise (InputException.Parameter("widths", sprintf "widths must be positive integers, got %s" (num w))) else int w)
@@ -101,7 +100,7 @@ let distillJson (res: DistillResult) (journal: string) (plots: string list) (tra
            "noise", JsonArray([| for r in s.Levels() -> jnum r |]); "widths", JsonArray([| for w in s.WidthGrid() -> jint (int64 w) |])
            "seeds", jint (int64 s.Seeds); "validation_fraction", jnum s.ValidationFraction; "confidence", jnum s.Confidence
            "student", jobj [ "steps", jint (int64 s.Student.Steps); "eta", jnum s.Student.Eta; "symmetric", jbool s.Student.Symmetric
-                             "train_output", jbool s.Student.TrainOutput; "optimiser", jstr (string s.Student.Optimiser)
+                             "train_output", jbool s.Student.TrainOutput; "optimiser", jstr (OptimiserNames.Of s.Student.Optimiser)
                              "convergence", jbool (not (isNull s.Student.Convergence)) ]
            "teacher_settings", jobj [ "kind", jstr "kernel"; "eta", jnum s.Teacher.Eta; "steps", jint (int64 s.Teacher.Steps)
                                       "early_stop", jbool s.Teacher.EarlyStop; "tau", jnum s.Teacher.Temperature ]
@@ -172,13 +171,12 @@ let runDistill (r: ParseResults<DistillArgs>) (sh: Shared) =
     let quiet = sh.Quiet
     let clock = Stopwatch.StartNew()
     let source = dataArgument (r.GetResult DistillArgs.Data)
-    if sh.Noise.IsSome then raise (InputException.Parameter("noise", "distill sets the label noise itself: use --noise-levels R1,R2,..."))
     let spec = distillSpec r sh source
     let journal = r.GetResult(DistillArgs.Journal, sprintf "%s.distill.jsonl" (TrainCommands.slug source))
     checkWritable journal
     let plotBase = r.GetResult(DistillArgs.Plot, TrainCommands.withoutJsonl journal)
     checkWritable plotBase
-    let dataOpts = sharedData sh (if source.Trim().ToLowerInvariant().StartsWith "fashion-mnist:" then Some 1000 else None)
+    let dataOpts = sharedData { sh with Noise = None } (if source.Trim().ToLowerInvariant().StartsWith "fashion-mnist:" then Some 1000 else None)
     let points = DataSource.Load(source, dataOpts)
     let test =
         match DataSource.LoadTest(source, dataOpts, Option.toObj (r.TryGetResult DistillArgs.Test), points) with

@@ -102,7 +102,10 @@ let marginRows (m: MarginResult) =
       "primal estimate", num m.PrimalEstimate, (if m.Mode = "exact-planar" then ""
                                                      elif m.LowerBound = "exact-kernel" then sprintf "lower end min_i (YHYq)_i / sum_j q_j ||x_j|| (exact-kernel, no sampling)"
                                                      else sprintf "- %s (%s, union over the n points)" (num m.LowerTerm) m.LowerBound)
-      "samples", sprintf "%d fresh (%d to optimise)" m.CertificationSamples m.OptimisationSamples, sprintf "seed %d" m.Certificate.Seed
+      "samples",
+      (if m.OptimisationSamples = 0 && m.Mode = "monte-carlo" then sprintf "%d fresh (q from the exact kernel quadratic: it beat every sampled round)" m.CertificationSamples
+       else sprintf "%d fresh (%d to optimise)" m.CertificationSamples m.OptimisationSamples),
+      sprintf "seed %d" m.Certificate.Seed
       "whole dataset",
         (match m.SubsampleOf with
          | null -> "these are the whole data"

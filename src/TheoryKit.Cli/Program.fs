@@ -26,7 +26,7 @@ type Args =
     | [<Inherit>] D of dimension: int
     | [<Inherit>] Seed of seed: uint64
     | [<Inherit>] Split of split: string
-    | [<Inherit>] Noise of rate: float
+    | [<Inherit>] Noise of rates: string
     | [<Inherit>] Label_Column of name: string
     | [<Inherit>] Label_File of path: string
     | [<Inherit>] Classes of pair: string
@@ -51,7 +51,7 @@ type Args =
             | D _ -> "dimension of a generator"
             | Seed _ -> "master seed of every random choice: data, initialisation, teachers, margin samples (default 0)"
             | Split _ -> "fashion-mnist split: train or test (default train)"
-            | Noise _ -> "label-flip noise rate in [0, 0.5) of the (training) labels"
+            | Noise _ -> "label-flip noise rate in [0, 0.5) of the (training) labels; `distill` takes a comma-separated list of rates (default 0,0.1,0.2,0.3)"
             | Label_Column _ -> "CSV label column (name or 1-based index; default label/y/class/target or the last column)"
             | Label_File _ -> "IDX labels file (default: derived from the images file name)"
             | Classes _ -> "class pair A-vs-B for IDX files with more than two labels"
@@ -81,9 +81,10 @@ let main argv =
         match results.TryGetResult Args.Threads with
         | Some t when t < 1 -> raise (InputException.Parameter("threads", sprintf "must be >= 1, got %d" t))
         | _ -> ()
+        let noise = results.TryGetResult Args.Noise |> Option.map (Common.parseNumbers "noise")
         let sh : Common.Shared =
             { N = results.TryGetResult Args.N; D = results.TryGetResult Args.D; Seed = results.GetResult(Args.Seed, 0UL)
-              Split = results.TryGetResult Args.Split; Noise = results.TryGetResult Args.Noise
+              Split = results.TryGetResult Args.Split; Noise = noise
               LabelColumn = results.TryGetResult Args.Label_Column; LabelFile = results.TryGetResult Args.Label_File
               Classes = results.TryGetResult Args.Classes; NoNormalise = results.Contains Args.No_Normalise
               Threads = results.TryGetResult Args.Threads; Json = results.Contains Args.Json; Quiet = results.Contains Args.Quiet }

@@ -148,12 +148,7 @@ let outcomeName (o: RunOutcome) =
     | _ -> "dead"
 
 /// "gd", "sgd" or "adam" as an optimiser.
-let parseOptimiser (s: string) =
-    match s.Trim().ToLowerInvariant() with
-    | "gd" -> Optimiser.GradientDescent
-    | "sgd" -> Optimiser.SgdMomentum
-    | "adam" -> Optimiser.Adam
-    | other -> raise (InputException.Parameter("optimiser", sprintf "must be gd, sgd or adam, got '%s'" other))
+let parseOptimiser (s: string) = OptimiserNames.Parse s
 
 let runTrain (r: ParseResults<TrainArgs>) (sh: Shared) =
     let quiet = sh.Quiet
@@ -185,8 +180,8 @@ let runTrain (r: ParseResults<TrainArgs>) (sh: Shared) =
                              "teacher-certificate", r.Contains TrainArgs.Teacher_Certificate; "beta", r.Contains TrainArgs.Beta ] do
             if given then eprintfn "[train] note: --%s only applies to --labels soft; ignored for hard labels" name
     r.TryGetResult TrainArgs.Trajectory |> Option.iter checkWritable
-    let dataOpts = sharedData sh None
     let spec = dataArgument (r.GetResult TrainArgs.Data)
+    let dataOpts = sharedData sh (if spec.Trim().ToLowerInvariant().StartsWith "fashion-mnist:" then Some 1000 else None)
     let loaded = DataSource.Load(spec, dataOpts)
     TheoryKit.IO.MemoryBudget.Check(sprintf "network weights m x d = %d x %d (W0, W and the gradient)" options.Width loaded.D, float options.Width * float loaded.D, 24, null, "width")
     let test = DataSource.LoadTest(spec, dataOpts, Option.toObj (r.TryGetResult TrainArgs.Test), loaded) |> Option.ofObj
@@ -229,13 +224,14 @@ let runTrain (r: ParseResults<TrainArgs>) (sh: Shared) =
                                        "train_error", jnum result.TrainError; "test_accuracy", optNum result.TestAccuracy
                                        "test_error", optNum result.TestError; "test_risk", optNum result.TestRisk
                                        "outcome", jstr (outcomeName result.Outcome); "steps_run", jint (int64 result.StepsRun)
-                                       "convergence", jbool (not (isNull options.Convergence)); "optimiser", jstr (string options.Optimiser)
+                                       "convergence", jbool (not (isNull options.Convergence)); "optimiser", jstr (OptimiserNames.Of options.Optimiser)
                                        "validation_error", optNum result.ValidationError
                                        "early_stopped", (match result.EarlyStopped with
                                                          | null -> null
                                                          | e -> jobj [ "step", jint (int64 e.Step); "validation_error", jnum e.ValidationError
                                                                        "test_accuracy", (e.TestError |> Option.ofNullable |> Option.map (fun x -> jnum (1.0 - x)) |> Option.defaultValue null) ])
                                        "verdict", jstr verdict.Statement
+                                       "warning", (match verdict.Warning with null -> null | w -> jstr w)
                                        "max_row_movement", jnum result.Trajectory[result.Trajectory.Length - 1].MaxRowMovement
                                        "seconds_per_step", jnum result.SecondsPerStep; "backend", jstr result.Backend
                                        "teacher", (match teacher with Some(_, rep) -> teacherJson teacherSettings rep | None -> null) ]))
@@ -243,7 +239,7 @@ let runTrain (r: ParseResults<TrainArgs>) (sh: Shared) =
         let last = result.Trajectory[result.Trajectory.Length - 1]
         table (sprintf "%s-label training on %s" (if kind = LabelKind.Soft then "Soft" else "Hard") train.Provenance.Description)
             ([ "points", sprintf "n = %d, d = %d" train.N train.D, ""
-               "student", sprintf "m = %d, step cap %d, eta = %s, %s" options.Width steps (num options.Eta) (string options.Optimiser),
+               "student", sprintf "m = %d, step cap %d, eta = %s, %s" options.Width steps (num options.Eta) (OptimiserNames.Of options.Optimiser),
                  (if options.Symmetric then "symmetric init" else "standard init") + (match r.TryGetResult TrainArgs.Radius with Some rho -> sprintf ", projected GD rho = %s" (num rho) | None -> ", plain GD")
                "epoch-averaged loss", num result.EpochAveragedLoss, (if kind = LabelKind.Soft then "(1/T) sum_t KL(p || sigmoid(f)), THEORY.md §3" else "(1/T) sum_t R(W_t), THEORY.md §3")
                "outcome", outcomeName result.Outcome, sprintf "%d steps run; %s" result.StepsRun verdict.Statement
@@ -257,6 +253,7 @@ let runTrain (r: ParseResults<TrainArgs>) (sh: Shared) =
                 | e -> [ "early-stopped", sprintf "step %d: validation error %s, test accuracy %s" e.Step (num e.ValidationError)
                                               (e.TestError |> Option.ofNullable |> Option.map (fun x -> num (1.0 - x)) |> Option.defaultValue "n/a"),
                          "the recorded step of lowest validation error" ])
+             @ (match verdict.Warning with null -> [] | w -> [ "WARNING", "teacher weaker", w ])
              @ [
                "seconds per step", num result.SecondsPerStep, result.Backend ]
              @ (match teacher with

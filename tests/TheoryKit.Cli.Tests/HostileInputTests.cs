@@ -96,6 +96,8 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         new("sweep-max-width-int-max", "sweep two-point:1 --epsilon 0.1 --max-width 2147483647", ["parameter 'max-width'", "2147483647 x 2", "memory budget"]),
         new("sweep-odd-symmetric", "sweep two-point:1 --epsilon 0.1 --min-width 5 --max-width 5 --symmetric", ["parameter 'min-width'", "even widths", "5"]),
         new("threads-negative", "margin two-point:1 --threads -2", ["parameter 'threads'", "-2"]),
+        new("noise-list-outside-distill", "train gaussians:1 --n 20 --noise 0.1,0.2 --steps 5", ["parameter 'noise'", "only `distill`"]),
+        new("distill-noise-not-a-number", "distill gaussians:1 --n 20 --noise 0,abc", ["parameter 'noise'", "abc"]),
         new("time-with-both-counts", "margin gaussians:1 --n 20 --time 5 --samples 100 --optimisation-samples 100", ["parameter 'time'", "both fixed"]),
         new("max-memory-garbage", "margin two-point:1 --max-memory lots", ["parameter 'max-memory'", "'lots'"]),
         new("max-memory-too-small", "margin gaussians:1 --n 1000 --d 100 --max-memory 100K", ["gaussians:1", "memory budget"]),

@@ -8,7 +8,7 @@ namespace TheoryKit.Experiments;
 
 /// <summary>Mean held-out accuracy of one kind of run over seeds with its t interval.</summary>
 /// <param name="TestAccuracy">Mean clean held-out accuracy over the scored runs (NaN without any).</param>
-/// <param name="Lower">Lower end of the interval (NaN with fewer than 2 runs).</param>
+/// <param name="Lower">Lower end of the 95% t interval over the seeds, cut to [0, 1] (NaN with fewer than 2 runs).</param>
 /// <param name="Upper">Upper end.</param>
 /// <param name="Runs">Scored runs (diverged and dead runs are left out and counted in <see cref="DistillResult.Counts"/>).</param>
 /// <param name="TestRisk">Mean clean held-out logistic risk (NaN without runs).</param>
@@ -365,7 +365,7 @@ public static class Distill
             + $"Teachers: kernel limit, eta = {F(spec.Teacher.Eta)}, up to {spec.Teacher.Steps} steps" + (spec.Teacher.EarlyStop ? ", early-stopped on the noisy validation split" : "")
             + $", tau = {F(spec.Teacher.Temperature)}. Students: eta = {F(spec.Student.Eta)}, step cap {spec.Student.Steps}"
             + (spec.Student.Convergence is { } cr ? $", converged when the objective drops < {F(100 * cr.RelativeDrop)}% over the last {F(100 * cr.WindowFraction)}% of steps" : ", no convergence rule")
-            + (spec.Student.Symmetric ? ", symmetric initialisation" : "") + $", {spec.Student.Optimiser}. Diverged and dead runs are not scored.";
+            + (spec.Student.Symmetric ? ", symmetric initialisation" : "") + $", optimiser {OptimiserNames.Of(spec.Student.Optimiser)}. Diverged and dead runs are not scored.";
         return new DistillResult(spec, levels, trend, trendEs, counts, runs, note, 0, 0);
     }
 
@@ -373,7 +373,8 @@ public static class Distill
     {
         if (values.Count == 0) return new AccuracySummary(double.NaN, double.NaN, double.NaN, 0, double.NaN);
         var m = PairedStats.Interval(values.Select(v => v.Accuracy).ToList(), confidence);
-        return new AccuracySummary(m.Mean, m.Lower, m.Upper, m.N, values.Average(v => v.Risk));
+        // An accuracy lies in [0, 1], so the t interval is cut to it (the gaps' intervals are not cut).
+        return new AccuracySummary(m.Mean, Math.Max(0, m.Lower), Math.Min(1, m.Upper), m.N, values.Average(v => v.Risk));
     }
 
     private static string F(double v) => DistillSpec.F(v);

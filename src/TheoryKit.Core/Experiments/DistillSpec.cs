@@ -119,7 +119,7 @@ public sealed record DistillSpec(string DataSource, IReadOnlyList<double> Noise,
             ["eta"] = s.Eta,
             ["symmetric"] = s.Symmetric,
             ["train_output"] = s.TrainOutput,
-            ["optimiser"] = s.Optimiser.ToString(),
+            ["optimiser"] = OptimiserNames.Of(s.Optimiser),
             ["batch_size"] = s.BatchSize,
             ["momentum"] = s.Momentum,
             ["convergence"] = c is null ? null : new JsonObject

@@ -247,7 +247,9 @@ public static class MarginSolver
 
         // Phase 2: fresh samples until the width's sample count is reached or the budget ends.
         long kNeeded = options.CertificationSamples ?? SamplesForWidth(heldBest, Math.Max(options.Width - optGap, options.Width / 2), n, options.Delta);
-        progress?.Report($"certifying on up to {kNeeded} fresh directions");
+        progress?.Report(options.CertificationSamples is not null
+            ? $"certifying on {kNeeded} fresh directions"
+            : $"certifying on fresh directions: about {kNeeded} predicted for the width, more until the width is reached or the budget ends");
         // With a budget, sampling goes on past the predicted count until the interval's width is reached or the budget ends.
         Func<Estimates, bool>? reached = options.CertificationSamples is not null ? null : e => IntervalOf(data, e, options.Delta).width <= options.Width;
         var est = Estimate(data, qBest, c, options.Seed, CertStream, 0, options.CertificationSamples ?? long.MaxValue / 2, clock,
@@ -562,7 +564,8 @@ public static class MarginSolver
             {
                 double rate = k / Math.Max(clock.Elapsed.TotalSeconds - start, 1e-9);
                 double eta = Math.Min((kTarget - k) / rate, Math.Max(0, budget - clock.Elapsed.TotalSeconds));
-                progress.Report($"certified on {k} of {kTarget} directions ({rate:F0}/s, ETA {eta:F0} s)");
+                string of = kTarget < long.MaxValue / 4 ? $" of {kTarget}" : "";
+                progress.Report($"certified on {k}{of} directions ({rate:F0}/s, ETA {eta:F0} s)");
             }
             if (clock.Elapsed.TotalSeconds + per > budget) break;
             if (done is not null && nc == 1 && k >= checkFrom && j % 8 == 7 && done(Summarise(data, sums[0], squares[0], dualSum, dualSquares, k, 0)[0])) break;

@@ -63,6 +63,30 @@ public enum Optimiser
     Adam,
 }
 
+/// <summary>The command-line and JSON names of the optimisers: "gd", "sgd" (with momentum) and "adam".</summary>
+public static class OptimiserNames
+{
+    /// <summary>"gd", "sgd" or "adam".</summary>
+    /// <param name="optimiser">The optimiser.</param>
+    public static string Of(Optimiser optimiser) => optimiser switch
+    {
+        Optimiser.GradientDescent => "gd",
+        Optimiser.SgdMomentum => "sgd",
+        _ => "adam",
+    };
+
+    /// <summary>The optimiser named "gd", "sgd" or "adam" (case and surrounding spaces ignored).</summary>
+    /// <param name="name">The name.</param>
+    /// <exception cref="InputException">Any other name (parameter 'optimiser').</exception>
+    public static Optimiser Parse(string name) => (name ?? "").Trim().ToLowerInvariant() switch
+    {
+        "gd" => Optimiser.GradientDescent,
+        "sgd" => Optimiser.SgdMomentum,
+        "adam" => Optimiser.Adam,
+        var other => throw InputException.Parameter("optimiser", $"must be gd, sgd or adam, got '{other}'"),
+    };
+}
+
 /// <summary>How a run ended (THEORY.md §9).</summary>
 public enum RunOutcome
 {
