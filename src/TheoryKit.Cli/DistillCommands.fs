@@ -176,7 +176,7 @@ let runDistill (r: ParseResults<DistillArgs>) (sh: Shared) =
     checkWritable journal
     let plotBase = r.GetResult(DistillArgs.Plot, TrainCommands.withoutJsonl journal)
     checkWritable plotBase
-    let dataOpts = sharedData { sh with Noise = None } (if source.Trim().ToLowerInvariant().StartsWith "fashion-mnist:" then Some 1000 else None)
+    let dataOpts = sharedData { sh with Noise = None } (defaultPoints source)
     let points = DataSource.Load(source, dataOpts)
     let test =
         match DataSource.LoadTest(source, dataOpts, Option.toObj (r.TryGetResult DistillArgs.Test), points) with

@@ -86,9 +86,10 @@ let defaultTeacherEta, defaultTeacherSteps = 16.0, 3000
 let defaultConvergence () = ConvergenceRule(0.01, 0.1, 1000, 10)
 
 /// Checks the teacher's numbers before any data are loaded.
-let checkTeacherArgs (width: int) (steps: int) (beta: float option) =
+let checkTeacherArgs (width: int) (steps: int) (eta: float) (beta: float option) =
     if width < 1 then raise (InputException.Parameter("teacher-width", sprintf "must be >= 1, got %d" width))
     if steps < 1 then raise (InputException.Parameter("teacher-steps", sprintf "must be >= 1, got %d" steps))
+    if not (eta > 0.0) || Double.IsInfinity eta then raise (InputException.Parameter("teacher-eta", sprintf "must be positive, got %g" eta))
     match beta with
     | Some b when not (b > 0.0) || Double.IsInfinity b -> raise (InputException.Parameter("beta", sprintf "must be positive, got %g" b))
     | _ -> ()
@@ -170,9 +171,8 @@ let runTrain (r: ParseResults<TrainArgs>) (sh: Shared) =
         raise (InputException.Parameter("teacher-early-stop", "needs a validation split: give --validation FRACTION"))
     let tau = r.GetResult(TrainArgs.Tau, 1.0)
     if not (tau > 0.0) then raise (InputException.Parameter("tau", sprintf "must be positive, got %g" tau))
-    checkTeacherArgs (r.GetResult(TrainArgs.Teacher_Width, 2048)) (r.GetResult(TrainArgs.Teacher_Steps, defaultTeacherSteps)) (r.TryGetResult TrainArgs.Beta)
     let teacherEta = r.GetResult(TrainArgs.Teacher_Eta, defaultTeacherEta)
-    if not (teacherEta > 0.0) || Double.IsInfinity teacherEta then raise (InputException.Parameter("teacher-eta", sprintf "must be positive, got %g" teacherEta))
+    checkTeacherArgs (r.GetResult(TrainArgs.Teacher_Width, 2048)) (r.GetResult(TrainArgs.Teacher_Steps, defaultTeacherSteps)) teacherEta (r.TryGetResult TrainArgs.Beta)
     if kind = LabelKind.Hard && not quiet then
         for name, given in [ "teacher", r.Contains TrainArgs.Teacher; "tau", r.Contains TrainArgs.Tau; "teacher-width", r.Contains TrainArgs.Teacher_Width
                              "teacher-steps", r.Contains TrainArgs.Teacher_Steps; "teacher-eta", r.Contains TrainArgs.Teacher_Eta
@@ -181,7 +181,7 @@ let runTrain (r: ParseResults<TrainArgs>) (sh: Shared) =
             if given then eprintfn "[train] note: --%s only applies to --labels soft; ignored for hard labels" name
     r.TryGetResult TrainArgs.Trajectory |> Option.iter checkWritable
     let spec = dataArgument (r.GetResult TrainArgs.Data)
-    let dataOpts = sharedData sh (if spec.Trim().ToLowerInvariant().StartsWith "fashion-mnist:" then Some 1000 else None)
+    let dataOpts = sharedData sh (defaultPoints spec)
     let loaded = DataSource.Load(spec, dataOpts)
     TheoryKit.IO.MemoryBudget.Check(sprintf "network weights m x d = %d x %d (W0, W and the gradient)" options.Width loaded.D, float options.Width * float loaded.D, 24, null, "width")
     let test = DataSource.LoadTest(spec, dataOpts, Option.toObj (r.TryGetResult TrainArgs.Test), loaded) |> Option.ofObj
@@ -373,7 +373,6 @@ let sweepTraining (r: ParseResults<SweepArgs>) (sh: Shared) (steps: int) =
 
 let teacherOf (r: ParseResults<SweepArgs>) seed =
     let eta = r.GetResult(SweepArgs.Teacher_Eta, defaultTeacherEta)
-    if not (eta > 0.0) || Double.IsInfinity eta then raise (InputException.Parameter("teacher-eta", sprintf "must be positive, got %g" eta))
     { Kind = r.GetResult(SweepArgs.Teacher, "kernel"); Tau = r.GetResult(SweepArgs.Tau, 1.0); Width = r.GetResult(SweepArgs.Teacher_Width, 2048)
       Steps = r.GetResult(SweepArgs.Teacher_Steps, defaultTeacherSteps); Eta = eta; Certificate = None; Beta = None; Seed = seed; EarlyStop = None }
 
@@ -500,7 +499,7 @@ let sweepRows (res: Experiments.SweepResult) =
 /// The teacher settings and the checked sweep spec at epsilon `eps` with `steps` steps, shared by `sweep` and `difficulty`.
 let sweepSetupAt (r: ParseResults<SweepArgs>) (sh: Shared) (source: string) (eps: float) (steps: int) =
     let teacher = teacherOf r sh.Seed
-    checkTeacherArgs teacher.Width teacher.Steps None
+    checkTeacherArgs teacher.Width teacher.Steps teacher.Eta None
     if not (teacher.Tau > 0.0) then raise (InputException.Parameter("tau", sprintf "must be positive, got %g" teacher.Tau))
     let spec = sweepSpec r sh source teacher eps steps
     spec.Validate()
@@ -578,7 +577,7 @@ let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
         | None, None -> slug source + "-epsilon-scaling"
     if several then Plots.check scalingPlot
     // Fashion-MNIST pairs default to a 1000-point subsample so the default sweep fits in minutes.
-    let dataOpts = sharedData sh (if source.Trim().ToLowerInvariant().StartsWith "fashion-mnist:" then Some 1000 else None)
+    let dataOpts = sharedData sh (defaultPoints source)
     let train = DataSource.Load(source, dataOpts)
     for spec in specs do TheoryKit.IO.MemoryBudget.Check(sprintf "the widest network's weights m x d = %d x %d (W0, W and the gradient)" spec.MaxWidth train.D, float spec.MaxWidth * float train.D, 24, null, "max-width")
     let test = DataSource.LoadTest(source, dataOpts, Option.toObj (r.TryGetResult SweepArgs.Test), train) |> Option.ofObj
