@@ -30,7 +30,7 @@ type DistillArgs =
     | Teacher_Steps of steps: int
     | No_Teacher_Early_Stop
     | Tau of tau: float
-    | Float32
+    | Float64
     | Journal of path: string
     | Plot of path: string
     | Test of path: string
@@ -42,7 +42,7 @@ type DistillArgs =
             | Seeds _ -> "seeds S: label flips, teacher and initialisation are paired by seed; the training/validation split is made once (default 5)"
             | Steps _ -> "step cap of every student run (default 2000; held-out and validation errors are recorded every cap/100 steps)"
             | Eta _ -> "student step size eta (default 16)"
-            | No_Convergence -> "run every student to the step cap instead of stopping when the objective has converged (relative drop < 1% over the last 10% of steps, checked from step 1000)"
+            | No_Convergence -> "run every student to the step cap instead of stopping when the objective has converged (a drop < 1% or < 1e-4 nats over the last 10% of steps, checked from step 1000)"
             | Standard_Init -> "standard instead of symmetric initialisation (width 2 then fails whenever both a_s share a sign)"
             | Train_Output -> "also train the output layer"
             | Optimiser _ -> "gd (full batch, default), sgd (with momentum) or adam"
@@ -53,7 +53,7 @@ type DistillArgs =
             | Teacher_Steps _ -> "step cap of the kernel teacher (default 3000)"
             | No_Teacher_Early_Stop -> "keep the teacher's last step instead of its step of lowest validation error"
             | Tau _ -> "temperature tau of the soft labels p = sigmoid(g / tau) (default 1)"
-            | Float32 -> "train the students in float32"
+            | Float64 -> "train the students in float64 (default float32: on the default grid it moves held-out errors by at most 3 of 2000 test points and takes about 0.6x the time; the teacher is float64 either way)"
             | Journal _ -> "JSON Lines journal of every run; rerunning the same command resumes it (default <data>.distill.jsonl)"
             | Plot _ -> "base path of the plots (default: the journal's path without .jsonl): -accuracy-noise<R> and -gap .png/.svg"
             | Test _ -> "held-out data file (for file datasets)"
@@ -68,7 +68,7 @@ let distillSpec (r: ParseResults<DistillArgs>) (sh: Shared) (source: string) =
     let steps = r.GetResult(DistillArgs.Steps, 2000)
     let student =
         TrainingOptions(2, steps, r.GetResult(DistillArgs.Eta, 16.0), LabelKind.Hard, not (r.Contains DistillArgs.Standard_Init), Nullable(), sh.Seed,
-                        defaultArg sh.Threads 0, (if r.Contains DistillArgs.Float32 then Precision.Single else Precision.Double), max 1 (steps / 100),
+                        defaultArg sh.Threads 0, (if r.Contains DistillArgs.Float64 then Precision.Double else Precision.Single), max 1 (steps / 100),
                         Convergence = (if r.Contains DistillArgs.No_Convergence then null else TrainCommands.defaultConvergence ()),
                         TrainOutput = r.Contains DistillArgs.Train_Output,
                         Optimiser = TrainCommands.parseOptimiser (r.GetResult(DistillArgs.Optimiser, "gd")),
@@ -163,7 +163,7 @@ let distillPlots (basePath: string) (res: DistillResult) =
     plt.Title(sprintf "Paired gap soft - hard (mean over widths), %s%% t intervals: %s" (num (100.0 * res.Spec.Confidence)) res.Trend.Word) |> ignore
     plt.XLabel("label-flip rate") |> ignore
     plt.YLabel("accuracy gap (points)") |> ignore
-    plt.ShowLegend(Alignment.UpperLeft) |> ignore
+    plt.ShowLegend(Edge.Right) |> ignore
     let g1, g2 = Plots.write plt (basePath + "-gap")
     perLevel @ [ g1; g2 ]
 

@@ -59,7 +59,7 @@ let write (plt: Plot) (basePath: string) =
 
 /// Writes `basePath`.png and `basePath`.svg (800 x 520). Log axes plot log10 of the values; a log x axis is
 /// ticked at the data's x values (a width grid) when `gridX`, otherwise both log axes get 1-2-5 ticks per
-/// decade; non-positive values are dropped from log axes. Markers-only series (measurements) alternate filled circles
+/// decade; non-positive values are dropped from log axes. The legend is drawn right of the data area. Markers-only series (measurements) alternate filled circles
 /// and larger open squares; on a log y axis they set the y range and ticks. Returns the two paths.
 let saveWith (gridX: bool) (basePath: string) (title: string) (xLabel: string) (yLabel: string) (logX: bool) (logY: bool) (series: Series list) =
     Fonts.Default <- "DejaVu Sans"
@@ -91,7 +91,8 @@ let saveWith (gridX: bool) (basePath: string) (title: string) (xLabel: string) (
     plt.Title(title) |> ignore
     plt.XLabel(xLabel) |> ignore
     plt.YLabel(yLabel) |> ignore
-    plt.ShowLegend(Alignment.UpperLeft) |> ignore
+    // The legend sits right of the data area, where it cannot hide a point.
+    plt.ShowLegend(Edge.Right) |> ignore
     write plt basePath
 
 /// `saveWith` with the x axis ticked at the data (width grids).

@@ -55,10 +55,10 @@ let settingsOf (r: ParseResults<TablesArgs>) (sh: Shared) =
 /// the tables depend on the seed alone.
 let empiricalFamilies =
     let margins = "--margin-optimisation-samples 2048 --margin-samples 100000"
-    [ "two-point --epsilon 0.2 --min-width 2 --max-width 1024 --steps 8000 --eta 4 --no-convergence --tau 1 --teacher-eta 1 --teacher-steps 3000 " + margins
-      "noisy-xor --epsilon 0.2 --min-width 2 --max-width 512 --steps 1600 --eta 4 --no-convergence --tau 0.5 --teacher-eta 1 --teacher-steps 3000 " + margins
-      "gaussians --values 2,3,4,6,8 --epsilon 0.2 --min-width 2 --max-width 512 --steps 3200 --eta 4 --no-convergence --tau 1 --teacher-eta 1 --teacher-steps 3000 " + margins
-      "fashion-mnist --pair trouser-vs-bag --values 0,0.02,0.03,0.05 --epsilon 0.25 --min-width 2 --max-width 64 --steps 800 --eta 4 --no-convergence --tau 0.5 --teacher-eta 1 --teacher-steps 3000 " + margins ]
+    [ "two-point --epsilon 0.2 --min-width 2 --max-width 1024 --steps 8000 --eta 4 --tau 1 " + margins
+      "noisy-xor --epsilon 0.2 --min-width 2 --max-width 512 --steps 4000 --eta 4 --tau 0.5 " + margins
+      "gaussians --values 2,3,4,6,8 --epsilon 0.2 --min-width 2 --max-width 512 --steps 4000 --eta 4 --tau 1 " + margins
+      "fashion-mnist --pair trouser-vs-bag --values 0,0.02,0.03,0.05 --epsilon 0.25 --min-width 2 --max-width 64 --steps 2000 --eta 4 --tau 0.5 " + margins ]
 
 /// The figure of the bounds against gamma (log-log), built but not written: for each epsilon, in one colour, the
 /// [MLS25] rates m_soft (circles) and m_hard (squares), straight lines on these axes, drawn through 12 points from the

@@ -46,7 +46,7 @@ type TrainArgs =
             | Data _ -> "training data (as for `theorykit margin`); its held-out set is found automatically (Fashion-MNIST's other split, a generator's fresh draw) or given by --test"
             | Teacher_Eta _ -> "step size of the kernel or wide-network teacher (default 16)"
             | Teacher_Early_Stop -> "keep the teacher's step of lowest error on the validation split (needs --validation; kernel teacher)"
-            | No_Convergence -> "run all --steps instead of stopping when the objective has converged (relative drop < 1% over the last 10% of steps, checked from step 1000)"
+            | No_Convergence -> "run all --steps instead of stopping when the objective has converged (a drop < 1% or < 1e-4 nats over the last 10% of steps, checked from step 1000)"
             | Validation _ -> "hold out this fraction of the training points as a validation split: its error is recorded per step, and the run reports its early-stopped state (lowest validation error)"
             | Optimiser _ -> "gd (full-batch gradient descent, default), sgd (minibatch SGD with momentum) or adam"
             | Batch_Size _ -> "minibatch size of sgd and adam (0: full batch, default)"
@@ -79,8 +79,8 @@ type TeacherSettings =
 /// T-shirt, n = 1000: eta 1 and 1000 steps give 0.8145 held-out accuracy, below a hard student; eta 16 and 3000 steps 0.841).
 let defaultTeacherEta, defaultTeacherSteps = 16.0, 3000
 
-/// The convergence rule of train, sweep, difficulty and distill: relative drop of the objective < 1% over the last 10% of the
-/// steps, checked every 10 steps from step 1000. Earlier checks see windows of a few dozen steps: on Fashion-MNIST shirt vs
+/// The convergence rule of train, sweep, difficulty and distill: the objective drops by less than 1% or less than 1e-4 nats over
+/// the last 10% of the steps, checked every 10 steps from step 1000. Earlier checks see windows of a few dozen steps: on Fashion-MNIST shirt vs
 /// T-shirt with 30% label noise (width 16, eta 16) the hard-label risk drops 0.86% over steps 450-500, then 1.2-2.5% per
 /// window from step 700 to 5000 as the network memorises the flipped labels.
 let defaultConvergence () = ConvergenceRule(0.01, 0.1, 1000, 10)
@@ -330,7 +330,7 @@ type SweepArgs =
             | Teacher_Width _ -> "width of the wide-network teacher (default 2048)"
             | Teacher_Steps _ -> "steps of the kernel or wide-network teacher (default 3000)"
             | Teacher_Eta _ -> "step size of the kernel or wide-network teacher (default 16)"
-            | No_Convergence -> "run every student to the step cap (default: stop when the objective drops < 1% over the last 10% of steps, checked from step 1000)"
+            | No_Convergence -> "run every student to the step cap (default: stop when the objective drops by < 1% or < 1e-4 nats over the last 10% of steps, checked from step 1000)"
             | Target_Accuracy _ -> "accuracy-based m* (compared across label kinds): the smallest width whose mean held-out accuracy reaches this (default: 1 point below the best mean of any width and label kind)"
             | Accuracy_Tolerance _ -> "points below the best mean held-out accuracy that define the default target (default 1)"
             | Threshold _ -> "rate rule: m* is the smallest width whose success rate >= this (default 0.5)"

@@ -224,12 +224,14 @@ public sealed class DistillTests : IDisposable
             - full.Runs.Single(r => r is { Role: DistillRole.Soft, Noise: 0.2, Width: 2 } && r.SeedIndex == s).TestError).ToList();
         if (w.Gap is not null) Assert.Equal(pairs.Average(), w.Gap.Mean, 1e-12);
 
-        // Killed during the second level: its student runs were not written, and half a line was.
+        // Killed in the middle of the first seed's batch of the second level: the two runs of that batch that had
+        // stopped were written (each run is appended when it stops), and half a line was.
         var lines = File.ReadAllLines(path);
-        int keep = 1 + perLevel + spec.Seeds;   // header, level 1, the teachers of level 2
+        int keep = 1 + perLevel + spec.Seeds + 2;   // header, level 1, the teachers of level 2, two student runs
+        Assert.All(lines[(keep - 2)..keep], l => Assert.Contains("\"seed_index\":0", l));
         File.WriteAllText(path, string.Join("\n", lines[..keep]) + "\n" + lines[keep][..15]);
         var resumed = Distill.Run(spec, points, test, path, null, 1);
-        Assert.Equal(perLevel - spec.Seeds, resumed.NewRuns);
+        Assert.Equal(perLevel - spec.Seeds - 2, resumed.NewRuns);
         Assert.Equal(keep - 1, resumed.ResumedRuns);
         Assert.Equal(Canon(full), Canon(resumed));
         Assert.Equal(1 + 2 * perLevel, File.ReadAllLines(path).Length);

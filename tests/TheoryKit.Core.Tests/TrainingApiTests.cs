@@ -11,7 +11,7 @@ namespace TheoryKit.Tests;
 public class TrainingApiTests
 {
     /// <summary>The first step t &lt;= cap at which the rule of THEORY.md §9 holds on losses[0..t], written as a plain scan; -1 if none.</summary>
-    private static int FirstConvergedStep(IReadOnlyList<double> losses, double drop, double fraction, int minSteps, int every)
+    private static int FirstConvergedStep(IReadOnlyList<double> losses, double drop, double fraction, int minSteps, int every, double absolute)
     {
         for (int t = 1; t < losses.Count; t++)
         {
@@ -19,16 +19,17 @@ public class TrainingApiTests
             int w = (int)Math.Ceiling(fraction * t);
             if (w < 1) w = 1;
             double before = losses[t - w];
-            if (before == 0 || (before - losses[t]) / Math.Abs(before) < drop) return t;
+            if (before - losses[t] <= 0 || before - losses[t] < absolute || (before - losses[t]) / Math.Abs(before) < drop) return t;
         }
         return -1;
     }
 
     [Theory]
-    [InlineData(LabelKind.Hard, 1.0, 0.01)]
-    [InlineData(LabelKind.Soft, 1.0, 0.02)]
-    [InlineData(LabelKind.Soft, 2.0, 0.01)]
-    public void Convergence_stops_at_the_first_step_a_plain_scan_of_the_objective_finds(LabelKind kind, double eta, double drop)
+    [InlineData(LabelKind.Hard, 1.0, 0.01, 0.0)]
+    [InlineData(LabelKind.Soft, 1.0, 0.02, 0.0)]
+    [InlineData(LabelKind.Soft, 2.0, 0.01, 0.0)]
+    [InlineData(LabelKind.Soft, 1.0, 1e-6, 3e-3)]
+    public void Convergence_stops_at_the_first_step_a_plain_scan_of_the_objective_finds(LabelKind kind, double eta, double drop, double absolute)
     {
         const int n = 40, d = 5, m = 16, cap = 600;
         var ds = TrainingTests.RandomData(n, d, 81);
@@ -36,10 +37,10 @@ public class TrainingApiTests
         var plain = new TrainingOptions(m, cap, eta, kind, Seed: 3, Threads: 1);
         var full = Trainer.Train(ds, p, plain);
         var losses = full.Trajectory.Select(q => q.Loss).ToArray();
-        int expected = FirstConvergedStep(losses, drop, 0.1, 100, 10);
+        int expected = FirstConvergedStep(losses, drop, 0.1, 100, 10, absolute);
         Assert.True(expected > 100 && expected < cap, $"pick settings where the rule holds strictly inside (100, {cap}); it held at {expected}");
 
-        var rule = new ConvergenceRule(drop);
+        var rule = new ConvergenceRule(drop, AbsoluteDrop: absolute);
         var r = Trainer.Train(ds, p, plain with { Convergence = rule });
         Assert.Equal(RunOutcome.Converged, r.Outcome);
         Assert.Equal(expected, r.StepsRun);
@@ -78,6 +79,14 @@ public class TrainingApiTests
         Assert.True(rule.HoldsAt(l, 30));
         l[27] = 0; l[30] = 0;
         Assert.True(rule.HoldsAt(l, 30));
+        // the absolute threshold (default 1e-4 nats): a drop of 9e-5 from 1e-3 (9%) has converged, 1.1e-4 (11%) has not
+        l[27] = 1e-3; l[30] = 1e-3 - 9e-5;
+        Assert.True(rule.HoldsAt(l, 30));
+        l[30] = 1e-3 - 1.1e-4;
+        Assert.False(rule.HoldsAt(l, 30));
+        var noAbsolute = rule with { AbsoluteDrop = 0 };
+        l[30] = 1e-3 - 9e-5;
+        Assert.False(noAbsolute.HoldsAt(l, 30));
     }
 
     [Fact]
@@ -296,6 +305,7 @@ public class TrainingApiTests
         Expect("convergence", () => Trainer.Train(ds, null, good with { Convergence = new ConvergenceRule(WindowFraction: 1.5) }));
         Expect("convergence", () => Trainer.Train(ds, null, good with { Convergence = new ConvergenceRule(MinSteps: 0) }));
         Expect("convergence", () => Trainer.Train(ds, null, good with { Convergence = new ConvergenceRule(CheckEvery: 0) }));
+        Expect("convergence", () => Trainer.Train(ds, null, good with { Convergence = new ConvergenceRule(AbsoluteDrop: -1e-4) }));
         Expect("batch-size", () => Trainer.Train(ds, null, good with { BatchSize = -1 }));
         Expect("momentum", () => Trainer.Train(ds, null, good with { Momentum = 1 }));
         Expect("beta1", () => Trainer.Train(ds, null, good with { Beta1 = -0.1 }));

@@ -151,18 +151,18 @@ public static class Distill
 
     /// <summary>
     /// Runs every record of the grid the journal does not hold, one noise level at a time (ascending): the level's
-    /// teachers (<see cref="KernelTeacher.FitMany"/>, one per seed), appended to the journal; then all its student runs
-    /// still to do in one <see cref="Trainer.TrainMany"/> call, appended in canonical order (seed, width, soft before
-    /// hard) when the batch is done. A kill loses at most the level in progress (its finished teachers stay); nothing is
-    /// repeated. Then <see cref="Analyse"/>.
+    /// teachers (<see cref="KernelTeacher.FitMany"/>, one per seed), appended to the journal; then, seed by seed, that
+    /// seed's student runs still to do in one <see cref="Trainer.TrainMany"/> call, each appended as soon as it stops. A
+    /// kill loses only the runs in progress; nothing is repeated (a resumed batch trains the missing runs alone, with the
+    /// same numbers). Then <see cref="Analyse"/>.
     /// </summary>
     /// <param name="spec">Settings.</param>
     /// <param name="points">The points with clean labels, split by <see cref="Split"/>.</param>
     /// <param name="test">Clean held-out set (same dimension).</param>
     /// <param name="journalPath">JSON Lines journal (created if missing; its folder must exist).</param>
-    /// <param name="progress">Optional progress.</param>
+    /// <param name="progress">Optional progress; the ETA extrapolates the seconds per student batch so far.</param>
     /// <param name="threads">Threads (0: all cores); the numbers do not depend on it.</param>
-    /// <param name="cancellation">Stops between levels.</param>
+    /// <param name="cancellation">Stops between batches.</param>
     /// <exception cref="InputException">Bad settings, data, or a journal written with other settings (or another format).</exception>
     public static DistillResult Run(DistillSpec spec, Dataset points, Dataset test, string journalPath, IProgress<DistillProgress>? progress,
         int threads, CancellationToken cancellation = default)
@@ -180,28 +180,24 @@ public static class Distill
         var (train, validation) = Split(points, spec.ValidationFraction, spec.MasterSeed);
         int perLevel = spec.Seeds * (1 + 2 * widths.Length), total = perLevel * levels.Length;
         int resumed = journal.Records.Count, done = resumed, newRuns = 0;
+        List<DistillKey> Todo(double r, int s) => widths.SelectMany(w => new[] { DistillRole.Soft, DistillRole.Hard }.Select(role => new DistillKey(role, r, s, w)))
+            .Where(k => !journal.Contains(k)).ToList();
+        // the ETA: seconds per student batch so far times the batches left (teachers are a few seconds per level)
+        int batchesLeft = levels.Sum(r => Enumerable.Range(0, spec.Seeds).Count(s => Todo(r, s).Count > 0)), batchesRun = 0;
         var clock = Stopwatch.StartNew();
-        int levelsRun = 0;
-        TimeSpan? Eta(int left) => levelsRun == 0 ? null : TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / levelsRun * left);
+        TimeSpan? Eta() => batchesRun == 0 ? null : TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / batchesRun * batchesLeft);
         progress?.Report(new DistillProgress(done, total, resumed, "start", null));
         for (int li = 0; li < levels.Length; li++)
         {
             cancellation.ThrowIfCancellationRequested();
             double r = levels[li];
-            var todo = new List<DistillKey>();
-            for (int s = 0; s < spec.Seeds; s++)
-                foreach (var w in widths)
-                    foreach (var role in new[] { DistillRole.Soft, DistillRole.Hard })
-                    {
-                        var key = new DistillKey(role, r, s, w);
-                        if (!journal.Contains(key)) todo.Add(key);
-                    }
+            var todo = Enumerable.Range(0, spec.Seeds).Select(s => Todo(r, s)).ToArray();
             bool teachersMissing = Enumerable.Range(0, spec.Seeds).Any(s => !journal.Contains(new DistillKey(DistillRole.Teacher, r, s, 0)));
-            if (todo.Count == 0 && !teachersMissing) continue;
+            if (todo.All(t => t.Count == 0) && !teachersMissing) continue;
             var noisyTrain = Enumerable.Range(0, spec.Seeds).Select(s => Noisy(train, r, spec.MasterSeed, s, 0)).ToArray();
             var noisyVal = Enumerable.Range(0, spec.Seeds).Select(s => Noisy(validation, r, spec.MasterSeed, s, 1)).ToArray();
             string phase = $"noise {DistillSpec.F(r)} ({li + 1} of {levels.Length})";
-            progress?.Report(new DistillProgress(done, total, resumed, $"{phase}: {spec.Seeds} teachers", Eta(levels.Length - li)));
+            progress?.Report(new DistillProgress(done, total, resumed, $"{phase}: {spec.Seeds} teachers", Eta()));
             var tclock = Stopwatch.StartNew();
             var teachers = KernelTeacher.FitMany(train, noisyTrain.Select(t => t.Y).ToArray(), spec.Teacher.Eta, spec.Teacher.Steps,
                 spec.Teacher.EarlyStop ? validation : null, spec.Teacher.EarlyStop ? noisyVal.Select(v => v.Y).ToArray() : null, spec.Teacher.CheckEvery);
@@ -220,35 +216,37 @@ public static class Distill
                     t.StoppedAt, null, null, teacherSeconds));
                 done++; newRuns++;
             }
-            if (todo.Count > 0)
+            for (int s = 0; s < spec.Seeds; s++)
             {
-                progress?.Report(new DistillProgress(done, total, resumed, $"{phase}: {todo.Count} student runs", Eta(levels.Length - li)));
-                var runs = todo.Select(k => new RunSpec(noisyTrain[k.SeedIndex], k.Role == DistillRole.Soft ? soft[k.SeedIndex] : null,
+                var keys = todo[s];
+                if (keys.Count == 0) continue;
+                cancellation.ThrowIfCancellationRequested();
+                string batch = $"{phase}, seed {s + 1} of {spec.Seeds}";
+                progress?.Report(new DistillProgress(done, total, resumed, $"{batch}: {keys.Count} student runs", Eta()));
+                var runs = keys.Select(k => new RunSpec(noisyTrain[s], k.Role == DistillRole.Soft ? soft[s] : null,
                     spec.Student with
                     {
                         Width = k.Width, Labels = k.Role == DistillRole.Soft ? LabelKind.Soft : LabelKind.Hard,
-                        Seed = spec.StudentSeed(k.Width, k.SeedIndex), Threads = threads,
+                        Seed = spec.StudentSeed(k.Width, s), Threads = threads,
                     },
-                    k.Role == DistillRole.Hard ? noisyVal[k.SeedIndex] : null)).ToList();
+                    k.Role == DistillRole.Hard ? noisyVal[s] : null)).ToList();
                 var sclock = Stopwatch.StartNew();
-                int before = done;
-                var batchProgress = progress is null ? null : new InlineProgress<int>(k =>
-                    progress.Report(new DistillProgress(before + k, total, resumed, $"{phase}: {k} of {todo.Count} student runs", Eta(levels.Length - li))));
-                var results = Trainer.TrainMany(runs, test, threads, batchProgress);
-                double share = sclock.Elapsed.TotalSeconds / Math.Max(1, todo.Sum(k => (double)k.Width));
-                for (int i = 0; i < todo.Count; i++)
+                double widthSum = keys.Sum(k => (double)k.Width);
+                int finished = 0;
+                Trainer.TrainMany(runs, test, threads, null, (i, res) =>
                 {
-                    var k = todo[i];
-                    var res = results[i];
+                    var k = keys[i];
                     var es = res.EarlyStopped;
-                    journal.Append(new DistillRecord(k.Role, r, k.SeedIndex, k.Width, runs[i].Options.Seed, res.Outcome, res.StepsRun, res.FinalLoss,
+                    // seconds: the run's share (by width) of the batch's wall time until it stopped
+                    journal.Append(new DistillRecord(k.Role, r, s, k.Width, runs[i].Options.Seed, res.Outcome, res.StepsRun, res.FinalLoss,
                         res.TrainError, res.TestError ?? double.NaN, res.TestRisk ?? double.NaN, res.ValidationError,
-                        es?.Step, es?.TestError, es?.TestRisk, share * k.Width));
-                    done++; newRuns++;
-                }
+                        es?.Step, es?.TestError, es?.TestRisk, sclock.Elapsed.TotalSeconds * k.Width / widthSum));
+                    done++; newRuns++; finished++;
+                    progress?.Report(new DistillProgress(done, total, resumed, $"{batch}: {finished} of {keys.Count} student runs", Eta()));
+                });
+                batchesRun++; batchesLeft--;
             }
-            levelsRun++;
-            progress?.Report(new DistillProgress(done, total, resumed, $"{phase} done", Eta(levels.Length - li - 1)));
+            progress?.Report(new DistillProgress(done, total, resumed, $"{phase} done", Eta()));
         }
         return Analyse(spec, journal.Records) with { NewRuns = newRuns, ResumedRuns = resumed };
     }
@@ -364,7 +362,7 @@ public static class Distill
             + $"The trend fits each seed's gap averaged over the widths against the noise rate by least squares (n - 2 degrees of freedom), treating (level, seed) points as independent. "
             + $"Teachers: kernel limit, eta = {F(spec.Teacher.Eta)}, up to {spec.Teacher.Steps} steps" + (spec.Teacher.EarlyStop ? ", early-stopped on the noisy validation split" : "")
             + $", tau = {F(spec.Teacher.Temperature)}. Students: eta = {F(spec.Student.Eta)}, step cap {spec.Student.Steps}"
-            + (spec.Student.Convergence is { } cr ? $", converged when the objective drops < {F(100 * cr.RelativeDrop)}% over the last {F(100 * cr.WindowFraction)}% of steps" : ", no convergence rule")
+            + (spec.Student.Convergence is { } cr ? $", converged when the objective drops by < {F(100 * cr.RelativeDrop)}% or < {cr.AbsoluteDrop:g3} nats over the last {F(100 * cr.WindowFraction)}% of steps" : ", no convergence rule")
             + (spec.Student.Symmetric ? ", symmetric initialisation" : "") + $", optimiser {OptimiserNames.Of(spec.Student.Optimiser)}. Diverged and dead runs are not scored.";
         return new DistillResult(spec, levels, trend, trendEs, counts, runs, note, 0, 0);
     }
@@ -378,10 +376,4 @@ public static class Distill
     }
 
     private static string F(double v) => DistillSpec.F(v);
-
-    /// <summary>Reports synchronously on the calling thread.</summary>
-    private sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }

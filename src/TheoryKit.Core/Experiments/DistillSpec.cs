@@ -124,7 +124,7 @@ public sealed record DistillSpec(string DataSource, IReadOnlyList<double> Noise,
             ["momentum"] = s.Momentum,
             ["convergence"] = c is null ? null : new JsonObject
             {
-                ["relative_drop"] = c.RelativeDrop, ["window_fraction"] = c.WindowFraction, ["min_steps"] = c.MinSteps, ["check_every"] = c.CheckEvery,
+                ["relative_drop"] = c.RelativeDrop, ["absolute_drop"] = c.AbsoluteDrop, ["window_fraction"] = c.WindowFraction, ["min_steps"] = c.MinSteps, ["check_every"] = c.CheckEvery,
             },
             ["record_every"] = s.RecordEvery,
             ["precision"] = s.Precision == Precision.Single ? "float32" : "float64",

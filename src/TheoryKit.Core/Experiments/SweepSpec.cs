@@ -148,7 +148,7 @@ public sealed record SweepSpec(string DataSource, double Epsilon, int MinWidth, 
             ["precision"] = Training.Precision == Precision.Single ? "float32" : "float64",
             ["convergence"] = Training.Convergence is { } c ? new JsonObject
             {
-                ["relative_drop"] = c.RelativeDrop, ["window_fraction"] = c.WindowFraction, ["min_steps"] = c.MinSteps, ["check_every"] = c.CheckEvery,
+                ["relative_drop"] = c.RelativeDrop, ["absolute_drop"] = c.AbsoluteDrop, ["window_fraction"] = c.WindowFraction, ["min_steps"] = c.MinSteps, ["check_every"] = c.CheckEvery,
             } : null,
             ["optimiser"] = Training.Optimiser.ToString(),
             ["batch_size"] = Training.BatchSize,

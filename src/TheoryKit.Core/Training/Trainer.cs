@@ -20,16 +20,19 @@ public enum Precision
 
 /// <summary>
 /// THEORY.md §9 convergence rule: checked every <paramref name="CheckEvery"/> steps once t &gt;= <paramref name="MinSteps"/>;
-/// the run has converged at step t when (L(W_{t-w}) - L(W_t)) / |L(W_{t-w})| &lt; <paramref name="RelativeDrop"/> with
-/// w = max(1, ceil(<paramref name="WindowFraction"/> * t)): the objective's relative drop over the last 10% of the steps is
-/// below 1% with the defaults. A rise of the objective (a negative drop) also counts as converged; L(W_{t-w}) = 0 counts
-/// as converged (nothing is left to drop). The run then stops at W_t (t steps run).
+/// with w = max(1, ceil(<paramref name="WindowFraction"/> * t)) and the drop D = L(W_{t-w}) - L(W_t) over the last w steps,
+/// the run has converged at step t when D &lt; <paramref name="RelativeDrop"/> * |L(W_{t-w})| (relative drop below 1% over the
+/// last 10% of the steps with the defaults) or D &lt; <paramref name="AbsoluteDrop"/> (the objective, in nats per training
+/// point, moved by less than 1e-4 over the window: the KL to the teacher of a soft-label student that already matches its
+/// teacher keeps falling in relative terms while nothing measurable changes). A rise of the objective (a negative drop)
+/// also counts as converged. The run then stops at W_t (t steps run).
 /// </summary>
 /// <param name="RelativeDrop">Threshold on the relative drop (&gt; 0).</param>
 /// <param name="WindowFraction">Window as a fraction of the steps so far, in (0, 1].</param>
 /// <param name="MinSteps">First step at which the rule is checked (&gt;= 1).</param>
 /// <param name="CheckEvery">The rule is checked at steps t with t % CheckEvery == 0 (&gt;= 1).</param>
-public sealed record ConvergenceRule(double RelativeDrop = 0.01, double WindowFraction = 0.1, int MinSteps = 100, int CheckEvery = 10)
+/// <param name="AbsoluteDrop">Threshold on the drop itself, in nats per training point (&gt;= 0; 0 switches it off).</param>
+public sealed record ConvergenceRule(double RelativeDrop = 0.01, double WindowFraction = 0.1, int MinSteps = 100, int CheckEvery = 10, double AbsoluteDrop = 1e-4)
 {
     /// <summary>Checks the settings.</summary>
     /// <exception cref="InputException">A setting is impossible (field "convergence").</exception>
@@ -39,6 +42,7 @@ public sealed record ConvergenceRule(double RelativeDrop = 0.01, double WindowFr
         if (!(WindowFraction > 0 && WindowFraction <= 1)) throw InputException.Parameter("convergence", $"the window fraction must lie in (0, 1], got {WindowFraction}");
         if (MinSteps < 1) throw InputException.Parameter("convergence", $"the first checked step must be >= 1, got {MinSteps}");
         if (CheckEvery < 1) throw InputException.Parameter("convergence", $"the check interval must be >= 1, got {CheckEvery}");
+        if (!(AbsoluteDrop >= 0) || !double.IsFinite(AbsoluteDrop)) throw InputException.Parameter("convergence", $"the absolute drop must be >= 0, got {AbsoluteDrop}");
     }
 
     /// <summary>Whether the rule holds at step t given the objective history L(W_0), ..., L(W_t) (losses[k] = L(W_k)).</summary>
@@ -46,9 +50,8 @@ public sealed record ConvergenceRule(double RelativeDrop = 0.01, double WindowFr
     {
         if (t < MinSteps || t % CheckEvery != 0) return false;
         int w = Math.Max(1, (int)Math.Ceiling(WindowFraction * t));
-        double before = losses[t - w], now = losses[t];
-        if (before == 0) return true;
-        return (before - now) / Math.Abs(before) < RelativeDrop;
+        double before = losses[t - w], drop = before - losses[t];
+        return drop <= 0 || drop < AbsoluteDrop || drop < RelativeDrop * Math.Abs(before);
     }
 }
 
@@ -289,7 +292,15 @@ public static class Trainer
     /// stop. Other runs (minibatches, momentum, Adam, a trainable output layer) are trained one by one with Train.
     /// SecondsPerStep of a batched run is the batch's wall-clock time over the run's steps.
     /// </summary>
-    public static TrainingResult[] TrainMany(IReadOnlyList<RunSpec> runs, Dataset? test = null, int threads = 0, IProgress<int>? progress = null)
+    /// <param name="runs">The runs.</param>
+    /// <param name="test">Optional held-out data shared by every run.</param>
+    /// <param name="threads">Thread count of every run (0: each run's own).</param>
+    /// <param name="progress">Optional progress: the number of runs finished so far.</param>
+    /// <param name="finished">Optional callback with (k, result k) as soon as run k stops (on the calling thread), so that
+    /// a journal can keep every finished run of a batch that is killed later.</param>
+    /// <exception cref="InputException">A run's settings or data are impossible.</exception>
+    public static TrainingResult[] TrainMany(IReadOnlyList<RunSpec> runs, Dataset? test = null, int threads = 0, IProgress<int>? progress = null,
+        Action<int, TrainingResult>? finished = null)
     {
         ArgumentNullException.ThrowIfNull(runs);
         if (threads < 0) throw InputException.Parameter("threads", $"must be >= 0, got {threads}");
@@ -297,7 +308,11 @@ public static class Trainer
         foreach (var r in specs) Check(r.Train, r.SoftLabels, r.Options, test, r.Validation);
         var results = new TrainingResult[specs.Length];
         int done = 0;
-        void Finished() => progress?.Report(Interlocked.Increment(ref done));
+        void Finished(int k)
+        {
+            finished?.Invoke(k, results[k]);
+            progress?.Report(++done);
+        }
         var batches = specs.Select((r, k) => (index: k, spec: r)).Where(p => Batchable(p.spec))
             .GroupBy(p => (x: new ReferenceKey(p.spec.Train.X), p.spec.Train.N, p.spec.Train.D, p.spec.Options.Precision,
                 threads: p.spec.Options.Threads > 0 ? p.spec.Options.Threads : Environment.ProcessorCount,
@@ -322,7 +337,7 @@ public static class Trainer
         foreach (var (k, r) in alone)
         {
             results[k] = Train(r.Train, r.SoftLabels, r.Options, test, null, r.Validation);
-            Finished();
+            Finished(k);
         }
         return results;
     }
@@ -944,14 +959,14 @@ public static class Trainer
             _zb = new T[(long)_block * _total];
         }
 
-        public void Run(TrainingResult[] results, Action finished)
+        public void Run(TrainingResult[] results, Action<int> finished)
         {
             Blas.Current.SetThreads(1);
             try { Loop(results, finished); }
             finally { Blas.Current.SetThreads(_threads); }
         }
 
-        private void Loop(TrainingResult[] results, Action finished)
+        private void Loop(TrainingResult[] results, Action<int> finished)
         {
             var po = new ParallelOptions { MaxDegreeOfParallelism = _threads };
             string backend = BackendName<T>(_block, _threads, $", batched with {_active.Count} runs on one X");
@@ -989,7 +1004,7 @@ public static class Trainer
                         results[k.Index] = k.Tracker.Finish(k.Rows.AllZero, backend, Kernels<T>.ToDouble(wk), (double[])k.A.Clone(), 0);
                         k.Offset = -1;
                         left = true;
-                        finished();
+                        finished(k.Index);
                         continue;
                     }
                     TensorPrimitives.MultiplyAdd(_grad.AsSpan(off, len), T.CreateTruncating(-k.O.Eta), wk, wk);    // W_k -= eta_k grad_k
