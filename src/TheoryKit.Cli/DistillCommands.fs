@@ -53,7 +53,7 @@ type DistillArgs =
             | Teacher_Steps _ -> "step cap of the kernel teacher (default 3000)"
             | No_Teacher_Early_Stop -> "keep the teacher's last step instead of its step of lowest validation error"
             | Tau _ -> "temperature tau of the soft labels p = sigmoid(g / tau) (default 1)"
-            | Float64 -> "train the students in float64 (default float32: on the default grid it moves held-out errors by at most 3 of 2000 test points and takes about 0.6x the time; the teacher is float64 either way)"
+            | Float64 -> "train the students in float64 (default float32: on 24 runs it moved held-out errors by at most 6 of 2000 test images and took 0.6x the CPU time; the teacher is float64 either way)"
             | Journal _ -> "JSON Lines journal of every run; rerunning the same command resumes it (default <data>.distill.jsonl)"
             | Plot _ -> "base path of the plots (default: the journal's path without .jsonl): -accuracy-noise<R> and -gap .png/.svg"
             | Test _ -> "held-out data file (for file datasets)"
