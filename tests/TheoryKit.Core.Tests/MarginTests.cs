@@ -367,15 +367,19 @@ public class MarginTests
     [InlineData(2.5)]
     public void Exact_kernel_lower_end_of_two_points_matches_the_hand_computation(double theta)
     {
-        // Unit vectors at angle theta, opposite labels, q = (1/2, 1/2): (YHYq)_i = 1/4 - cos(theta)(pi - theta)/(4 pi), R_q = 1
-        // (theta = pi/3: 1/4 - 1/12 = 1/6; pi/2: 1/4), below gamma = (theta + (pi - theta) sin(theta/2)) / (2 pi).
+        // Unit vectors at angle theta, opposite labels, q = (1/2, 1/2): (YHYq)_i = 1/4 - cos(theta)(pi - theta)/(4 pi), R_q = 1,
+        // pair bound P_q = sqrt(1/4 + 1/4 + 2 (1/4) max(0, -cos theta)) (1/sqrt 2 for theta <= pi/2, sin(theta/2) above: then
+        // the true sup ||x_1 - x_2|| / 2), so the bound is (YHYq)_i / P_q (theta = pi/3: (1/6) sqrt 2; pi/2: sqrt(2) / 4),
+        // below gamma = (theta + (pi - theta) sin(theta/2)) / (2 pi).
         var data = DataSource.Load($"two-point:{theta:R}", new DataOptions());
         double hand = 0.25 - Math.Cos(theta) * (Math.PI - theta) / (4 * Math.PI);
+        double pairs = Math.Sqrt(0.5 + Math.Max(0, -Math.Cos(theta)) / 2);
         double lower = MarginSandwich.ExactKernelLower(data, new[] { 0.5, 0.5 }, out double allowance);
         Assert.InRange(allowance, 1e-14, 1e-13);
-        Assert.Equal(hand, lower + allowance, 1e-15);
+        Assert.Equal(hand / pairs, lower + allowance, 1e-14);
         Assert.True(lower <= Opposite(theta), $"{lower} > gamma {Opposite(theta)}");
-        if (theta == Math.PI / 3) Assert.Equal(1.0 / 6, lower, 1e-13);
+        if (theta == Math.PI / 3) Assert.Equal(Math.Sqrt(2) / 6, lower, 1e-13);
+        if (theta >= Math.PI / 2) Assert.Equal(Math.Sin(theta / 2), MarginSandwich.KernelMargins(data, new[] { 0.5, 0.5 })!.Sup, 1e-14);
     }
 
     [Fact]
