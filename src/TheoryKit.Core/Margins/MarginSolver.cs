@@ -488,15 +488,22 @@ public static class MarginSolver
         if (est.K < 1 || est.K > int.MaxValue) return best;
         int trials = (int)est.K;
         for (int l = 0; l < est.Thresholds.Length; l++)
-        {
-            double t = est.Thresholds[l];
-            double p = TheoryKit.Experiments.ClopperPearson.UpperBound((int)Math.Min(est.TailCounts[l], trials), trials, delta / est.Thresholds.Length);
-            double lower = double.PositiveInfinity;
-            for (int i = 0; i < data.N; i++)
-                lower = Math.Min(lower, (kernel.Margins[i] - kernel.Allowance) / t - data.RowNorm(i) * (kernel.Sup / t - 1) * p);
-            best = Math.Max(best, lower);
-        }
+            best = Math.Max(best, KernelTailLower(data, kernel, est.Thresholds[l], est.TailCounts[l], trials, delta / est.Thresholds.Length));
         return best;
+    }
+
+    /// <summary>
+    /// The kernel-tail lower end at one threshold T (THEORY.md §6): min_i ((Y H Y q)_i - allowance) / T - ||x_i|| max(0, S_q / T - 1) p, with p the
+    /// one-sided Clopper-Pearson upper bound (level 1 - delta) on P(||U_q(z)|| &gt; T) from <paramref name="above"/> of <paramref name="samples"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">Counts out of range or delta outside (0, 1) (from the Clopper-Pearson bound).</exception>
+    internal static double KernelTailLower(Dataset data, KernelMarginsResult kernel, double threshold, long above, long samples, double delta)
+    {
+        double p = TheoryKit.Experiments.ClopperPearson.UpperBound((int)above, (int)samples, delta);
+        double lower = double.PositiveInfinity;
+        for (int i = 0; i < data.N; i++)
+            lower = Math.Min(lower, (kernel.Margins[i] - kernel.Allowance) / threshold - data.RowNorm(i) * Math.Max(0, kernel.Sup / threshold - 1) * p);
+        return lower;
     }
 
     /// <summary>
