@@ -264,11 +264,12 @@ public static class MarginSolver
         yhy = null;
         // Thresholds of the kernel-tail end, fixed before the certification samples: 1.1, 1.3, 1.6 and 2 times the largest ||U_q(z)||
         // on the held-out directions (a union bound over the four; a few samples above one cost little through the Clopper-Pearson bound).
-        double[] thresholds = kernel is null ? [] : new[] { 2.0, 1.6, 1.3, 1.1 }.Select(f => Math.Min(kernel.Sup, f * heldBest.MaxNorm)).ToArray();
+        double[] thresholds = kernel is null || !(heldBest.MaxNorm > 0) ? []
+            : new[] { 2.0, 1.6, 1.3, 1.1 }.Select(f => Math.Min(kernel.Sup, f * heldBest.MaxNorm)).ToArray();
         // The Monte Carlo primal (one GEMM of three) is dropped when the held-out directions predict that the kernel-tail end,
         // with the samples it frees, beats it: the lower end is then the kernel-tail (and exact-kernel) end alone, at the full delta.
         long kLeft = options.CertificationSamples ?? Math.Max(1024, (long)((budget - clock.Elapsed.TotalSeconds) / certPerDirection));
-        bool primal = kernel is null || PredictedPrimalLower(data, heldBest, kLeft, options.Delta) > PredictedTailLower(data, kernel, thresholds, heldBest, 3 * kLeft / 2, options.Delta);
+        bool primal = kernel is null || thresholds.Length == 0 || PredictedPrimalLower(data, heldBest, kLeft, options.Delta) > PredictedTailLower(data, kernel, thresholds, heldBest, 3 * kLeft / 2, options.Delta);
         if (!primal) progress?.Report("lower end from the kernel margins (kernel-tail): the Monte Carlo primal is not estimated");
         Func<Estimates, bool>? reached = options.CertificationSamples is not null ? null : e => IntervalOf(data, e, options.Delta, kernel).width <= options.Width;
         var est = Estimate(data, qBest, c, options.Seed, CertStream, 0, options.CertificationSamples ?? long.MaxValue / 2, clock,
@@ -378,7 +379,8 @@ public static class MarginSolver
     private static double PredictedTailLower(Dataset data, KernelMarginsResult kernel, double[] thresholds, Estimates held, long k, double delta)
     {
         var counts = thresholds.Select(t => t >= 1.05 * held.MaxNorm ? 0L : k).ToArray();
-        return TailLower(data, kernel, held with { K = Math.Min(k, int.MaxValue), Thresholds = thresholds, TailCounts = counts }, delta);
+        return thresholds.Length == 0 ? double.NegativeInfinity
+            : TailLower(data, kernel, held with { K = Math.Min(k, int.MaxValue), Thresholds = thresholds, TailCounts = counts }, delta);
     }
 
     /// <summary>Hoeffding term of the upper end: sqrt(ln(1/delta) / (2K)) (THEORY.md §6).</summary>
@@ -499,6 +501,7 @@ public static class MarginSolver
     /// <exception cref="ArgumentException">Counts out of range or delta outside (0, 1) (from the Clopper-Pearson bound).</exception>
     internal static double KernelTailLower(Dataset data, KernelMarginsResult kernel, double threshold, long above, long samples, double delta)
     {
+        if (!(threshold > 0)) return double.NegativeInfinity;
         double p = TheoryKit.Experiments.ClopperPearson.UpperBound((int)above, (int)samples, delta);
         double lower = double.PositiveInfinity;
         for (int i = 0; i < data.N; i++)
