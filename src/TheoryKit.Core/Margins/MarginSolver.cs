@@ -271,14 +271,16 @@ public static class MarginSolver
         long kLeft = options.CertificationSamples ?? Math.Max(1024, (long)((budget - clock.Elapsed.TotalSeconds) / certPerDirection));
         bool primal = kernel is null || thresholds.Length == 0 || PredictedPrimalLower(data, heldBest, kLeft, options.Delta) > PredictedTailLower(data, kernel, thresholds, heldBest, 3 * kLeft / 2, options.Delta);
         if (!primal) progress?.Report("lower end from the kernel margins (kernel-tail): the Monte Carlo primal is not estimated");
-        Func<Estimates, bool>? reached = options.CertificationSamples is not null ? null : e => IntervalOf(data, e, options.Delta, kernel).width <= options.Width;
+        // A width stop rule looks at the interval up to Looks times: every end then uses delta / (Looks + 1).
+        double termDelta = options.CertificationSamples is not null ? options.Delta : options.Delta / (Looks + 1);
+        Func<Estimates, bool>? reached = options.CertificationSamples is not null ? null : e => IntervalOf(data, e, termDelta, kernel).width <= options.Width;
         var est = Estimate(data, qBest, c, options.Seed, CertStream, 0, options.CertificationSamples ?? long.MaxValue / 2, clock,
             options.CertificationSamples is null ? budget : double.PositiveInfinity, options.Threads, progress, reached, kNeeded, thresholds, primal);
         if (thresholds.Length > 0)
             progress?.Report($"kernel-tail thresholds {string.Join(", ", thresholds.Select(t => t.ToString("G3")))} (sup bound {kernel!.Sup:G3}): "
                 + $"{string.Join(", ", est.TailCounts)} of {est.K} directions above them (largest {est.MaxNorm:G3})");
         string stopped = options.CertificationSamples is not null ? "samples" : reached!(est) ? "width" : clock.Elapsed.TotalSeconds >= 0.97 * budget ? "time" : "gap";
-        return Finish(data, options, "monte-carlo", qBest, c, kOpt, iterations, optGap, est, stopped, clock, cap, null, startKernel, kernel);
+        return Finish(data, options, "monte-carlo", qBest, c, kOpt, iterations, optGap, est, stopped, clock, cap, null, startKernel, kernel, termDelta);
     }
 
     private static double[] PdhgStart(MarginGame game, MarginOptions options, ref int iterations)
@@ -429,13 +431,13 @@ public static class MarginSolver
     /// </summary>
     private static MarginResult Finish(Dataset data, MarginOptions options, string mode, double[] q, double c, int kOpt, int iterations,
         double optGap, Estimates est, string stopped, Stopwatch clock, double cap, double[]? planarPrimal, KernelMarginsResult? startKernel = null,
-        KernelMarginsResult? kernel = null)
+        KernelMarginsResult? kernel = null, double? termDelta = null)
     {
         double primal = TensorPrimitives.Min(est.Margins);
         bool exact = mode == "exact-planar";
         var (lower, upper, up, low, rawLower, _) = exact
             ? (Math.Min(est.Dual, cap), Math.Min(est.Dual, cap), new EndBound("exact", 0), new EndBound("exact", 0), primal, 0.0)
-            : IntervalOf(data, est, options.Delta, kernel);
+            : IntervalOf(data, est, termDelta ?? options.Delta, kernel);
         if (!exact && startKernel is not null && ExactLowerOf(startKernel) > rawLower)
         {
             rawLower = ExactLowerOf(startKernel); lower = Math.Max(0, rawLower); low = new EndBound(ExactKernel, 0);
@@ -458,6 +460,13 @@ public static class MarginSolver
     public const string ExactKernel = "exact-kernel";
     /// <summary>Name of the kernel-tail lower end (THEORY.md §6): kernel margins of the primal clipped at a threshold T, less its tail.</summary>
     public const string KernelTail = "kernel-tail";
+    /// <summary>
+    /// Looks of the width stop rule during certification: the interval is checked at most this often (at doubling sample counts), and every
+    /// end of a budgeted certification is computed at delta / (Looks + 1), a union bound over the looks and the budget's stop, so the
+    /// stopping rule keeps the stated confidence (THEORY.md §6).
+    /// </summary>
+    internal const int Looks = 6;
+
     /// <summary>Thresholds of the kernel-tail lower end: S_q 2^(-l/4), l = 1..TailLevels (a union bound over them).</summary>
     internal const int TailLevels = 32;
 
@@ -621,7 +630,9 @@ public static class MarginSolver
 
     /// <summary>
     /// As <see cref="Estimate"/> for several smoothings c at once (the masks and U_q are shared; one more GEMM per c).
-    /// The optional stop rule <c>done</c> is asked every 8 chunks once <c>checkFrom</c> samples are in (with one c).
+    /// The optional stop rule <c>done</c> is asked at most <see cref="Looks"/> times (with one c): at the first sample counts reaching
+    /// <c>checkFrom</c>, 2 <c>checkFrom</c>, 4 <c>checkFrom</c>, ... (data-independent points, so a union bound over them and the
+    /// budget's stop covers the stopping rule).
     /// </summary>
     private static Estimates[] EstimateLadder(Dataset data, double[] q, double[] cs, ulong seed, string stream, long index, long kTarget,
         Stopwatch clock, double budget, int threads, IProgress<string>? progress, Func<Estimates, bool>? done = null, long checkFrom = 0,
@@ -641,6 +652,8 @@ public static class MarginSolver
         thresholds ??= [];
         var counts = new long[thresholds.Length];
         double maxNorm = 0;
+        long nextLook = Math.Max(1, checkFrom);
+        int looks = 0;
         var sums = new double[nc][]; var squares = new double[nc][];
         for (int l = 0; l < nc; l++) { sums[l] = new double[n]; squares[l] = new double[n]; }
         double dualSum = 0, dualSquares = 0, start = clock.Elapsed.TotalSeconds;
@@ -693,7 +706,7 @@ public static class MarginSolver
                 progress.Report($"certified on {k}{of} directions ({rate:F0}/s, ETA {eta:F0} s)");
             }
             if (clock.Elapsed.TotalSeconds + per > budget) break;
-            if (done is not null && nc == 1 && k >= checkFrom && j % 8 == 7
+            if (done is not null && nc == 1 && k >= nextLook && looks < Looks && (++looks > 0) && (nextLook = 2 * nextLook) > 0
                 && done(Summarise(data, sums[0], squares[0], dualSum, dualSquares, k, 0)[0] with { Thresholds = thresholds, TailCounts = counts, HasPrimal = primal })) break;
         }
         var result = Summarise(data, sums, squares, dualSum, dualSquares, k, clock.Elapsed.TotalSeconds - start);
