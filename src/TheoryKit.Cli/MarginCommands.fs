@@ -100,10 +100,13 @@ let marginRows (m: MarginResult) =
       "mode", m.Mode, ""
       "dual estimate", num m.DualEstimate, (if m.Mode = "exact-planar" then "" else sprintf "+ %s (%s)" (num m.UpperTerm) m.UpperBound)
       "primal estimate", num m.PrimalEstimate, (if m.Mode = "exact-planar" then ""
-                                                     elif m.LowerBound = "exact-kernel" then sprintf "lower end min_i (YHYq)_i / sum_j q_j ||x_j|| (exact-kernel, no sampling)"
+                                                     elif m.LowerBound = "exact-kernel" then "lower end min_i (YHYq)_i / S_q, S_q >= sup_z ||U_q(z)|| (exact-kernel, no sampling)"
+                                                     elif m.LowerBound = "kernel-tail" then
+                                                         sprintf "lower end %s = min_i (YHYq)_i / T - ||x_i|| (S_q / T - 1) P(||U_q(z)|| > T) (kernel-tail: one tail count, Clopper-Pearson)"
+                                                             (num (m.PrimalEstimate - m.LowerTerm))
                                                      else sprintf "- %s (%s, union over the n points)" (num m.LowerTerm) m.LowerBound)
       "samples",
-      (if m.OptimisationSamples = 0 && m.Mode = "monte-carlo" then sprintf "%d fresh (q from the exact kernel quadratic: it beat every sampled round)" m.CertificationSamples
+      (if m.OptimisationSamples = 0 && m.Mode = "monte-carlo" then sprintf "%d fresh (q from the exact kernel quadratic: no sampled round beat it, or none ran)" m.CertificationSamples
        else sprintf "%d fresh (%d to optimise)" m.CertificationSamples m.OptimisationSamples),
       sprintf "seed %d" m.Certificate.Seed
       "whole dataset",

@@ -367,15 +367,19 @@ public class MarginTests
     [InlineData(2.5)]
     public void Exact_kernel_lower_end_of_two_points_matches_the_hand_computation(double theta)
     {
-        // Unit vectors at angle theta, opposite labels, q = (1/2, 1/2): (YHYq)_i = 1/4 - cos(theta)(pi - theta)/(4 pi), R_q = 1
-        // (theta = pi/3: 1/4 - 1/12 = 1/6; pi/2: 1/4), below gamma = (theta + (pi - theta) sin(theta/2)) / (2 pi).
+        // Unit vectors at angle theta, opposite labels, q = (1/2, 1/2): (YHYq)_i = 1/4 - cos(theta)(pi - theta)/(4 pi), R_q = 1,
+        // pair bound P_q = sqrt(1/4 + 1/4 + 2 (1/4) max(0, -cos theta)) (1/sqrt 2 for theta <= pi/2, sin(theta/2) above: then
+        // the true sup ||x_1 - x_2|| / 2), so the bound is (YHYq)_i / P_q (theta = pi/3: (1/6) sqrt 2; pi/2: sqrt(2) / 4),
+        // below gamma = (theta + (pi - theta) sin(theta/2)) / (2 pi).
         var data = DataSource.Load($"two-point:{theta:R}", new DataOptions());
         double hand = 0.25 - Math.Cos(theta) * (Math.PI - theta) / (4 * Math.PI);
+        double pairs = Math.Sqrt(0.5 + Math.Max(0, -Math.Cos(theta)) / 2);
         double lower = MarginSandwich.ExactKernelLower(data, new[] { 0.5, 0.5 }, out double allowance);
         Assert.InRange(allowance, 1e-14, 1e-13);
-        Assert.Equal(hand, lower + allowance, 1e-15);
+        Assert.Equal(hand / pairs, lower + allowance, 1e-14);
         Assert.True(lower <= Opposite(theta), $"{lower} > gamma {Opposite(theta)}");
-        if (theta == Math.PI / 3) Assert.Equal(1.0 / 6, lower, 1e-13);
+        if (theta == Math.PI / 3) Assert.Equal(Math.Sqrt(2) / 6, lower, 1e-13);
+        if (theta >= Math.PI / 2) Assert.Equal(Math.Sin(theta / 2), MarginSandwich.KernelMargins(data, new[] { 0.5, 0.5 })!.Sup, 1e-14);
     }
 
     [Fact]
@@ -418,6 +422,50 @@ public class MarginTests
         var r = MarginSolver.Certify(data, new MarginOptions(Width: 0.03, TimeBudget: 3, Seed: 3));
         Assert.True(r.GammaLower >= lower - 1e-9, $"certified lower end {r.GammaLower} below the exact kernel end {lower}");
         Assert.True(r.GammaLower <= 0.06367 + 1e-5, $"certified lower end {r.GammaLower} above the exact 0.06367");
+    }
+
+    [Fact]
+    public void Kernel_tail_lower_end_of_one_point_matches_the_hand_computation()
+    {
+        // One unit point, q = (1): U_q(z) = x 1[<z,x> > 0], so ||U_q|| is 0 or 1 (each with probability 1/2), (YHYq)_1 = 1/2 and the pair
+        // bound is 1. At T = 1/2 the bound is (1/2)/T - (1/T - 1) p = 1 - p, with p the one-sided Clopper-Pearson upper bound of 500
+        // successes in 1000 at level 0.95, Beta(501, 500) quantile 0.95 (MathNet, independent of the code's wrapper): at the true p = 1/2
+        // it would be gamma = 1/2 itself, and at the upper bound it is below.
+        var data = Make(new[] { 1.0, 0.0, 0.0 }, new[] { 1.0 }, 3);
+        var kernel = MarginSandwich.KernelMargins(data, new[] { 1.0 })!;
+        Assert.Equal(0.5, kernel.Margins[0], 1e-15);
+        Assert.Equal(1.0, kernel.Sup, 1e-15);
+        double p = MathNet.Numerics.Distributions.Beta.InvCDF(501, 500, 0.95);
+        double lower = MarginSolver.KernelTailLower(data, kernel, 0.5, 500, 1000, 0.05);
+        Assert.Equal(1 - p, lower, 1e-9);
+        Assert.True(lower <= 0.5, $"kernel-tail end {lower} above gamma 1/2");
+        // Above the pair bound no direction can exceed T: the bound is the exact kernel end (YHYq)_1 / T.
+        Assert.Equal(0.5 / 1.25, MarginSolver.KernelTailLower(data, kernel, 1.25, 0, 1000, 0.05) + kernel.Allowance / 1.25, 1e-14);
+    }
+
+    [Fact]
+    public void Pair_bound_is_at_most_the_weights_norm_and_exact_for_one_class_of_orthogonal_points()
+    {
+        // Orthogonal unit points of one label: ||U_q(z)||^2 = sum_j q_j^2 a_j, so sup ||U_q|| = ||q||_2 (all active), the pair bound.
+        var data = Make(new[] { 1.0, 0, 0, 0, 1.0, 0, 0, 0, 1.0 }, new[] { 1.0, 1.0, 1.0 }, 3);
+        var q = new[] { 0.5, 0.3, 0.2 };
+        var kernel = MarginSandwich.KernelMargins(data, q)!;
+        // The computed bound is raised by a rounding slack of 8 (d + |supp q| + 10) u R_q^2 = 128 u under the root: above, within 1e-13.
+        Assert.InRange(kernel.Sup, Math.Sqrt(0.38), Math.Sqrt(0.38) + 1e-13);
+        Assert.Equal(1.0, kernel.R, 1e-15);
+        // H_jj = 1/2 and H_jk = 0: (YHYq)_i = q_i / 2.
+        for (int i = 0; i < 3; i++) Assert.Equal(q[i] / 2, kernel.Margins[i], 1e-15);
+    }
+
+    [Fact]
+    public void Noisy_xor_6_interval_contains_the_exact_margin_with_width_at_most_a_hundredth()
+    {
+        // Issue 12's exact value 0.06367 (M19 uses it too); fixed sample counts make the result independent of the machine's speed.
+        var data = DataSource.Load("noisy-xor:6", new DataOptions());
+        var r = MarginSolver.Certify(data, new MarginOptions(Seed: 3, OptimisationSamples: 1024, CertificationSamples: 40000));
+        Assert.Equal("monte-carlo", r.Mode);
+        Assert.InRange(0.06367, r.GammaLower, r.GammaUpper);
+        Assert.True(r.Width <= 0.01, $"width {r.Width}: [{r.GammaLower}, {r.GammaUpper}]");
     }
 
     [Fact]

@@ -19,6 +19,13 @@ namespace TheoryKit.Margins;
 /// its Frank-Wolfe gap of it, so sqrt(QuadraticMin) is a valid upper bound whatever the solver's accuracy.</param>
 public sealed record MarginSandwichResult(double Lower, double Upper, double LambdaMin, double QuadraticMin);
 
+/// <summary>Kernel margins of a weight vector q (<see cref="MarginSandwich.KernelMargins(Dataset, double[])"/>).</summary>
+/// <param name="Margins">(Y H Y q)_i for every point i (length n), as computed.</param>
+/// <param name="R">R_q = sum_j q_j ||x_j||.</param>
+/// <param name="Sup">An upper bound on sup_z ||U_q(z)||: min(R_q, pair bound), rounding included.</param>
+/// <param name="Allowance">Bound on the rounding error of every computed margin (absolute).</param>
+public sealed record KernelMarginsResult(double[] Margins, double R, double Sup, double Allowance);
+
 /// <summary>Computes the sandwich bounds of THEORY.md §6 (<see cref="MarginSandwichResult"/>).</summary>
 public static class MarginSandwich
 {
@@ -63,21 +70,48 @@ public static class MarginSandwich
 
     /// <summary>
     /// The exact kernel lower end of THEORY.md §6 for a weight vector q &gt;= 0 (length n; it need not sum to 1):
-    /// v(z) = U_q(z) / R_q with U_q(z) = sum_j q_j y_j x_j 1[&lt;z,x_j&gt; &gt; 0] and R_q = sum_j q_j ||x_j|| &gt;= sup_z ||U_q(z)||
-    /// is a feasible primal, and its margin at point i is exactly E_z[y_i &lt;v(z), x_i&gt; 1[&lt;z,x_i&gt; &gt; 0]] = (Y H Y q)_i / R_q
-    /// (H the limiting-kernel Gram matrix, THEORY.md §5). Hence gamma &gt;= min_i (Y H Y q)_i / R_q, with no sampling.
-    /// Only the rows of H on the support of q are formed (cost n |supp q| d, memory O(n)), in parallel over i.
-    /// The result is lowered by a rounding allowance (<paramref name="allowance"/>): per entry of H a bound of
-    /// (16 (d + 10)) u ||x_i|| ||x_j|| (dot product and angle of length-d vectors, u = 2^-53) plus (3 |supp q| + 4) u ||x_i|| R_q
-    /// for the sums over j, R_q and the division (first-order error analysis with a factor of about 8 to spare), divided by R_q:
-    /// (16 d + 3 |supp q| + 164) u max_i ||x_i||.
+    /// v(z) = U_q(z) / S with U_q(z) = sum_j q_j y_j x_j 1[&lt;z,x_j&gt; &gt; 0] and S &gt;= sup_z ||U_q(z)|| (<see cref="KernelMargins(Dataset, double[])"/>:
+    /// the smaller of R_q = sum_j q_j ||x_j|| and the pair bound) is a feasible primal, and its margin at point i is exactly
+    /// E_z[y_i &lt;v(z), x_i&gt; 1[&lt;z,x_i&gt; &gt; 0]] = (Y H Y q)_i / S (H the limiting-kernel Gram matrix, THEORY.md §5).
+    /// Hence gamma &gt;= min_i (Y H Y q)_i / S, with no sampling, lowered by the rounding allowance of <see cref="KernelMargins(Dataset, double[])"/> divided by S.
     /// </summary>
     /// <param name="data">The dataset (X n x d row-major, labels +-1).</param>
     /// <param name="q">Weights, length n, finite and non-negative (negative entries are treated as 0).</param>
     /// <param name="allowance">The rounding allowance subtracted.</param>
-    /// <returns>min_i (Y H Y q)_i / R_q minus the allowance (may be negative; -infinity when q is 0 or the data are all zero).</returns>
+    /// <returns>min_i (Y H Y q)_i / S minus the allowance (may be negative; -infinity when q is 0 or the data are all zero).</returns>
     /// <exception cref="ArgumentException">q.Length != n.</exception>
     public static double ExactKernelLower(Dataset data, double[] q, out double allowance)
+    {
+        var k = KernelMargins(data, q);
+        allowance = 0;
+        if (k is null) return double.NegativeInfinity;
+        allowance = k.Allowance / k.Sup;
+        double min = double.PositiveInfinity;
+        foreach (var m in k.Margins) min = Math.Min(min, m);
+        return min / k.Sup - allowance;
+    }
+
+    /// <summary>
+    /// The kernel margins of THEORY.md §6 for a weight vector q &gt;= 0 (length n): (Y H Y q)_i = E_z[y_i &lt;U_q(z), x_i&gt; 1[&lt;z,x_i&gt; &gt; 0]]
+    /// exactly (H the limiting-kernel Gram matrix, THEORY.md §5), with a bound on sup_z ||U_q(z)||: the smaller of R_q = sum_j q_j ||x_j||
+    /// (triangle inequality) and the pair bound P_q = sqrt(sum_{j,k} q_j q_k max(0, y_j y_k &lt;x_j, x_k&gt;)) (||U_q(z)||^2 is that sum over the
+    /// active pairs, each term kept only when positive). Only the rows of H on the support of q are formed (cost n |supp q| d, in parallel
+    /// over i; the pair bound |supp q|^2 d through GEMM blocks). Rounding: per entry of H a bound of (16 (d + 10)) u ||x_i|| ||x_j|| (dot
+    /// product and angle of length-d vectors, u = 2^-53) plus (3 |supp q| + 4) u ||x_i|| R_q for the sums over j (first-order error
+    /// analysis with a factor of about 8 to spare), in all (16 d + 3 |supp q| + 164) u max_i ||x_i|| R_q on every margin
+    /// (<see cref="KernelMarginsResult.Allowance"/>); the pair bound is raised by 8 (d + |supp q| + 10) u R_q^2 under the square root.
+    /// </summary>
+    /// <param name="data">The dataset (X n x d row-major, labels +-1).</param>
+    /// <param name="q">Weights, length n, finite and non-negative (negative entries are treated as 0).</param>
+    /// <returns>The margins and bounds, or null when q has no positive weight on a non-zero row.</returns>
+    /// <exception cref="ArgumentException">q.Length != n.</exception>
+    public static KernelMarginsResult? KernelMargins(Dataset data, double[] q) => KernelMargins(data, q, null);
+
+    /// <summary>
+    /// As <see cref="KernelMargins(Dataset, double[])"/>, the margins taken from the given n x n matrix Y H Y (row-major, as
+    /// <see cref="NtkKernel.LimitingGram"/> times the labels) when not null: the same entries up to the same rounding bound per entry.
+    /// </summary>
+    internal static KernelMarginsResult? KernelMargins(Dataset data, double[] q, double[]? yhy)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(q);
@@ -90,21 +124,57 @@ public static class MarginSandwich
             maxNorm = Math.Max(maxNorm, data.RowNorm(j));
             if (q[j] > 0 && double.IsFinite(q[j])) { support.Add(j); r += q[j] * data.RowNorm(j); }
         }
-        allowance = 0;
-        if (!(r > 0)) return double.NegativeInfinity;
+        if (!(r > 0)) return null;
         var margins = new double[n];
-        Parallel.For(0, n, i =>
-        {
-            var xi = data.X.AsSpan(i * d, d);
-            double s = 0;
-            foreach (int j in support) s += q[j] * data.Y[j] * NtkKernel.Limiting(xi, data.X.AsSpan(j * d, d));
-            margins[i] = data.Y[i] * s;
-        });
-        double min = double.PositiveInfinity;
-        foreach (var m in margins) min = Math.Min(min, m);
+        if (yhy is not null)
+            Parallel.For(0, n, i =>
+            {
+                double s = 0;
+                foreach (int j in support) s += yhy[(long)i * n + j] * q[j];
+                margins[i] = s;
+            });
+        else
+            Parallel.For(0, n, i =>
+            {
+                var xi = data.X.AsSpan(i * d, d);
+                double s = 0;
+                foreach (int j in support) s += q[j] * data.Y[j] * NtkKernel.Limiting(xi, data.X.AsSpan(j * d, d));
+                margins[i] = data.Y[i] * s;
+            });
         const double u = 1.0 / (1L << 53);
-        allowance = (16.0 * d + 3.0 * support.Count + 164) * u * maxNorm * (1 + 1e-6);
-        return min / r - allowance;
+        double allowance = (16.0 * d + 3.0 * support.Count + 164) * u * maxNorm * r * (1 + 1e-6);
+        double pairs = PairSum(data, q, support) + 8.0 * (d + support.Count + 10) * u * r * r;
+        double sup = Math.Min(r, Math.Sqrt(pairs) * (1 + 4 * u));
+        return new KernelMarginsResult(margins, r, sup, allowance);
+    }
+
+    /// <summary>sum_{j,k in support} q_j q_k max(0, y_j y_k &lt;x_j, x_k&gt;), the products in blocks of 256 rows by GEMM.</summary>
+    private static double PairSum(Dataset data, double[] q, List<int> support)
+    {
+        int m = support.Count, d = data.D;
+        var xs = new double[(long)m * d];
+        for (int a = 0; a < m; a++) data.X.AsSpan(support[a] * d, d).CopyTo(xs.AsSpan(a * d, d));
+        const int block = 256;
+        var prod = new double[(long)Math.Min(block, m) * m];
+        double total = 0;
+        for (int a0 = 0; a0 < m; a0 += block)
+        {
+            int rows = Math.Min(block, m - a0);
+            TheoryKit.LinearAlgebra.Blas.MultiplyABt(xs.AsSpan(a0 * d, rows * d), xs, prod, rows, m, d);
+            for (int a = 0; a < rows; a++)
+            {
+                int j = support[a0 + a];
+                double s = 0;
+                for (int b = 0; b < m; b++)
+                {
+                    int k = support[b];
+                    double v = data.Y[j] * data.Y[k] * prod[(long)a * m + b];
+                    if (v > 0) s += q[k] * v;
+                }
+                total += q[j] * s;
+            }
+        }
+        return total;
     }
 
     /// <summary>

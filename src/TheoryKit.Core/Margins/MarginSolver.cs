@@ -199,7 +199,7 @@ public static class MarginSolver
         (double[] q, double c, double gap, int k, Estimates held)? best = null;
         int iterations = 0;
         // Start: the kernel quadratic's minimiser (exact), or for large n PDHG on the first round's directions.
-        var qk = KernelStart(data, out double quad);
+        var qk = KernelStart(data, out double quad, out var yhy);
         // Smoothing of the later rounds: sqrt(q^T YHY q) bounds E||U_q|| (Jensen), the scale of the margin.
         double cSaa = double.IsFinite(quad) ? Math.Sqrt(quad) : options.Width / 2;
         if (qk is not null)
@@ -207,6 +207,13 @@ public static class MarginSolver
             var (ck, heldK) = ChooseSmoothing(data, qk, Math.Sqrt(quad), options.Seed, 0, kVal, kPlan, options.Delta, clock, options.Threads);
             best = (qk, ck, heldK.Dual - TensorPrimitives.Min(heldK.Margins), 0, heldK);
             progress?.Report($"kernel start: primal-dual gap {best.Value.gap:G3} on {kVal} held-out directions (c = {ck:G3})");
+        }
+        // With the kernel start, rounds on fewer sampled directions than points are skipped: q fitted to them overfits the
+        // directions (THEORY.md §6, "q in practice") and the round's time is better spent on certification samples.
+        if (qk is not null && j < n && options.OptimisationSamples is null)
+        {
+            progress?.Report($"no optimisation rounds: {j} sampled directions would be fewer than the {n} points (the kernel start is kept)");
+            j = 0;
         }
         for (int round = 1; j > 0; round++)
         {
@@ -251,11 +258,29 @@ public static class MarginSolver
             ? $"certifying on {kNeeded} fresh directions"
             : $"certifying on fresh directions: about {kNeeded} predicted for the width, more until the width is reached or the budget ends");
         // With a budget, sampling goes on past the predicted count until the interval's width is reached or the budget ends.
-        Func<Estimates, bool>? reached = options.CertificationSamples is not null ? null : e => IntervalOf(data, e, options.Delta).width <= options.Width;
+        // Kernel margins of the start (from its Gram matrix) and of the certificate's q.
+        var startKernel = qk is not null && yhy is not null ? MarginSandwich.KernelMargins(data, qk, yhy) : null;
+        var kernel = ReferenceEquals(qBest, qk) ? startKernel : yhy is not null ? MarginSandwich.KernelMargins(data, qBest, yhy) : KernelOf(data, qBest);
+        yhy = null;
+        // Thresholds of the kernel-tail end, fixed before the certification samples: 1.1, 1.3, 1.6 and 2 times the largest ||U_q(z)||
+        // on the held-out directions (a union bound over the four; a few samples above one cost little through the Clopper-Pearson bound).
+        double[] thresholds = kernel is null || !(heldBest.MaxNorm > 0) ? []
+            : new[] { 2.0, 1.6, 1.3, 1.1 }.Select(f => Math.Min(kernel.Sup, f * heldBest.MaxNorm)).ToArray();
+        // The Monte Carlo primal (one GEMM of three) is dropped when the held-out directions predict that the kernel-tail end,
+        // with the samples it frees, beats it: the lower end is then the kernel-tail (and exact-kernel) end alone, at the full delta.
+        long kLeft = options.CertificationSamples ?? Math.Max(1024, (long)((budget - clock.Elapsed.TotalSeconds) / certPerDirection));
+        bool primal = kernel is null || thresholds.Length == 0 || PredictedPrimalLower(data, heldBest, kLeft, options.Delta) > PredictedTailLower(data, kernel, thresholds, heldBest, 3 * kLeft / 2, options.Delta);
+        if (!primal) progress?.Report("lower end from the kernel margins (kernel-tail): the Monte Carlo primal is not estimated");
+        // A width stop rule looks at the interval up to Looks times: every end then uses delta / (Looks + 1).
+        double termDelta = options.CertificationSamples is not null ? options.Delta : options.Delta / (Looks + 1);
+        Func<Estimates, bool>? reached = options.CertificationSamples is not null ? null : e => IntervalOf(data, e, termDelta, kernel).width <= options.Width;
         var est = Estimate(data, qBest, c, options.Seed, CertStream, 0, options.CertificationSamples ?? long.MaxValue / 2, clock,
-            options.CertificationSamples is null ? budget : double.PositiveInfinity, options.Threads, progress, reached, kNeeded);
+            options.CertificationSamples is null ? budget : double.PositiveInfinity, options.Threads, progress, reached, kNeeded, thresholds, primal);
+        if (thresholds.Length > 0)
+            progress?.Report($"kernel-tail thresholds {string.Join(", ", thresholds.Select(t => t.ToString("G3")))} (sup bound {kernel!.Sup:G3}): "
+                + $"{string.Join(", ", est.TailCounts)} of {est.K} directions above them (largest {est.MaxNorm:G3})");
         string stopped = options.CertificationSamples is not null ? "samples" : reached!(est) ? "width" : clock.Elapsed.TotalSeconds >= 0.97 * budget ? "time" : "gap";
-        return Finish(data, options, "monte-carlo", qBest, c, kOpt, iterations, optGap, est, stopped, clock, cap, null, qk);
+        return Finish(data, options, "monte-carlo", qBest, c, kOpt, iterations, optGap, est, stopped, clock, cap, null, startKernel, kernel, termDelta);
     }
 
     private static double[] PdhgStart(MarginGame game, MarginOptions options, ref int iterations)
@@ -303,8 +328,9 @@ public static class MarginSolver
         }
         long k = samples ?? cert.CertificationSamples;
         if (k < 1) throw new InputException(name, null, "certification_samples", "must be >= 1");
-        var est = Estimate(data, cert.Q, cert.Smoothing, seed, VerifyStream, 0, k, clock, double.PositiveInfinity, threads, progress);
-        return ReferTo(Finish(data, options, "monte-carlo", cert.Q, cert.Smoothing, cert.OptimisationSamples, 0, double.NaN, est, "samples", clock, cap, null), original, back);
+        var kernel = KernelOf(data, cert.Q);
+        var est = Estimate(data, cert.Q, cert.Smoothing, seed, VerifyStream, 0, k, clock, double.PositiveInfinity, threads, progress, thresholds: TailThresholds(kernel));
+        return ReferTo(Finish(data, options, "monte-carlo", cert.Q, cert.Smoothing, cert.OptimisationSamples, 0, double.NaN, est, "samples", clock, cap, null, null, kernel), original, back);
     }
 
     /// <summary>Smallest K with sqrt(ln(1/delta)/(2K)) + sqrt(2 ln(n/delta)/K) &lt;= target (Hoeffding on both ends).</summary>
@@ -338,8 +364,25 @@ public static class MarginSolver
         if (k < 2) return double.PositiveInfinity;
         double up = Concentration.Best(held.DualVariance, k, delta).Term;
         double low = 0;
-        for (int i = 0; i < n; i++) low = Math.Max(low, Concentration.Best(held.MarginVariances[i], k, delta / n, 2).Term);
+        for (int i = 0; i < n; i++) low = Math.Max(low, Concentration.Best(held.MarginVariances[i], k, delta / n, 1).Term);
         return up + low;
+    }
+
+    /// <summary>The Monte Carlo lower end predicted at K certification samples from held-out estimates (delta/2: it shares the lower end with the tail).</summary>
+    private static double PredictedPrimalLower(Dataset data, Estimates held, long k, double delta)
+    {
+        double lower = double.PositiveInfinity;
+        for (int i = 0; i < data.N; i++)
+            lower = Math.Min(lower, held.Margins[i] - Concentration.Best(held.MarginVariances[i], k, delta / (2 * data.N), data.RowNorm(i)).Term);
+        return lower;
+    }
+
+    /// <summary>The kernel-tail lower end predicted at K certification samples: none above thresholds over 1.05 times the held-out largest ||U_q(z)||, all below the others.</summary>
+    private static double PredictedTailLower(Dataset data, KernelMarginsResult kernel, double[] thresholds, Estimates held, long k, double delta)
+    {
+        var counts = thresholds.Select(t => t >= 1.05 * held.MaxNorm ? 0L : k).ToArray();
+        return thresholds.Length == 0 ? double.NegativeInfinity
+            : TailLower(data, kernel, held with { K = Math.Min(k, int.MaxValue), Thresholds = thresholds, TailCounts = counts }, delta);
     }
 
     /// <summary>Hoeffding term of the upper end: sqrt(ln(1/delta) / (2K)) (THEORY.md §6).</summary>
@@ -349,7 +392,17 @@ public static class MarginSolver
     public static double HoeffdingLowerTerm(long k, int n, double delta) => Math.Sqrt(2 * Math.Log(n / delta) / k);
 
     /// <summary>Sample means and unbiased sample variances of the certification values: ||U_q(z)|| and y_i &lt;v(z), x_i&gt; 1[&lt;z, x_i&gt; &gt; 0].</summary>
-    private sealed record Estimates(double Dual, double DualVariance, double[] Margins, double[] MarginVariances, long K, double Gflops);
+    private sealed record Estimates(double Dual, double DualVariance, double[] Margins, double[] MarginVariances, long K, double Gflops)
+    {
+        /// <summary>Thresholds T_l of the kernel-tail lower end (descending) and the number of samples with ||U_q(z)|| &gt; T_l.</summary>
+        public double[] Thresholds { get; init; } = [];
+        /// <summary>Counts per threshold (see <see cref="Thresholds"/>).</summary>
+        public long[] TailCounts { get; init; } = [];
+        /// <summary>Largest ||U_q(z)|| seen.</summary>
+        public double MaxNorm { get; init; }
+        /// <summary>Whether the Monte Carlo primal margins were estimated (else <see cref="Margins"/> are zeros and only the kernel ends bound gamma below).</summary>
+        public bool HasPrimal { get; init; } = true;
+    }
 
     private static MarginResult Exact(Dataset data, double[] plane, MarginOptions options, Stopwatch clock, double cap)
     {
@@ -369,25 +422,28 @@ public static class MarginSolver
     }
 
     /// <summary>
-    /// The result from the estimates. In Monte Carlo mode the lower end is the larger of the Monte Carlo lower end and the exact
-    /// kernel lower end min_i (Y H Y q)_i / R_q (<see cref="MarginSandwich.ExactKernelLower(Dataset, double[], out double)"/>, no sampling,
-    /// named "exact-kernel") at the certificate's q and at <paramref name="kernelQ"/> (the kernel quadratic's minimiser), each when
-    /// n |supp q| d &lt;= <see cref="MaxKernelLowerWork"/>: a deterministic bound and one holding with probability 1 - delta, so their
-    /// maximum holds with probability 1 - delta.
+    /// The result from the estimates. In Monte Carlo mode the lower end is the largest of the Monte Carlo lower end, the kernel-tail
+    /// end (<see cref="TailLower"/>, when the estimates carry thresholds) and the exact kernel lower end min_i (Y H Y q)_i / S_q
+    /// (<see cref="MarginSandwich.ExactKernelLower(Dataset, double[], out double)"/>, no sampling, named "exact-kernel") for the
+    /// certificate's q (<paramref name="kernel"/>) and the kernel quadratic's minimiser (<paramref name="startKernel"/>), each computed when
+    /// n |supp q| d &lt;= <see cref="MaxKernelLowerWork"/> or from the kernel start's Gram matrix: deterministic bounds and bounds
+    /// whose failure probabilities add up to delta, so their maximum holds with probability 1 - delta (see <see cref="IntervalOf"/>).
     /// </summary>
     private static MarginResult Finish(Dataset data, MarginOptions options, string mode, double[] q, double c, int kOpt, int iterations,
-        double optGap, Estimates est, string stopped, Stopwatch clock, double cap, double[]? planarPrimal, double[]? kernelQ = null)
+        double optGap, Estimates est, string stopped, Stopwatch clock, double cap, double[]? planarPrimal, KernelMarginsResult? startKernel = null,
+        KernelMarginsResult? kernel = null, double? termDelta = null)
     {
         double primal = TensorPrimitives.Min(est.Margins);
         bool exact = mode == "exact-planar";
         var (lower, upper, up, low, rawLower, _) = exact
             ? (Math.Min(est.Dual, cap), Math.Min(est.Dual, cap), new EndBound("exact", 0), new EndBound("exact", 0), primal, 0.0)
-            : IntervalOf(data, est, options.Delta);
-        if (!exact)
+            : IntervalOf(data, est, termDelta ?? options.Delta, kernel);
+        if (!exact && startKernel is not null && ExactLowerOf(startKernel) > rawLower)
         {
-            double kernelLower = KernelLower(data, q, kernelQ);
-            if (kernelLower > rawLower) { rawLower = kernelLower; lower = Math.Max(0, kernelLower); low = new EndBound("exact-kernel", primal - kernelLower); }
+            rawLower = ExactLowerOf(startKernel); lower = Math.Max(0, rawLower); low = new EndBound(ExactKernel, 0);
         }
+        if (!exact && !est.HasPrimal) primal = rawLower;   // no Monte Carlo primal: the kernel ends are the primal estimate
+        if (low.Name is ExactKernel or KernelTail) low = low with { Term = primal - rawLower };
         if (exact) { upper = Math.Min(cap, est.Dual); lower = Math.Min(upper, Math.Max(0, primal)); }   // equal up to rounding when exact
         else { upper = Math.Min(cap, upper); lower = Math.Min(upper, lower); }
         double estimate = Math.Clamp((Math.Max(primal, 0) + est.Dual) / 2, lower, upper);
@@ -400,36 +456,100 @@ public static class MarginSolver
     /// <summary>Largest n |supp q| d for which the exact kernel lower end is computed (about 2 s of kernel evaluations on 2 cores at 4e9).</summary>
     internal const double MaxKernelLowerWork = 4e9;
 
-    /// <summary>The best exact kernel lower end (THEORY.md §6) over the given weight vectors (nulls skipped), or -infinity when none is affordable.</summary>
-    private static double KernelLower(Dataset data, params double[]?[] qs)
+    /// <summary>Name of the deterministic kernel lower end min_i (Y H Y q)_i / S_q in outputs (THEORY.md §6).</summary>
+    public const string ExactKernel = "exact-kernel";
+    /// <summary>Name of the kernel-tail lower end (THEORY.md §6): kernel margins of the primal clipped at a threshold T, less its tail.</summary>
+    public const string KernelTail = "kernel-tail";
+    /// <summary>
+    /// Looks of the width stop rule during certification: the interval is checked at most this often (at doubling sample counts), and every
+    /// end of a budgeted certification is computed at delta / (Looks + 1), a union bound over the looks and the budget's stop, so the
+    /// stopping rule keeps the stated confidence (THEORY.md §6).
+    /// </summary>
+    internal const int Looks = 6;
+
+    /// <summary>Thresholds of the kernel-tail lower end: S_q 2^(-l/4), l = 1..TailLevels (a union bound over them).</summary>
+    internal const int TailLevels = 32;
+
+    /// <summary>The kernel margins of q (<see cref="MarginSandwich.KernelMargins(Dataset, double[])"/>) when q is affordable (n |supp q| d &lt;= <see cref="MaxKernelLowerWork"/>), else null.</summary>
+    private static KernelMarginsResult? KernelOf(Dataset data, double[]? q)
+    {
+        if (q is null || q.Length != data.N) return null;
+        long support = q.Count(v => v > 0);
+        if ((double)data.N * support * data.D > MaxKernelLowerWork) return null;
+        return MarginSandwich.KernelMargins(data, q);
+    }
+
+    /// <summary>The thresholds S_q 2^(-l/4), l = 1..<see cref="TailLevels"/> (descending), of the kernel-tail lower end; empty without kernel margins.</summary>
+    private static double[] TailThresholds(KernelMarginsResult? kernel) =>
+        kernel is null ? [] : Enumerable.Range(1, TailLevels).Select(l => kernel.Sup * Math.Pow(2, -l / 4.0)).ToArray();
+
+    /// <summary>min_i ((Y H Y q)_i - allowance) / S_q: the exact kernel lower end (<see cref="MarginSandwich.ExactKernelLower(Dataset, double[], out double)"/>).</summary>
+    private static double ExactLowerOf(KernelMarginsResult kernel) => (kernel.Margins.Min() - kernel.Allowance) / kernel.Sup;
+
+    /// <summary>
+    /// The kernel-tail lower end (THEORY.md §6): for the primal v_T(z) = U_q(z) / max(||U_q(z)||, T), point i's margin is at least
+    /// (Y H Y q)_i / T - ||x_i|| (S_q / T - 1) P(||U_q(z)|| &gt; T), since v_T = U_q / T off that event and the two differ there by
+    /// (||U_q|| / T - 1) in the direction of U_q (||U_q|| &lt;= S_q). P is bounded by the Clopper-Pearson upper bound on the count of
+    /// samples above T (one event for all points: no union over n), at delta / L for each of the L thresholds. The best threshold's
+    /// bound holds with probability &gt;= 1 - delta.
+    /// </summary>
+    private static double TailLower(Dataset data, KernelMarginsResult kernel, Estimates est, double delta)
     {
         double best = double.NegativeInfinity;
-        foreach (var q in qs)
-        {
-            if (q is null || q.Length != data.N) continue;
-            long support = q.Count(v => v > 0);
-            if ((double)data.N * support * data.D > MaxKernelLowerWork) continue;
-            best = Math.Max(best, MarginSandwich.ExactKernelLower(data, q, out _));
-        }
+        if (est.K < 1 || est.K > int.MaxValue) return best;
+        int trials = (int)est.K;
+        for (int l = 0; l < est.Thresholds.Length; l++)
+            best = Math.Max(best, KernelTailLower(data, kernel, est.Thresholds[l], est.TailCounts[l], trials, delta / est.Thresholds.Length));
         return best;
     }
 
     /// <summary>
-    /// The interval of Monte Carlo estimates: upper = dual + the upper end's term (||U_q(z)|| in [0, max_i ||x_i||]),
-    /// lower = max(0, min_i (primal_i - term_i)) (point i's values in [-||x_i||, ||x_i||], delta/n each), each term the
-    /// smaller of Hoeffding and empirical Bernstein (<see cref="Concentration.Best"/>).
+    /// The kernel-tail lower end at one threshold T (THEORY.md §6): min_i ((Y H Y q)_i - allowance) / T - ||x_i|| max(0, S_q / T - 1) p, with p the
+    /// one-sided Clopper-Pearson upper bound (level 1 - delta) on P(||U_q(z)|| &gt; T) from <paramref name="above"/> of <paramref name="samples"/>.
     /// </summary>
-    private static (double lower, double upper, EndBound up, EndBound low, double rawLower, double width) IntervalOf(Dataset data, Estimates est, double delta)
+    /// <exception cref="ArgumentException">Counts out of range or delta outside (0, 1) (from the Clopper-Pearson bound).</exception>
+    internal static double KernelTailLower(Dataset data, KernelMarginsResult kernel, double threshold, long above, long samples, double delta)
     {
+        if (!(threshold > 0)) return double.NegativeInfinity;
+        double p = TheoryKit.Experiments.ClopperPearson.UpperBound((int)above, (int)samples, delta);
+        double lower = double.PositiveInfinity;
+        for (int i = 0; i < data.N; i++)
+            lower = Math.Min(lower, (kernel.Margins[i] - kernel.Allowance) / threshold - data.RowNorm(i) * Math.Max(0, kernel.Sup / threshold - 1) * p);
+        return lower;
+    }
+
+    /// <summary>
+    /// The interval of Monte Carlo estimates: upper = dual + the upper end's term (||U_q(z)|| in [0, max_i ||x_i||], delta),
+    /// lower = max(0, min_i (primal_i - term_i)) (point i's antithetic pair means in [-||x_i||/2, ||x_i||/2], lowerDelta/n each), each
+    /// term the smaller of Hoeffding and empirical Bernstein (<see cref="Concentration.Best"/>). With a kernel-tail lower end
+    /// (<see cref="TailLower"/>: the estimates carry thresholds) the Monte Carlo lower end gets delta/2 and the tail delta/2, and the
+    /// lower end is the larger of the two (and of the exact kernel end).
+    /// </summary>
+    private static (double lower, double upper, EndBound up, EndBound low, double rawLower, double width) IntervalOf(Dataset data, Estimates est,
+        double delta, KernelMarginsResult? kernel = null)
+    {
+        bool tail = est.Thresholds.Length > 0 && kernel is not null;
+        double lowerDelta = tail && est.HasPrimal ? delta / 2 : delta;
         double maxNorm = 0;
         for (int i = 0; i < data.N; i++) maxNorm = Math.Max(maxNorm, data.RowNorm(i));
         var up = Concentration.Best(est.DualVariance, est.K, delta, maxNorm);
         double rawLower = double.PositiveInfinity;
         var low = up;
-        for (int i = 0; i < data.N; i++)
+        if (!est.HasPrimal) { rawLower = double.NegativeInfinity; low = new EndBound(KernelTail, 0); }
+        for (int i = 0; i < data.N && est.HasPrimal; i++)
         {
-            var b = Concentration.Best(est.MarginVariances[i], est.K, delta / data.N, 2 * data.RowNorm(i));
+            var b = Concentration.Best(est.MarginVariances[i], est.K, lowerDelta / data.N, data.RowNorm(i));
             if (est.Margins[i] - b.Term < rawLower) { rawLower = est.Margins[i] - b.Term; low = b; }
+        }
+        if (kernel is not null)
+        {
+            double exactLower = ExactLowerOf(kernel);
+            if (exactLower > rawLower) { rawLower = exactLower; low = new EndBound(ExactKernel, 0); }
+            if (tail)
+            {
+                double tailLower = TailLower(data, kernel, est, est.HasPrimal ? delta / 2 : delta);
+                if (tailLower > rawLower) { rawLower = tailLower; low = new EndBound(KernelTail, 0); }
+            }
         }
         double upper = est.Dual + up.Term, lower = Math.Max(0, rawLower);
         return (lower, upper, up, low, rawLower, upper - lower);
@@ -504,23 +624,36 @@ public static class MarginSolver
     /// Working memory beyond the data: 2 chunk x n + 2 chunk x d doubles, at most max(n d / 2 doubles, 48 MiB), whatever n.
     /// </summary>
     private static Estimates Estimate(Dataset data, double[] q, double c, ulong seed, string stream, long index, long kTarget,
-        Stopwatch clock, double budget, int threads, IProgress<string>? progress, Func<Estimates, bool>? done = null, long checkFrom = 0)
-        => EstimateLadder(data, q, [c], seed, stream, index, kTarget, clock, budget, threads, progress, done, checkFrom)[0];
+        Stopwatch clock, double budget, int threads, IProgress<string>? progress, Func<Estimates, bool>? done = null, long checkFrom = 0,
+        double[]? thresholds = null, bool primal = true)
+        => EstimateLadder(data, q, [c], seed, stream, index, kTarget, clock, budget, threads, progress, done, checkFrom, thresholds, primal)[0];
 
     /// <summary>
     /// As <see cref="Estimate"/> for several smoothings c at once (the masks and U_q are shared; one more GEMM per c).
-    /// The optional stop rule <c>done</c> is asked every 8 chunks once <c>checkFrom</c> samples are in (with one c).
+    /// The optional stop rule <c>done</c> is asked at most <see cref="Looks"/> times (with one c): at the first sample counts reaching
+    /// <c>checkFrom</c>, 2 <c>checkFrom</c>, 4 <c>checkFrom</c>, ... (data-independent points, so a union bound over them and the
+    /// budget's stop covers the stopping rule).
     /// </summary>
     private static Estimates[] EstimateLadder(Dataset data, double[] q, double[] cs, ulong seed, string stream, long index, long kTarget,
-        Stopwatch clock, double budget, int threads, IProgress<string>? progress, Func<Estimates, bool>? done = null, long checkFrom = 0)
+        Stopwatch clock, double budget, int threads, IProgress<string>? progress, Func<Estimates, bool>? done = null, long checkFrom = 0,
+        double[]? thresholds = null, bool primal = true)
     {
         int n = data.N, d = data.D, nc = cs.Length;
         int chunk = ChunkRows(n, d);
         var qy = new double[n];
         for (int i = 0; i < n; i++) qy[i] = q[i] * data.Y[i];
+        // W = U_q(z) + U_q(-z) = sum_j q_j y_j x_j (the masks of -z are 1 - those of z), and <W, x_i>.
+        var w = new double[d]; var wx = new double[n];
+        for (int j = 0; j < n; j++) if (qy[j] != 0) TensorPrimitives.MultiplyAdd(data.X.AsSpan(j * d, d), qy[j], w, w);
+        for (int i = 0; i < n; i++) wx[i] = TensorPrimitives.Dot(w, data.X.AsSpan(i * d, d));
         var z = new double[(long)chunk * d]; var p = new double[(long)chunk * n]; var a = new double[(long)chunk * n];
-        var u = new double[(long)chunk * d]; var v = nc == 1 ? u : new double[(long)chunk * d];
-        var norms = new double[chunk];
+        var u = new double[(long)chunk * d];
+        var norms = new double[chunk]; var mirrored = new double[chunk]; var diff = new double[d];
+        thresholds ??= [];
+        var counts = new long[thresholds.Length];
+        double maxNorm = 0;
+        long nextLook = Math.Max(1, checkFrom);
+        int looks = 0;
         var sums = new double[nc][]; var squares = new double[nc][];
         for (int l = 0; l < nc; l++) { sums[l] = new double[n]; squares[l] = new double[n]; }
         double dualSum = 0, dualSquares = 0, start = clock.Elapsed.TotalSeconds;
@@ -539,21 +672,26 @@ public static class MarginSolver
             Blas.MultiplyAB(a, data.X, u, rows, d, n);                          // U_q(z_k)
             for (int r = 0; r < rows; r++)
             {
-                double norm = TensorPrimitives.Norm(u.AsSpan(r * d, d));
-                norms[r] = norm; dualSum += norm; dualSquares += norm * norm;
+                var ur = u.AsSpan(r * d, d);
+                double norm = TensorPrimitives.Norm(ur);
+                norms[r] = norm; dualSum += norm; dualSquares += norm * norm; maxNorm = Math.Max(maxNorm, norm);
+                TensorPrimitives.Subtract(w, ur, diff);
+                mirrored[r] = TensorPrimitives.Norm(diff);                      // ||U_q(-z_k)|| = ||W - U_q(z_k)||
+                for (int l = thresholds.Length - 1; l >= 0 && norm > thresholds[l] * (1 - 1e-9); l--) counts[l]++;   // descending thresholds
             }
-            for (int l = 0; l < nc; l++)
+            if (primal) Blas.MultiplyABt(u, data.X, a, rows, n, d);             // <U_q(z_k), x_i>
+            for (int l = 0; l < (primal ? nc : 0); l++)
             {
-                for (int r = 0; r < rows; r++)                                   // v(z_k) = U / max(||U||, c)
-                    TensorPrimitives.Multiply(u.AsSpan(r * d, d), 1 / Math.Max(norms[r], cs[l]), v.AsSpan(r * d, d));
-                Blas.MultiplyABt(v, data.X, a, rows, n, d);                     // <v(z_k), x_i>
+                // Antithetic pair (z_k, -z_k): v(z) = U_q(z) / max(||U_q(z)||, c), v(-z) = (W - U_q(z)) / max(||W - U_q(z)||, c); exactly one
+                // of the two masks of point i is 1, so the pair's mean value is half of <v(z), x_i> (active at z) or <v(-z), x_i> (else).
                 var sl = sums[l]; var ql = squares[l];
                 for (int r = 0; r < rows; r++)
                 {
                     var pr = p.AsSpan(r * n, n); var ar = a.AsSpan(r * n, n);
+                    double s = 0.5 / Math.Max(norms[r], cs[l]), sm = 0.5 / Math.Max(mirrored[r], cs[l]);
                     for (int i = 0; i < n; i++)
                     {
-                        double val = pr[i] > 0 ? ar[i] : 0;
+                        double val = pr[i] > 0 ? ar[i] * s : (wx[i] - ar[i]) * sm;
                         sl[i] += val; ql[i] += val * val;
                     }
                 }
@@ -568,9 +706,17 @@ public static class MarginSolver
                 progress.Report($"certified on {k}{of} directions ({rate:F0}/s, ETA {eta:F0} s)");
             }
             if (clock.Elapsed.TotalSeconds + per > budget) break;
-            if (done is not null && nc == 1 && k >= checkFrom && j % 8 == 7 && done(Summarise(data, sums[0], squares[0], dualSum, dualSquares, k, 0)[0])) break;
+            if (done is not null && nc == 1 && k >= nextLook && looks < Looks && (++looks > 0) && (nextLook = 2 * nextLook) > 0
+                && done(Summarise(data, sums[0], squares[0], dualSum, dualSquares, k, 0)[0] with { Thresholds = thresholds, TailCounts = counts, HasPrimal = primal })) break;
         }
-        return Summarise(data, sums, squares, dualSum, dualSquares, k, clock.Elapsed.TotalSeconds - start);
+        var result = Summarise(data, sums, squares, dualSum, dualSquares, k, clock.Elapsed.TotalSeconds - start);
+        for (int l = 0; l < nc; l++)
+            result[l] = result[l] with
+            {
+                Thresholds = thresholds, TailCounts = (long[])counts.Clone(), MaxNorm = maxNorm, HasPrimal = primal,
+                Gflops = primal ? result[l].Gflops : result[l].Gflops * 2 / 3,
+            };
+        return result;
     }
 
     private static Estimates[] Summarise(Dataset data, double[] sums, double[] squares, double dualSum, double dualSquares, long k, double seconds)
@@ -589,7 +735,7 @@ public static class MarginSolver
                 variances[i] = Concentration.SampleVariance(sums[l][i], squares[l][i], k);
             }
             result[l] = new Estimates(dualSum / k, Concentration.SampleVariance(dualSum, dualSquares, k), margins, variances, k,
-                seconds > 0 ? (2.0 + nc) * 2 * k * n * (double)d / seconds / 1e9 : 0);
+                seconds > 0 ? 3.0 * 2 * k * n * (double)d / seconds / 1e9 : 0);
         }
         return result;
     }
@@ -600,9 +746,10 @@ public static class MarginSolver
     /// sup ||U_q(z)|| the clipped primal's margins are (Y H Y q)_i / c, balanced on the support of q. Null for n above
     /// <see cref="MarginSandwich.MaxPoints"/> (the n x n matrix).
     /// </summary>
-    private static double[]? KernelStart(Dataset data, out double quadratic)
+    private static double[]? KernelStart(Dataset data, out double quadratic, out double[]? yhy)
     {
         quadratic = double.NaN;
+        yhy = null;
         int n = data.N;
         if (n > MarginSandwich.MaxPoints) return null;
         var g = TheoryKit.Kernels.NtkKernel.LimitingGram(data.X, n, data.D);
@@ -612,6 +759,7 @@ public static class MarginSolver
         double lambda = MarginSandwich.LargestEigenvalue(g, n);
         if (!(lambda > 0)) return null;
         quadratic = MarginSandwich.MinimiseQuadratic(g, n, lambda, out var q, 3000);
+        yhy = g;
         return q;
     }
 
@@ -629,7 +777,7 @@ public static class MarginSolver
         {
             double score = double.PositiveInfinity;
             for (int i = 0; i < data.N; i++)
-                score = Math.Min(score, ladder[l].Margins[i] - Concentration.Best(ladder[l].MarginVariances[i], kPlan, delta / data.N, 2).Term);
+                score = Math.Min(score, ladder[l].Margins[i] - Concentration.Best(ladder[l].MarginVariances[i], kPlan, delta / data.N, 1).Term);
             if (score > bestScore) { bestScore = score; bestL = l; }
         }
         return (cs[bestL], ladder[bestL]);
