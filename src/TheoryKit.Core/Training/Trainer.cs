@@ -252,11 +252,12 @@ public sealed record TrainingResult(TrajectoryPoint[] Trajectory, double FinalLo
 public static class Trainer
 {
     /// <summary>
-    /// Elements of the per-block pre-activation buffer (B = elements / m rows): 2^20 for d &gt;= 128, where the
-    /// GEMMs dominate and like tall blocks, and 2^18 below, where the block should stay in cache (measured on
-    /// n = 10000, m = 4096: d = 2 and 50 are fastest with 64-row blocks, d = 784 with 256 rows).
+    /// Elements of a row stream's pre-activation buffer (B = elements / m rows): 2^22 for d &gt;= 128, where the
+    /// GEMMs dominate and like tall blocks (fewer passes of the m x d gradient through memory and fewer packings of W; at
+    /// n = 10000, m = 4096, d = 784, 1024-row blocks beat 256-row ones), and 2^18 below, where the block should stay in
+    /// cache (d = 50, m = 4096: 64 to 192 rows measured alike).
     /// </summary>
-    public static int BlockElements(int d) => d >= 128 ? 1 << 20 : 1 << 18;
+    public static int BlockElements(int d) => d >= 128 ? 1 << 22 : 1 << 18;
 
     /// <summary>
     /// Row streams of every pass: the rows (all n, or one minibatch) are cut into this many contiguous parts of (nearly) equal
@@ -375,11 +376,11 @@ public static class Trainer
 
     /// <summary>
     /// Logits f(x_i; W) for X (n x d row-major) and W (m x d row-major), second layer a (length m): one GEMM per
-    /// block of rows (<see cref="BlockElements"/>), so no n x m buffer is built.
+    /// block of rows (2^20 / m rows for d &gt;= 128, 2^18 / m below), so no n x m buffer is built.
     /// </summary>
     public static double[] Logits(double[] w, double[] a, double[] x, int n, int d)
     {
-        int m = a.Length, block = Math.Clamp(BlockElements(d) / m, 1, Math.Max(1, n));
+        int m = a.Length, block = Math.Clamp((d >= 128 ? 1 << 20 : 1 << 18) / m, 1, Math.Max(1, n));
         var z = new double[(long)block * m];
         var f = new double[n];
         double scale = 1 / Math.Sqrt(m);
@@ -395,6 +396,37 @@ public static class Trainer
                 f[start + r] = s * scale;
             });
         }
+        return f;
+    }
+
+    /// <summary>
+    /// <see cref="Logits"/> inside the engines (held-out data at recorded steps, BLAS single-threaded there): the rows in
+    /// <see cref="RowStreams"/> row streams on the engine's threads, blocks of 2^20 / m rows (d &gt;= 128) or 2^18 / m,
+    /// forward GEMMs of even row counts (<see cref="Kernels{T}.Forward"/>), so the held-out figures are the same for any
+    /// thread count and for a run alone or batched. Same formula and summation order as Logits.
+    /// </summary>
+    private static double[] StreamLogits(double[] w, double[] a, double[] x, int n, int d, ParallelOptions po)
+    {
+        int m = a.Length, block = Math.Clamp((d >= 128 ? 1 << 20 : 1 << 18) / m & ~1, 2, Math.Max(2, n));
+        var f = new double[n];
+        double scale = 1 / Math.Sqrt(m);
+        Parallel.For(0, RowStreams, po, part =>
+        {
+            var (from, to) = StreamRows(n, part);
+            var z = new double[(long)StreamBlockRows(n, block) * m];
+            for (int b0 = from; b0 < to; b0 += block)
+            {
+                int rows = Math.Min(block, to - b0);
+                Kernels<double>.Forward(rows, m, d, x, b0 * d, w, 0, z, 0, m);
+                for (int r = 0; r < rows; r++)
+                {
+                    double s = 0;
+                    var zr = z.AsSpan(r * m, m);
+                    for (int k = 0; k < m; k++) if (zr[k] > 0) s += a[k] * zr[k];
+                    f[b0 + r] = s * scale;
+                }
+            }
+        });
         return f;
     }
 
@@ -746,7 +778,7 @@ public static class Trainer
         /// <summary>f = (1/sqrt m) sum_s a_s relu(&lt;w_s, x&gt;) + c on held-out data at the current (W, a, c).</summary>
         private double[] HeldOutLogits(Dataset data)
         {
-            var f = Logits(Kernels<T>.ToDouble(_w), _a, data.X, data.N, data.D);
+            var f = StreamLogits(Kernels<T>.ToDouble(_w), _a, data.X, data.N, data.D, _po);
             if (_rows.C != 0) for (int i = 0; i < f.Length; i++) f[i] += _rows.C;
             return f;
         }
@@ -1029,7 +1061,7 @@ public static class Trainer
                     int off = k.Offset * _d, len = k.M * _d;
                     var wk = _w.AsSpan(off, len);
                     if (k.Tracker.Observe(k.Rows.Means(), Kernels<T>.Finite(wk), () => Kernels<T>.Movement(_w.AsSpan(off, len), k.W0, k.M, _d),
-                            data => Logits(Kernels<T>.ToDouble(_w.AsSpan(off, len)), k.A, data.X, data.N, data.D)))
+                            data => StreamLogits(Kernels<T>.ToDouble(_w.AsSpan(off, len)), k.A, data.X, data.N, data.D, po)))
                     {
                         results[k.Index] = k.Tracker.Finish(k.Rows.AllZero, backend, Kernels<T>.ToDouble(wk), (double[])k.A.Clone(), 0);
                         k.Offset = -1;
