@@ -264,7 +264,7 @@ public class TrainingApiTests
     }
 
     // OpenBLAS 0.3.21's own threading gives different sums for 1 and 2 threads at these widths (n = 300, d = 10: m = 100,
-    // 130, 200, 257 differed on the first steps); the engine's neuron pieces must not.
+    // 130, 200, 257 differed on the first steps); the engine's row streams must not.
     [Theory]
     [InlineData(100, Precision.Double)]
     [InlineData(130, Precision.Single)]

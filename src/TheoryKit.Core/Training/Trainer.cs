@@ -948,8 +948,9 @@ public static class Trainer
     /// run's logits, losses and G_b columns, and each run's gradient is its own GEMM G_{b,k}^T X_b, the same call (up to
     /// the leading dimension of G, which BLAS packing makes irrelevant) that <see cref="Train"/> makes for the run alone. Runs
     /// that stop (cap, convergence, divergence) leave the batch. The wide forward GEMM relies on BLAS computing each column of
-    /// X_b W^T independently of the other columns, true of OpenBLAS 0.3.21 dgemm at every shape tested (TrainingApiTests);
-    /// its sgemm is not column-independent (edge kernels), so in float32 each run's forward is its own call too.
+    /// X_b W^T independently of the other columns, true of OpenBLAS 0.3.21 dgemm at every shape tested for even row counts
+    /// (TrainingApiTests; <see cref="Kernels{T}.Forward"/> makes only such calls); its sgemm is not column-independent (edge
+    /// kernels), so in float32 each run's forward is its own call too. The row streams and blocks are those of each run alone.
     /// </summary>
     private sealed class WideEngine<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
