@@ -232,12 +232,13 @@ public class TrainingApiTests
         { 120, 784, Precision.Double },
         { 300, 10, Precision.Double },
         { 150, 50, Precision.Double },
+        { 151, 50, Precision.Double },   // odd n: the last row stream ends in an odd block
         { 300, 10, Precision.Single },
         { 90, 200, Precision.Single },
     };
 
     // Runs sharing X are trained as one wide batch; every run must equal its run alone bit for bit, whatever its
-    // companions (widths 1 to 1000, so at d = 10 the widest run has 256-row blocks and a two-piece split of its neurons),
+    // companions (widths 1 to 1000, so at d = 10 the widest run has 256-row blocks),
     // labels (each run its own noisy copy of y), label kind, initialisation, projection, convergence and cap, and for
     // one or two threads.
     [Theory, MemberData(nameof(WideShapes))]
@@ -272,7 +273,7 @@ public class TrainingApiTests
     }
 
     // OpenBLAS 0.3.21's own threading gives different sums for 1 and 2 threads at these widths (n = 300, d = 10: m = 100,
-    // 130, 200, 257 differed on the first steps); the engine's neuron pieces must not.
+    // 130, 200, 257 differed on the first steps); the engine's row streams must not.
     [Theory]
     [InlineData(100, Precision.Double)]
     [InlineData(130, Precision.Single)]

@@ -203,7 +203,7 @@ public sealed record TrajectoryPoint(int Step, double Loss, double Risk, double 
 /// <param name="TestError">0-1 error at W_T on the held-out set (null without one or when the run diverged).</param>
 /// <param name="SecondsPerStep">Wall-clock seconds per gradient step.</param>
 /// <param name="Backend">GEMM backend, rows per block, threads and precision, e.g. "blocked GEMM (64-row blocks): OpenBLAS ..., single-threaded
-/// calls on 2 engine threads, float64" (TrainMany adds ", batched with K runs on one X" for batched runs).</param>
+/// calls in 2 row streams on 2 engine threads, float64" (TrainMany adds ", batched with K runs on one X" for batched runs).</param>
 /// <param name="W">Final first layer W_T (m x d row-major, float64).</param>
 public sealed record TrainingResult(TrajectoryPoint[] Trajectory, double FinalLoss, double EpochAveragedLoss, double EpochAveragedRisk,
     double FinalRisk, double TrainError, double? TestRisk, double? TestError, double SecondsPerStep, string Backend, double[] W)
@@ -234,12 +234,13 @@ public sealed record TrainingResult(TrajectoryPoint[] Trajectory, double FinalLo
 /// Full-batch (projected) gradient descent on the two-layer ReLU student (THEORY.md §1-3).
 /// One step is two GEMM-shaped products per block of rows: the pre-activations Z_b = X_b W^T (B x m) and
 /// the gradient accumulation grad += G_b^T X_b (m x d), with G_is = l'(f_i) a_s 1[&lt;w_s, x_i&gt; &gt; 0] / (n sqrt(m))
-/// computed in place in Z_b by one fused pass that also forms f_i; then W -= eta grad. Blocks of
-/// B = 2^18 / m (d &lt; 128) or 2^20 / m rows keep the only n-dependent buffer at B x m (never n x m, never n x n, nothing per step),
-/// so the same code is GEMM-bound at large d and stays in cache at small d, where NumPy-style code
-/// streams several n x m temporaries. Blocks are visited in order, every sum has a fixed order, and each GEMM is split
-/// into neuron pieces fixed by m (single-threaded BLAS calls spread over the threads), so trajectories are
-/// bit-identical for any thread count.
+/// computed in place in Z_b by one fused pass that also forms f_i; then W -= eta grad. The rows are cut into
+/// <see cref="RowStreams"/> contiguous row streams fixed by n; each stream runs on one thread, block by block in order, with
+/// single-threaded BLAS calls, sums its own gradient, and the streams' gradients are added in stream order. Blocks of
+/// B = <see cref="BlockElements"/>(d) / m rows keep the n-dependent buffers at B x m per stream (never n x m, never n x n,
+/// nothing per step), so the same code stays in cache at small d, where NumPy-style code streams several n x m temporaries,
+/// and makes tall GEMMs at large d. Every sum has a fixed order set by n, d and m alone, so trajectories are bit-identical
+/// for any thread count.
 /// Run control (THEORY.md §9): an optional convergence rule stops the run (<see cref="ConvergenceRule"/>); a non-finite
 /// loss or weight stops it at once as <see cref="RunOutcome.Diverged"/>; a network whose hidden part is 0 on every
 /// training point at the end is <see cref="RunOutcome.Dead"/>. Held-out data (test, validation) are scored at every
@@ -254,11 +255,38 @@ public sealed record TrainingResult(TrajectoryPoint[] Trajectory, double FinalLo
 public static class Trainer
 {
     /// <summary>
-    /// Elements of the per-block pre-activation buffer (B = elements / m rows): 2^20 for d &gt;= 128, where the
-    /// GEMMs dominate and like tall blocks, and 2^18 below, where the block should stay in cache (measured on
-    /// n = 10000, m = 4096: d = 2 and 50 are fastest with 64-row blocks, d = 784 with 256 rows).
+    /// Elements of a row stream's pre-activation buffer (B = elements / m rows): 2^22 for d &gt;= 128, where the
+    /// GEMMs dominate and like tall blocks (fewer passes of the m x d gradient through memory and fewer packings of W; at
+    /// n = 10000, m = 4096, d = 784, 1024-row blocks beat 256-row ones), and 2^18 below, where the block should stay in
+    /// cache (d = 50, m = 4096: 64 to 192 rows measured alike).
     /// </summary>
-    public static int BlockElements(int d) => d >= 128 ? 1 << 20 : 1 << 18;
+    public static int BlockElements(int d) => d >= 128 ? 1 << 22 : 1 << 18;
+
+    /// <summary>
+    /// Row streams of every pass: the rows (all n, or one minibatch) are cut into this many contiguous parts of (nearly) equal
+    /// size, part s = rows [total s / RowStreams, total (s + 1) / RowStreams); each part is visited block by block in order by
+    /// one thread and sums its own gradient, and the parts' gradients are added in part order. The split depends on the row
+    /// count alone, never on the thread count, so results are the same for 1, 2 or more threads (more threads than streams idle).
+    /// </summary>
+    internal const int RowStreams = 2;
+
+    /// <summary>Rows [from, to) of row stream s over total rows (<see cref="RowStreams"/>).</summary>
+    private static (int from, int to) StreamRows(int total, int s) => (Boundary(total, s), Boundary(total, s + 1));
+
+    /// <summary>First row of stream s: total s / RowStreams rounded down to an even row (so only the last stream can hold an odd count).</summary>
+    private static int Boundary(int total, int s) => s >= RowStreams ? total : (int)((long)total * s / RowStreams) & ~1;
+
+    /// <summary>Rows of a stream's block buffer: the rows per block, at most the rows of the longest stream over n or fewer rows
+    /// (at most ceil(n / RowStreams) + 2 with the even boundaries).</summary>
+    private static int StreamBlockRows(int n, int block) => Math.Max(1, Math.Min(Math.Min(block, n), (n + RowStreams - 1) / RowStreams + 2));
+
+    /// <summary>One new buffer per row stream.</summary>
+    private static TBuffer[] Streams<TBuffer>(Func<TBuffer> create)
+    {
+        var parts = new TBuffer[RowStreams];
+        for (int s = 0; s < RowStreams; s++) parts[s] = create();
+        return parts;
+    }
 
     /// <summary>Tests only: rows per block instead of BlockElements(d) / m (the blocks change only the summation grouping).</summary>
     internal static int? ForceBlockRows;
@@ -363,11 +391,11 @@ public static class Trainer
 
     /// <summary>
     /// Logits f(x_i; W) for X (n x d row-major) and W (m x d row-major), second layer a (length m): one GEMM per
-    /// block of rows (<see cref="BlockElements"/>), so no n x m buffer is built.
+    /// block of rows (2^20 / m rows for d &gt;= 128, 2^18 / m below), so no n x m buffer is built.
     /// </summary>
     public static double[] Logits(double[] w, double[] a, double[] x, int n, int d)
     {
-        int m = a.Length, block = Math.Clamp(BlockElements(d) / m, 1, Math.Max(1, n));
+        int m = a.Length, block = Math.Clamp((d >= 128 ? 1 << 20 : 1 << 18) / m, 1, Math.Max(1, n));
         var z = new double[(long)block * m];
         var f = new double[n];
         double scale = 1 / Math.Sqrt(m);
@@ -383,6 +411,37 @@ public static class Trainer
                 f[start + r] = s * scale;
             });
         }
+        return f;
+    }
+
+    /// <summary>
+    /// <see cref="Logits"/> inside the engines (held-out data at recorded steps, BLAS single-threaded there): the rows in
+    /// <see cref="RowStreams"/> row streams on the engine's threads, blocks of 2^20 / m rows (d &gt;= 128) or 2^18 / m,
+    /// forward GEMMs of even row counts (<see cref="Kernels{T}.Forward"/>), so the held-out figures are the same for any
+    /// thread count and for a run alone or batched. Same formula and summation order as Logits.
+    /// </summary>
+    private static double[] StreamLogits(double[] w, double[] a, double[] x, int n, int d, ParallelOptions po)
+    {
+        int m = a.Length, block = Math.Clamp((d >= 128 ? 1 << 20 : 1 << 18) / m & ~1, 2, Math.Max(2, n));
+        var f = new double[n];
+        double scale = 1 / Math.Sqrt(m);
+        Parallel.For(0, RowStreams, po, part =>
+        {
+            var (from, to) = StreamRows(n, part);
+            var z = new double[(long)StreamBlockRows(n, block) * m];
+            for (int b0 = from; b0 < to; b0 += block)
+            {
+                int rows = Math.Min(block, to - b0);
+                Kernels<double>.Forward(rows, m, d, x, b0 * d, w, 0, z, 0, m);
+                for (int r = 0; r < rows; r++)
+                {
+                    double s = 0;
+                    var zr = z.AsSpan(r * m, m);
+                    for (int k = 0; k < m; k++) if (zr[k] > 0) s += a[k] * zr[k];
+                    f[b0 + r] = s * scale;
+                }
+            }
+        });
         return f;
     }
 
@@ -545,55 +604,52 @@ public static class Trainer
         }
 
         /// <summary>
-        /// Neuron pieces of a GEMM pair: m neurons split into pieces of consecutive neurons, about m / 4 rounded up to a
-        /// multiple of 8 and clamped to [64, PieceNeurons] (a split fixed by m alone, never by the thread count). Each piece
-        /// is one single-threaded BLAS call, the pieces run on the engine's threads, so every entry is computed by the same
-        /// call whatever the thread count (OpenBLAS's own threading splits work by thread count and is not bit-reproducible
-        /// across thread counts at every shape).
-        /// </summary>
-        public const int PieceNeurons = 512;
-
-        private static (int pieces, int per) Pieces(int m, int pieceNeurons = 0)
-        {
-            int per = pieceNeurons > 0 ? pieceNeurons : Math.Clamp(((m + 3) / 4 + 7) / 8 * 8, 64, PieceNeurons);
-            int pieces = Math.Max(1, (m + per - 1) / per);
-            return (pieces, (m + pieces - 1) / pieces);
-        }
-
-        /// <summary>
         /// Z = X_b W^T (rows x m at z[zOff..], leading dimension ldz) for X_b = x[xOff..] (rows x d) and W = w[wOff..] (m x d),
-        /// by neuron pieces.
+        /// by calls with an even number of rows only: the even part in one call, then for an odd count the last two rows again
+        /// (the last row alone, duplicated, when rows = 1). OpenBLAS 0.3.21 dgemm (Zen/Haswell kernels) computes each column of
+        /// X_b W^T independently of the other columns when the row count is even, but not always when it is odd (d = 10 to
+        /// 784, widths 1 to 1000, rows 1 to 40 and about 1000 measured); the wide batch of TrainMany relies on that independence.
         /// </summary>
-        public static void Forward(int rows, int m, int d, T[] x, int xOff, T[] w, int wOff, T[] z, int zOff, int ldz, ParallelOptions? po, int pieceNeurons = 0)
+        public static void Forward(int rows, int m, int d, T[] x, int xOff, T[] w, int wOff, T[] z, int zOff, int ldz)
         {
-            var (pieces, per) = Pieces(m, pieceNeurons);
-            void Piece(int p)
+            if (rows <= 0 || m <= 0) return;
+            int even = rows & ~1;
+            if (even > 0)
+                Gemm(false, true, even, m, d, 1.0, x.AsSpan(xOff, even * d), d, w.AsSpan(wOff, m * d), d, 0.0, z.AsSpan(zOff, (even - 1) * ldz + m), ldz);
+            if (even == rows) return;
+            if (rows >= 3)
             {
-                int s0 = p * per, width = Math.Min(m, s0 + per) - s0;
-                if (width <= 0) return;
-                Gemm(false, true, rows, width, d, 1.0, x.AsSpan(xOff, rows * d), d, w.AsSpan(wOff + s0 * d, width * d), d, 0.0,
-                    z.AsSpan(zOff + s0, (rows - 1) * ldz + width), ldz);
+                Gemm(false, true, 2, m, d, 1.0, x.AsSpan(xOff + (rows - 2) * d, 2 * d), d, w.AsSpan(wOff, m * d), d, 0.0,
+                    z.AsSpan(zOff + (rows - 2) * ldz, ldz + m), ldz);
+                return;
             }
-            if (po is null || pieces == 1) for (int p = 0; p < pieces; p++) Piece(p);
-            else Parallel.For(0, pieces, po, Piece);
+            var x2 = new T[2 * d];
+            x.AsSpan(xOff, d).CopyTo(x2); x.AsSpan(xOff, d).CopyTo(x2.AsSpan(d));
+            var z2 = new T[2 * m];
+            Gemm(false, true, 2, m, d, 1.0, x2, d, w.AsSpan(wOff, m * d), d, 0.0, z2, m);
+            z2.AsSpan(0, m).CopyTo(z.AsSpan(zOff, m));
         }
 
         /// <summary>
         /// grad += G^T X_b (m x d, at grad[gradOff..]) for G = g[gOff..] (rows x m, leading dimension ldg) and X_b = x[xOff..]
-        /// (rows x d), by neuron pieces. BLAS packs its operands, so the leading dimension of G does not change any result.
+        /// (rows x d): one call. BLAS packs its operands, so the leading dimension of G does not change any result.
         /// </summary>
-        public static void Backward(int rows, int m, int d, T[] g, int gOff, int ldg, T[] x, int xOff, T[] grad, int gradOff, ParallelOptions? po)
+        public static void Backward(int rows, int m, int d, T[] g, int gOff, int ldg, T[] x, int xOff, T[] grad, int gradOff)
         {
-            var (pieces, per) = Pieces(m);
-            void Piece(int p)
-            {
-                int s0 = p * per, width = Math.Min(m, s0 + per) - s0;
-                if (width <= 0) return;
-                Gemm(true, false, width, d, rows, 1.0, g.AsSpan(gOff + s0, (rows - 1) * ldg + width), ldg, x.AsSpan(xOff, rows * d), d, 1.0,
-                    grad.AsSpan(gradOff + s0 * d, width * d), d);
-            }
-            if (po is null || pieces == 1) for (int p = 0; p < pieces; p++) Piece(p);
-            else Parallel.For(0, pieces, po, Piece);
+            if (rows <= 0 || m <= 0) return;
+            Gemm(true, false, m, d, rows, 1.0, g.AsSpan(gOff, (rows - 1) * ldg + m), ldg, x.AsSpan(xOff, rows * d), d, 1.0, grad.AsSpan(gradOff, m * d), d);
+        }
+
+        /// <summary>parts[0] += parts[1] + ... in part order (element by element: (parts[0] + parts[1]) + parts[2] ...).</summary>
+        public static void AddParts(T[][] parts)
+        {
+            for (int p = 1; p < parts.Length; p++) TensorPrimitives.Add(parts[0], parts[p], parts[0]);
+        }
+
+        /// <summary>parts[k][off..off+len) summed into parts[0][off..off+len) in part order, like <see cref="AddParts(T[][])"/> on one slice.</summary>
+        public static void AddParts(T[][] parts, int off, int len)
+        {
+            for (int p = 1; p < parts.Length; p++) TensorPrimitives.Add(parts[0].AsSpan(off, len), parts[p].AsSpan(off, len), parts[0].AsSpan(off, len));
         }
 
         /// <summary>||w_s - w_s0||^2 for every row s, summed over j in order, into sq (length m).</summary>
@@ -668,21 +724,24 @@ public static class Trainer
     }
 
     private static string BackendName<T>(int block, int threads, string extra = "") =>
-        $"blocked GEMM ({block}-row blocks): {Blas.Current.Name}, single-threaded calls on {threads} engine threads" +
+        $"blocked GEMM ({block}-row blocks): {Blas.Current.Name}, single-threaded calls in {RowStreams} row streams on {threads} engine threads" +
         (typeof(T) == typeof(float) ? ", float32" : ", float64") + extra;
 
-    /// <summary>Rows per block of a run alone: BlockElements(d) / m, within [1, n] (or the tests' forced value).</summary>
-    private static int SoloBlock(int n, int d, int m) => Math.Clamp(ForceBlockRows ?? BlockElements(d) / m, 1, n);
+    /// <summary>Rows per block of a run alone: BlockElements(d) / m rounded down to an even count (at least 2), within [1, n] (or the tests' forced value).</summary>
+    private static int SoloBlock(int n, int d, int m) => Math.Clamp(ForceBlockRows ?? Math.Max(2, BlockElements(d) / m & ~1), 1, n);
 
     private sealed class Engine<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         private readonly int _n, _d, _m, _threads, _block;
-        private readonly T[] _x, _w, _w0, _aScaled, _zb, _grad;
+        private readonly T[] _x, _w, _w0, _aScaled, _grad;
+        private readonly T[][] _zb, _gradPart;               // per row stream: the block's pre-activations, the stream's gradient (_gradPart[0] is _grad)
         private readonly double[] _a;
         private readonly RowLosses _rows;
         private readonly TrainingOptions _o;
-        private readonly double[]? _gOut, _gRow;             // TrainOutput: gradient of (a_0..a_{m-1}, c); per-row g of a block
-        private readonly T[]? _xg;                           // minibatches: the gathered rows of one block
+        private readonly double[]? _gOut;                    // TrainOutput: gradient of (a_0..a_{m-1}, c)
+        private readonly double[][]? _gOutPart, _gRow;       // TrainOutput, per row stream: the stream's part of _gOut (_gOutPart[0] is _gOut), per-row g of a block
+        private readonly T[][]? _xg;                         // minibatches, per row stream: the gathered rows of one block
+        private readonly ParallelOptions _po;
         private T[]? _s1, _s2;                               // optimiser state of W (momentum v, or Adam m and v)
         private double[]? _s1Out, _s2Out;                    // optimiser state of (a, c)
         private long _updates;                               // optimiser updates so far (Adam's bias correction)
@@ -699,10 +758,13 @@ public static class Trainer
             _a = (double[])net.A.Clone();
             double scale = 1 / Math.Sqrt(_m);
             _aScaled = net.A.Select(a => T.CreateTruncating(a * scale)).ToArray();
-            _zb = new T[(long)_block * _m];
-            _grad = new T[(long)_m * _d];
-            if (o.TrainOutput) { _gOut = new double[_m + 1]; _gRow = new double[_block]; }
-            if (o.BatchSize > 0 && o.BatchSize < _n) _xg = new T[(long)_block * _d];
+            int rows = StreamBlockRows(_n, _block);
+            _zb = Streams(() => new T[(long)rows * _m]);
+            _gradPart = Streams(() => new T[(long)_m * _d]);
+            _grad = _gradPart[0];
+            if (o.TrainOutput) { _gOutPart = Streams(() => new double[_m + 1]); _gOut = _gOutPart[0]; _gRow = Streams(() => new double[rows]); }
+            if (o.BatchSize > 0 && o.BatchSize < _n) _xg = Streams(() => new T[(long)rows * _d]);
+            _po = new ParallelOptions { MaxDegreeOfParallelism = _threads };
         }
 
         private bool Minibatch => _xg is not null;
@@ -731,7 +793,7 @@ public static class Trainer
         /// <summary>f = (1/sqrt m) sum_s a_s relu(&lt;w_s, x&gt;) + c on held-out data at the current (W, a, c).</summary>
         private double[] HeldOutLogits(Dataset data)
         {
-            var f = Logits(Kernels<T>.ToDouble(_w), _a, data.X, data.N, data.D);
+            var f = StreamLogits(Kernels<T>.ToDouble(_w), _a, data.X, data.N, data.D, _po);
             if (_rows.C != 0) for (int i = 0; i < f.Length; i++) f[i] += _rows.C;
             return f;
         }
@@ -814,72 +876,74 @@ public static class Trainer
 
         /// <summary>
         /// Forward (and with update, the gradient of the mean objective over the rows into _grad and _gOut) over the rows
-        /// listed in <paramref name="rows"/> (gathered block by block), or over all n rows in order when it is empty.
+        /// listed in <paramref name="rows"/> (gathered block by block), or over all n rows in order when it is empty: each
+        /// row stream (<see cref="RowStreams"/>) sums its own part, then the parts are added in stream order.
         /// </summary>
         private void BlockedPass(ReadOnlySpan<int> rows, bool update)
         {
-            if (update) { Array.Clear(_grad); if (_gOut is not null) Array.Clear(_gOut); }
-            var po = new ParallelOptions { MaxDegreeOfParallelism = _threads };
-            bool all = rows.IsEmpty;
-            int total = all ? _n : rows.Length;
-            int[]? index = all ? null : rows.ToArray();
-            for (int b0 = 0; b0 < total; b0 += _block)
+            int total = rows.IsEmpty ? _n : rows.Length;
+            int[]? index = rows.IsEmpty ? null : rows.ToArray();
+            Parallel.For(0, RowStreams, _po, s => StreamPass(s, total, index, update));
+            if (!update) return;
+            Kernels<T>.AddParts(_gradPart);
+            if (_gOutPart is not null) Kernels<double>.AddParts(_gOutPart);
+        }
+
+        /// <summary>Row stream s of a pass over <paramref name="total"/> rows (all n in order, or index[0..total)), block by block.</summary>
+        private void StreamPass(int s, int total, int[]? index, bool update)
+        {
+            var (from, to) = StreamRows(total, s);
+            var zb = _zb[s]; var grad = _gradPart[s];
+            if (update) { Array.Clear(grad); if (_gOutPart is not null) Array.Clear(_gOutPart[s]); }
+            for (int b0 = from; b0 < to; b0 += _block)
             {
-                int count = Math.Min(_block, total - b0), start = b0;
-                if (!all)
-                    for (int r = 0; r < count; r++) _x.AsSpan(index![b0 + r] * _d, _d).CopyTo(_xg.AsSpan(r * _d, _d));
-                var xArray = all ? _x : _xg!;
-                int xOff = all ? b0 * _d : 0;
-                Kernels<T>.Forward(count, _m, _d, xArray, xOff, _w, 0, _zb, 0, _m, po);                          // Z_b = X_b W^T
-                if (_gOut is null)
-                    Parallel.For(0, count, po, r =>
+                int count = Math.Min(_block, to - b0);
+                var xArray = _x; int xOff = b0 * _d;
+                if (index is not null)
+                {
+                    xArray = _xg![s]; xOff = 0;
+                    for (int r = 0; r < count; r++) _x.AsSpan(index[b0 + r] * _d, _d).CopyTo(xArray.AsSpan(r * _d, _d));
+                }
+                Kernels<T>.Forward(count, _m, _d, xArray, xOff, _w, 0, zb, 0, _m);                                 // Z_b = X_b W^T
+                if (_gOutPart is null)
+                    for (int r = 0; r < count; r++)
                     {
-                        var zr = _zb.AsSpan(r * _m, _m);
-                        int i = all ? start + r : index![start + r];
-                        double g = _rows.Derivative(i, double.CreateTruncating(Kernels<T>.ReluDot(zr, _aScaled)), total);
+                        var zr = zb.AsSpan(r * _m, _m);
+                        double g = _rows.Derivative(index is null ? b0 + r : index[b0 + r], double.CreateTruncating(Kernels<T>.ReluDot(zr, _aScaled)), total);
                         if (update) Kernels<T>.MaskScale(zr, _aScaled, T.CreateTruncating(g));                   // G_b row = g a' 1[z > 0]
-                    });
+                    }
                 else
                 {
-                    var gRow = _gRow!;
-                    Parallel.For(0, count, po, r =>
-                    {
-                        int i = all ? start + r : index![start + r];
-                        gRow[r] = _rows.Derivative(i, double.CreateTruncating(Kernels<T>.ReluDot(_zb.AsSpan(r * _m, _m), _aScaled)), total);
-                    });
+                    var gRow = _gRow![s];
+                    for (int r = 0; r < count; r++)
+                        gRow[r] = _rows.Derivative(index is null ? b0 + r : index[b0 + r], double.CreateTruncating(Kernels<T>.ReluDot(zb.AsSpan(r * _m, _m), _aScaled)), total);
                     if (update)
                     {
-                        OutputGradient(count, po);
-                        Parallel.For(0, count, po, r => Kernels<T>.MaskScale(_zb.AsSpan(r * _m, _m), _aScaled, T.CreateTruncating(gRow[r])));
+                        OutputGradient(zb, gRow, count, _gOutPart[s]);
+                        for (int r = 0; r < count; r++) Kernels<T>.MaskScale(zb.AsSpan(r * _m, _m), _aScaled, T.CreateTruncating(gRow[r]));
                     }
                 }
-                if (update) Kernels<T>.Backward(count, _m, _d, _zb, 0, _m, xArray, xOff, _grad, 0, po);      // grad += G_b^T X_b
+                if (update) Kernels<T>.Backward(count, _m, _d, zb, 0, _m, xArray, xOff, grad, 0);                // grad += G_b^T X_b
             }
         }
 
         /// <summary>
-        /// d/da_s += (1/sqrt m) sum_r g_r relu(z_rs) and d/dc += sum_r g_r over the rows of the current block, each sum
-        /// in row order (threads split the neurons s, so the result does not depend on the thread count).
+        /// d/da_s += (1/sqrt m) sum_r g_r relu(z_rs) and d/dc += sum_r g_r over the rows of one block (z: count x m), each sum
+        /// in row order, into gOut (length m + 1).
         /// </summary>
-        private void OutputGradient(int count, ParallelOptions po)
+        private void OutputGradient(T[] zb, double[] gRow, int count, double[] gOut)
         {
-            var gOut = _gOut!; var gRow = _gRow!;
             double scale = 1 / Math.Sqrt(_m);
-            int chunks = Math.Min(_threads, Math.Max(1, _m / 64)), per = (_m + chunks - 1) / chunks;
-            Parallel.For(0, chunks, po, ch =>
+            for (int s = 0; s < _m; s++)
             {
-                int s0 = ch * per, s1 = Math.Min(_m, s0 + per);
-                for (int s = s0; s < s1; s++)
+                double acc = 0;
+                for (int r = 0; r < count; r++)
                 {
-                    double acc = 0;
-                    for (int r = 0; r < count; r++)
-                    {
-                        double z = double.CreateTruncating(_zb[(long)r * _m + s]);
-                        if (z > 0) acc += gRow[r] * z;
-                    }
-                    gOut[s] += acc * scale;
+                    double z = double.CreateTruncating(zb[(long)r * _m + s]);
+                    if (z > 0) acc += gRow[r] * z;
                 }
-            });
+                gOut[s] += acc * scale;
+            }
             double gc = 0;
             for (int r = 0; r < count; r++) gc += gRow[r];
             gOut[_m] += gc;
@@ -899,8 +963,9 @@ public static class Trainer
     /// run's logits, losses and G_b columns, and each run's gradient is its own GEMM G_{b,k}^T X_b, the same call (up to
     /// the leading dimension of G, which BLAS packing makes irrelevant) that <see cref="Train"/> makes for the run alone. Runs
     /// that stop (cap, convergence, divergence) leave the batch. The wide forward GEMM relies on BLAS computing each column of
-    /// X_b W^T independently of the other columns, true of OpenBLAS 0.3.21 dgemm at every shape tested (TrainingApiTests);
-    /// its sgemm is not column-independent (edge kernels), so in float32 each run's forward is its own call too.
+    /// X_b W^T independently of the other columns, true of OpenBLAS 0.3.21 dgemm at every shape tested for even row counts
+    /// (TrainingApiTests; <see cref="Kernels{T}.Forward"/> makes only such calls); its sgemm is not column-independent (edge
+    /// kernels), so in float32 each run's forward is its own call too. The row streams and blocks are those of each run alone.
     /// </summary>
     private sealed class WideEngine<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -920,7 +985,8 @@ public static class Trainer
         private readonly int _n, _d, _block, _threads;
         private readonly T[] _x;
         private List<Member> _active;
-        private T[] _w, _grad, _zb;
+        private T[] _w;
+        private T[][] _gradPart, _zb;                       // per row stream: the stream's gradient (all runs), the block's pre-activations
         private int _total;
 
         public WideEngine(IReadOnlyList<(int index, RunSpec spec)> runs, Dataset? test, int threads, int block)
@@ -937,7 +1003,8 @@ public static class Trainer
                 _active.Add(new Member(index, o, new RowLosses(spec.Train, spec.SoftLabels, o.Labels), new Tracker(o, test, spec.Validation),
                     Kernels<T>.Shared(net.W0), net.A, net.A.Select(a => T.CreateTruncating(a * scale)).ToArray()));
             }
-            _w = _grad = _zb = [];
+            _w = [];
+            _gradPart = _zb = [];
             Layout(null);
         }
 
@@ -955,8 +1022,8 @@ public static class Trainer
                 offset += r.M;
             }
             _w = w;
-            _grad = new T[(long)_total * _d];
-            _zb = new T[(long)_block * _total];
+            _gradPart = Streams(() => new T[(long)_total * _d]);
+            _zb = Streams(() => new T[(long)StreamBlockRows(_n, _block) * _total]);
         }
 
         public void Run(TrainingResult[] results, Action<int> finished)
@@ -966,40 +1033,51 @@ public static class Trainer
             finally { Blas.Current.SetThreads(_threads); }
         }
 
+        /// <summary>
+        /// Row stream s of one full pass (the same rows and blocks as each run alone): per block one forward GEMM over the
+        /// concatenated first layers (float64; float32: one call per run), each run's logits, losses and G_b columns, and each
+        /// run's gradient G_{b,k}^T X_b into the stream's part.
+        /// </summary>
+        private void StreamPass(int s)
+        {
+            var (from, to) = StreamRows(_n, s);
+            var zb = _zb[s]; var grad = _gradPart[s];
+            Array.Clear(grad);
+            for (int b0 = from; b0 < to; b0 += _block)
+            {
+                int count = Math.Min(_block, to - b0), xOff = b0 * _d;
+                if (typeof(T) == typeof(double))
+                    Kernels<T>.Forward(count, _total, _d, _x, xOff, _w, 0, zb, 0, _total);                         // Z_b = X_b [W_1; W_2; ...]^T
+                else
+                    foreach (var k in _active) Kernels<T>.Forward(count, k.M, _d, _x, xOff, _w, k.Offset * _d, zb, k.Offset, _total);
+                for (int r = 0; r < count; r++)
+                    foreach (var k in _active)
+                    {
+                        var zr = zb.AsSpan(r * _total + k.Offset, k.M);
+                        double g = k.Rows.Derivative(b0 + r, double.CreateTruncating(Kernels<T>.ReluDot(zr, k.AScaled)), _n);
+                        Kernels<T>.MaskScale(zr, k.AScaled, T.CreateTruncating(g));
+                    }
+                foreach (var k in _active)                                                                 // grad_k += G_{b,k}^T X_b
+                    Kernels<T>.Backward(count, k.M, _d, zb, k.Offset, _total, _x, xOff, grad, k.Offset * _d);
+            }
+        }
+
         private void Loop(TrainingResult[] results, Action<int> finished)
         {
             var po = new ParallelOptions { MaxDegreeOfParallelism = _threads };
             string backend = BackendName<T>(_block, _threads, $", batched with {_active.Count} runs on one X");
             while (_active.Count > 0)
             {
-                Array.Clear(_grad);
-                for (int b0 = 0; b0 < _n; b0 += _block)
-                {
-                    int count = Math.Min(_block, _n - b0), start = b0;
-                    if (typeof(T) == typeof(double))
-                        Kernels<T>.Forward(count, _total, _d, _x, b0 * _d, _w, 0, _zb, 0, _total, po,        // Z_b = X_b [W_1; W_2; ...]^T, split
-                            Math.Clamp((_total + 2 * _threads - 1) / (2 * _threads), 64, Kernels<T>.PieceNeurons)); // for the threads (columns are independent)
-                    else                                                                                    // float32: one call per run (see the class summary)
-                        Parallel.ForEach(_active, po, k => Kernels<T>.Forward(count, k.M, _d, _x, start * _d, _w, k.Offset * _d, _zb, k.Offset, _total, null));
-                    Parallel.For(0, count, po, r =>
-                    {
-                        foreach (var k in _active)
-                        {
-                            var zr = _zb.AsSpan(r * _total + k.Offset, k.M);
-                            double g = k.Rows.Derivative(start + r, double.CreateTruncating(Kernels<T>.ReluDot(zr, k.AScaled)), _n);
-                            Kernels<T>.MaskScale(zr, k.AScaled, T.CreateTruncating(g));
-                        }
-                    });
-                    Parallel.ForEach(_active, po, k =>                                                     // grad_k += G_{b,k}^T X_b
-                        Kernels<T>.Backward(count, k.M, _d, _zb, k.Offset, _total, _x, start * _d, _grad, k.Offset * _d, null));
-                }
+                Parallel.For(0, RowStreams, po, StreamPass);
+                Kernels<T>.AddParts(_gradPart);                                                         // element by element: as each run alone
+                var grad = _gradPart[0];
                 bool left = false;
                 foreach (var k in _active)
                 {
                     int off = k.Offset * _d, len = k.M * _d;
                     var wk = _w.AsSpan(off, len);
                     if (k.Tracker.Observe(k.Rows.Means(), Kernels<T>.Finite(wk), () => Kernels<T>.Movement(_w.AsSpan(off, len), k.W0, k.M, _d),
-                            data => Logits(Kernels<T>.ToDouble(_w.AsSpan(off, len)), k.A, data.X, data.N, data.D)))
+                            data => StreamLogits(Kernels<T>.ToDouble(_w.AsSpan(off, len)), k.A, data.X, data.N, data.D, po)))
                     {
                         results[k.Index] = k.Tracker.Finish(k.Rows.AllZero, backend, Kernels<T>.ToDouble(wk), (double[])k.A.Clone(), 0);
                         k.Offset = -1;
@@ -1007,7 +1085,7 @@ public static class Trainer
                         finished(k.Index);
                         continue;
                     }
-                    TensorPrimitives.MultiplyAdd(_grad.AsSpan(off, len), T.CreateTruncating(-k.O.Eta), wk, wk);    // W_k -= eta_k grad_k
+                    TensorPrimitives.MultiplyAdd(grad.AsSpan(off, len), T.CreateTruncating(-k.O.Eta), wk, wk);    // W_k -= eta_k grad_k
                     if (k.O.Radius is { } rho) Kernels<T>.Project(wk, k.W0, k.M, _d, rho / Math.Sqrt(k.M));
                     k.Tracker.Advance();
                 }
