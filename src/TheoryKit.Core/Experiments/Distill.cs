@@ -182,10 +182,13 @@ public static class Distill
         int resumed = journal.Records.Count, done = resumed, newRuns = 0;
         List<DistillKey> Todo(double r, int s) => widths.SelectMany(w => new[] { DistillRole.Soft, DistillRole.Hard }.Select(role => new DistillKey(role, r, s, w)))
             .Where(k => !journal.Contains(k)).ToList();
-        // the ETA: seconds per student batch so far times the batches left (teachers are a few seconds per level)
+        // the ETA: mean seconds of the finished student batches (teachers included) times the batches left, less the time
+        // already spent on the batch in progress
         int batchesLeft = levels.Sum(r => Enumerable.Range(0, spec.Seeds).Count(s => Todo(r, s).Count > 0)), batchesRun = 0;
         var clock = Stopwatch.StartNew();
-        TimeSpan? Eta() => batchesRun == 0 ? null : TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / batchesRun * batchesLeft);
+        double lastBatchEnd = 0;
+        TimeSpan? Eta() => batchesRun == 0 ? null
+            : TimeSpan.FromSeconds(Math.Max(0, lastBatchEnd / batchesRun * batchesLeft - (clock.Elapsed.TotalSeconds - lastBatchEnd)));
         progress?.Report(new DistillProgress(done, total, resumed, "start", null));
         for (int li = 0; li < levels.Length; li++)
         {
@@ -245,6 +248,7 @@ public static class Distill
                     progress?.Report(new DistillProgress(done, total, resumed, $"{batch}: {finished} of {keys.Count} student runs", Eta()));
                 });
                 batchesRun++; batchesLeft--;
+                lastBatchEnd = clock.Elapsed.TotalSeconds;
             }
             progress?.Report(new DistillProgress(done, total, resumed, $"{phase} done", Eta()));
         }
