@@ -90,6 +90,11 @@ let private gapJson (g: MeanInterval) =
     | null -> null
     | g -> jobj [ "mean", jnum g.Mean; "lower", jnum g.Lower; "upper", jnum g.Upper; "positive_pairs", jint (int64 g.Positive); "pairs", jint (int64 g.N) ]
 
+let private countsJson (c: RunCounts) =
+    jobj [ "converged", jint (int64 c.Converged); "step_cap", jint (int64 c.StepCap); "diverged", jint (int64 c.Diverged); "dead", jint (int64 c.Dead) ]
+
+let private countsText (c: RunCounts) = sprintf "%d converged, %d at the step cap, %d diverged, %d dead" c.Converged c.StepCap c.Diverged c.Dead
+
 let private trendJson (t: Trend) =
     jobj [ "slope", jnum t.Slope; "lower", jnum t.Lower; "upper", jnum t.Upper; "points", jint (int64 t.Points); "verdict", jstr t.Word; "statement", jstr t.Statement ]
 
@@ -110,7 +115,8 @@ let distillJson (res: DistillResult) (journal: string) (plots: string list) (tra
                                                              "stopped_at", (l.TeacherStoppedAt |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null) ]
                                            "best_hard", jobj [ "width", jint (int64 l.BestHardWidth); "test_accuracy", jnum l.BestHardAccuracy ]
                                            "teacher_warning", (match l.TeacherWarning with null -> null | w -> jstr w)
-                                           "mean_gap", gapJson l.MeanGap
+                                           "mean_gap", gapJson l.MeanGap; "mean_gap_early_stopped", gapJson l.MeanGapEarlyStopped
+                                           "runs", jobj [ "soft", countsJson l.Soft; "hard", countsJson l.Hard ]
                                            "widths", JsonArray([| for w in l.Widths ->
                                                                     jobj [ "width", jint (int64 w.Width); "soft", summaryJson w.Soft; "hard", summaryJson w.Hard
                                                                            "hard_early_stopped", summaryJson w.HardEarlyStopped
@@ -118,7 +124,9 @@ let distillJson (res: DistillResult) (journal: string) (plots: string list) (tra
            "trend", trendJson res.Trend; "trend_early_stopped", trendJson res.TrendEarlyStopped
            "runs", jobj [ "converged", jint (int64 res.Counts.Converged); "step_cap", jint (int64 res.Counts.StepCap)
                           "diverged", jint (int64 res.Counts.Diverged); "dead", jint (int64 res.Counts.Dead)
+                          "teachers", jint (int64 (res.Runs |> Seq.filter (fun r -> r.Role = DistillRole.Teacher) |> Seq.length))
                           "new", jint (int64 res.NewRuns); "resumed", jint (int64 res.ResumedRuns) ]
+           "cap_warning", (match res.CapWarning with null -> null | w -> jstr w)
            "note", jstr res.Note; "journal", jstr journal; "plots", JsonArray([| for p in plots -> jstr p |]) ]
 
 let private pct (x: float) = if Double.IsNaN x then "n/a" else (100.0 * x).ToString("0.0", Globalization.CultureInfo.InvariantCulture)
@@ -138,12 +146,12 @@ let distillPlots (basePath: string) (res: DistillResult) =
     let perLevel =
         [ for l in res.Levels do
             let xs = l.Widths |> Seq.map (fun w -> float w.Width) |> Seq.toArray
-            let series name (f: DistillWidth -> AccuracySummary) = { Plots.Name = name; Plots.X = xs; Plots.Y = l.Widths |> Seq.map (fun w -> (f w).TestAccuracy) |> Seq.toArray; Plots.MarkersOnly = false }
+            let series name (f: DistillWidth -> AccuracySummary) = { Plots.Name = name; Plots.X = xs; Plots.Y = l.Widths |> Seq.map (fun w -> 100.0 * (f w).TestAccuracy) |> Seq.toArray; Plots.MarkersOnly = false }
             let teacher = { Plots.Name = sprintf "teacher (%s%%)" (pct l.Teacher.TestAccuracy); Plots.X = [| Array.min xs; Array.max xs |]
-                            Plots.Y = [| l.Teacher.TestAccuracy; l.Teacher.TestAccuracy |]; Plots.MarkersOnly = false }
+                            Plots.Y = [| 100.0 * l.Teacher.TestAccuracy; 100.0 * l.Teacher.TestAccuracy |]; Plots.MarkersOnly = false }
             let p1, p2 =
-                Plots.save (sprintf "%s-accuracy-noise%s" basePath (num l.Noise)) (sprintf "Held-out accuracy (clean labels), label noise %s, %s" (num l.Noise) res.Spec.DataSource)
-                    "width m" "mean held-out accuracy" true false
+                Plots.save (sprintf "%s-accuracy-noise%s" basePath (num l.Noise)) (sprintf "Label noise %s: held-out accuracy, clean labels" (num l.Noise))
+                    "width m" "mean held-out accuracy (%)" true false
                     [ series "soft labels" (fun w -> w.Soft); series "hard labels" (fun w -> w.Hard)
                       series "hard, early-stopped" (fun w -> w.HardEarlyStopped); teacher ]
             yield p1
@@ -158,9 +166,14 @@ let distillPlots (basePath: string) (res: DistillResult) =
             sc.LegendText <- name
             let eb = plt.Add.ErrorBar(xs, ys, es)
             eb.Color <- sc.Color
-    add "soft - hard" (fun l -> l.MeanGap) 0.0
-    plt.Add.HorizontalLine(0.0) |> ignore
-    plt.Title(sprintf "Paired gap soft - hard (mean over widths), %s%% t intervals: %s" (num (100.0 * res.Spec.Confidence)) res.Trend.Word) |> ignore
+    // the control is drawn 1% of the rate range to the right, so that equal points and bars stay visible
+    let levels = res.Spec.Levels()
+    let shift = 0.01 * (if levels.Length > 1 then Array.max levels - Array.min levels else 1.0)
+    add (sprintf "soft - hard (%s)" res.Trend.Word) (fun l -> l.MeanGap) 0.0
+    add (sprintf "soft - early-stopped hard (%s)" res.TrendEarlyStopped.Word) (fun l -> l.MeanGapEarlyStopped) shift
+    let zero = plt.Add.HorizontalLine(0.0)
+    zero.Color <- Colors.Gray
+    plt.Title(sprintf "Paired gaps (mean over widths), %s%% t intervals" (num (100.0 * res.Spec.Confidence))) |> ignore
     plt.XLabel("label-flip rate") |> ignore
     plt.YLabel("accuracy gap (points)") |> ignore
     plt.ShowLegend(Edge.Right) |> ignore
@@ -201,19 +214,20 @@ let runDistill (r: ParseResults<DistillArgs>) (sh: Shared) =
             [ for l in res.Levels do
                 yield sprintf "noise %s: teacher" (num l.Noise), accText l.Teacher,
                       sprintf "best hard student: width %d, %s%s" l.BestHardWidth (pct l.BestHardAccuracy)
-                          (match Option.ofNullable l.TeacherStoppedAt with Some t -> sprintf "; teacher stopped at step %s on average" (num t) | None -> "")
+                          (match Option.ofNullable l.TeacherStoppedAt with Some t -> sprintf "; teachers kept step %.0f on average (early stopping)" t | None -> "")
                 for w in l.Widths do
                     yield sprintf "noise %s, m = %d" (num l.Noise) w.Width,
                           sprintf "soft %s, hard %s, early-stopped hard %s" (accText w.Soft) (accText w.Hard) (accText w.HardEarlyStopped),
                           sprintf "gap soft - hard %s; soft - early-stopped hard %s" (gapText w.Gap) (gapText w.GapEarlyStopped)
                 yield sprintf "noise %s: mean gap" (num l.Noise), gapText l.MeanGap, "soft - hard averaged over widths per seed"
+                yield sprintf "noise %s: control" (num l.Noise), gapText l.MeanGapEarlyStopped, "soft - early-stopped hard averaged over widths per seed"
+                yield sprintf "noise %s: runs" (num l.Noise), sprintf "soft: %s" (countsText l.Soft), sprintf "hard: %s" (countsText l.Hard)
                 match l.TeacherWarning with
                 | null -> ()
                 | w -> yield sprintf "noise %s: warning" (num l.Noise), "teacher weaker", w ]
             @ [ "trend (soft - hard)", res.Trend.Word, res.Trend.Statement
                 "trend (soft - early-stopped hard)", res.TrendEarlyStopped.Word, res.TrendEarlyStopped.Statement
-                "runs", sprintf "%d converged, %d at the step cap, %d diverged, %d dead" res.Counts.Converged res.Counts.StepCap res.Counts.Diverged res.Counts.Dead,
-                  "diverged and dead runs are not scored"
+                "student runs", countsText res.Counts, (match res.CapWarning with null -> "diverged and dead runs are not scored" | w -> w + " Diverged and dead runs are not scored.")
                 "journal", journal, sprintf "%d new runs, %d from the journal" res.NewRuns res.ResumedRuns
                 "plots", String.Join(", ", plots), "" ]
         table (sprintf "Soft versus hard labels on %s: held-out accuracy %% (clean labels), %s%% t intervals over %d seeds" points.Provenance.Description (num (100.0 * spec.Confidence)) spec.Seeds) rows
@@ -221,5 +235,5 @@ let runDistill (r: ParseResults<DistillArgs>) (sh: Shared) =
     if not quiet then
         for l in res.Levels do
             match l.TeacherWarning with null -> () | w -> eprintfn "[distill] warning: noise %s: %s" (num l.Noise) w
-        eprintfn "[distill] done in %.1f s: %d runs (%d new); %s" clock.Elapsed.TotalSeconds res.Runs.Count res.NewRuns res.Trend.Statement
+        eprintfn "[distill] done in %.1f s: %d runs (teachers and students; %d new); %s" clock.Elapsed.TotalSeconds res.Runs.Count res.NewRuns res.Trend.Statement
     0

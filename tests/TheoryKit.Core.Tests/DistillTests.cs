@@ -78,6 +78,22 @@ public sealed class DistillTests : IDisposable
         Assert.True(double.IsNaN(one.Slope));
     }
 
+    [Fact]
+    public void PerRateStatementNamesWhereTheGapIsAboveBelowOrAroundZero()
+    {
+        static DistillLevel Level(double noise, double mean, double lower, double upper) =>
+            new(noise, new AccuracySummary(0.8, 0.8, 0.8, 3, 0.4), null, [], 0, double.NaN, null, new MeanInterval(mean, lower, upper, 3, 0, 0.95), null,
+                new RunCounts(0, 0, 0, 0), new RunCounts(0, 0, 0, 0));
+        var rising = new[] { Level(0, -0.005, -0.009, -0.001), Level(0.2, 0.012, -0.003, 0.027) };
+        Assert.Equal("Per rate, the mean gap soft - hard lies below 0 at rate 0; its interval contains 0 at rate 0.2 (above 0 at no rate).",
+            Distill.WhereSignificant(rising, l => l.MeanGap, "soft - hard"));
+        var grows = new[] { Level(0, 0, -0.001, 0.001), Level(0.1, 0.01, 0.002, 0.018), Level(0.3, 0.04, 0.01, 0.07) };
+        Assert.Equal("Per rate, the mean gap soft - hard lies above 0 at rates 0.1, 0.3; its interval contains 0 at rate 0.",
+            Distill.WhereSignificant(grows, l => l.MeanGap, "soft - hard"));
+        Assert.Equal("Per rate, the mean gap control has no interval (fewer than 2 seeds).",
+            Distill.WhereSignificant(grows, l => l.MeanGapEarlyStopped, "control"));
+    }
+
     // ---------- Accuracy-based m* and the objective-based flag ----------
 
     private static RunRecord Run(LabelKind kind, int width, int seed, double testError, double loss = 0.2, RunOutcome outcome = RunOutcome.Converged) =>
@@ -223,6 +239,15 @@ public sealed class DistillTests : IDisposable
             full.Runs.Single(r => r is { Role: DistillRole.Hard, Noise: 0.2, Width: 2 } && r.SeedIndex == s).TestError
             - full.Runs.Single(r => r is { Role: DistillRole.Soft, Noise: 0.2, Width: 2 } && r.SeedIndex == s).TestError).ToList();
         if (w.Gap is not null) Assert.Equal(pairs.Average(), w.Gap.Mean, 1e-12);
+        // The level's control gap averages, per seed, early-stopped hard error - soft error over the widths.
+        var level = full.Levels[1];
+        var control = Enumerable.Range(0, spec.Seeds).Select(s => spec.Widths.Average(width =>
+            full.Runs.Single(r => r is { Role: DistillRole.Hard, Noise: 0.2 } && r.Width == width && r.SeedIndex == s).EarlyStopTestError!.Value
+            - full.Runs.Single(r => r is { Role: DistillRole.Soft, Noise: 0.2 } && r.Width == width && r.SeedIndex == s).TestError)).ToList();
+        Assert.Equal(control.Average(), level.MeanGapEarlyStopped!.Mean, 1e-12);
+        Assert.Equal(full.Runs.Count(r => r is { Role: DistillRole.Hard, Noise: 0.2, Outcome: RunOutcome.StepCap }), level.Hard.StepCap);
+        Assert.Equal(full.Counts.StepCap, full.Levels.Sum(l => l.Soft.StepCap + l.Hard.StepCap));
+        Assert.Equal(full.Counts.StepCap > 0, full.CapWarning is not null);
 
         // Killed in the middle of the first seed's batch of the second level: the two runs of that batch that had
         // stopped were written (each run is appended when it stops), and half a line was.

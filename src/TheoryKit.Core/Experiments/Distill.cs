@@ -32,8 +32,12 @@ public sealed record DistillWidth(int Width, AccuracySummary Soft, AccuracySumma
 /// <param name="BestHardAccuracy">That accuracy.</param>
 /// <param name="TeacherWarning">Set when the teacher's mean held-out accuracy is below the best hard student's.</param>
 /// <param name="MeanGap">Paired gap soft - hard averaged over widths per seed, with its interval over seeds.</param>
+/// <param name="MeanGapEarlyStopped">The same for soft - early-stopped hard (the control).</param>
+/// <param name="Soft">How this level's soft-label runs ended.</param>
+/// <param name="Hard">How this level's hard-label runs ended.</param>
 public sealed record DistillLevel(double Noise, AccuracySummary Teacher, double? TeacherStoppedAt, IReadOnlyList<DistillWidth> Widths,
-    int BestHardWidth, double BestHardAccuracy, string? TeacherWarning, MeanInterval? MeanGap);
+    int BestHardWidth, double BestHardAccuracy, string? TeacherWarning, MeanInterval? MeanGap, MeanInterval? MeanGapEarlyStopped,
+    RunCounts Soft, RunCounts Hard);
 
 /// <summary>How the runs ended (students only).</summary>
 /// <param name="Converged">Stopped by the convergence rule.</param>
@@ -62,7 +66,8 @@ public sealed record RunCounts(int Converged, int StepCap, int Diverged, int Dea
 /// <summary>Outcome of <see cref="Distill.Run"/> or <see cref="Distill.Analyse"/>.</summary>
 /// <param name="Spec">The settings.</param>
 /// <param name="Levels">Per noise level, ascending.</param>
-/// <param name="Trend">Least squares slope of the per-seed gap soft - hard (averaged over widths) against the noise rate.</param>
+/// <param name="Trend">Least squares slope of the per-seed gap soft - hard (averaged over widths) against the noise rate; its
+/// statement also names the rates whose mean gap's interval lies above or below 0.</param>
 /// <param name="TrendEarlyStopped">The same for soft - early-stopped hard.</param>
 /// <param name="Counts">How the student runs ended.</param>
 /// <param name="Runs">Every record (teachers and students) in canonical order.</param>
@@ -70,7 +75,27 @@ public sealed record RunCounts(int Converged, int StepCap, int Diverged, int Dea
 /// <param name="NewRuns">Runs trained in this call.</param>
 /// <param name="ResumedRuns">Runs read from the journal.</param>
 public sealed record DistillResult(DistillSpec Spec, IReadOnlyList<DistillLevel> Levels, Trend Trend, Trend TrendEarlyStopped, RunCounts Counts,
-    IReadOnlyList<DistillRecord> Runs, string Note, int NewRuns, int ResumedRuns);
+    IReadOnlyList<DistillRecord> Runs, string Note, int NewRuns, int ResumedRuns)
+{
+    /// <summary>
+    /// Set when student runs reached the step cap: how many (hard-label ones apart), and what that means for the comparison
+    /// (THEORY.md §9: a hard-label run on noisy labels at the cap may still be memorising flipped labels, its held-out
+    /// accuracy falling with more steps; the early-stopped control does not depend on the cap).
+    /// </summary>
+    public string? CapWarning
+    {
+        get
+        {
+            if (Counts.StepCap == 0) return null;
+            int students = Counts.Converged + Counts.StepCap + Counts.Diverged + Counts.Dead;
+            int hardCap = Levels.Sum(l => l.Hard.StepCap), hard = Levels.Sum(l => l.Hard.Converged + l.Hard.StepCap + l.Hard.Diverged + l.Hard.Dead);
+            return $"{Counts.StepCap} of {students} student runs reached the step cap of {Spec.Student.Steps} without converging "
+                + $"({hardCap} of {hard} hard-label runs). A hard-label student at the cap on noisy labels may still be memorising flipped labels, "
+                + "and its held-out accuracy tends to fall with more steps, so the gap soft - hard at the cap is not that of converged students; "
+                + "the soft - early-stopped hard gap does not depend on the cap.";
+        }
+    }
+}
 
 /// <summary>Progress of a distillation run.</summary>
 /// <param name="Done">Records done (teachers and students, including resumed ones).</param>
@@ -353,13 +378,19 @@ public static class Distill
             if (best is not null && teacher.Runs > 0 && teacher.TestAccuracy < best.Hard.TestAccuracy)
                 warning = $"the teacher ({F(teacher.TestAccuracy)} held-out accuracy) is weaker than the best hard student (width {best.Width}: {F(best.Hard.TestAccuracy)}); its soft labels can only hurt here (raise --teacher-steps or --teacher-eta)";
             var meanGaps = gapsBySeed.Where(kv => kv.Value.Count == widths.Length).OrderBy(kv => kv.Key).Select(kv => kv.Value.Average()).ToList();
+            var meanGapsEs = esGapsBySeed.Where(kv => kv.Value.Count == widths.Length).OrderBy(kv => kv.Key).Select(kv => kv.Value.Average()).ToList();
             foreach (var g in meanGaps) { tx.Add(r); ty.Add(g); }
-            foreach (var g in esGapsBySeed.Where(kv => kv.Value.Count == widths.Length).Select(kv => kv.Value.Average())) { ex.Add(r); ey.Add(g); }
+            foreach (var g in meanGapsEs) { ex.Add(r); ey.Add(g); }
+            RunCounts Outcomes(DistillRole role) => RunCounts.Of(runs.Where(x => x.Role == role && x.Noise == r).Select(x => x.Outcome));
             levels.Add(new DistillLevel(r, teacher, stopped, rows, best?.Width ?? 0, best?.Hard.TestAccuracy ?? double.NaN, warning,
-                meanGaps.Count > 0 ? PairedStats.Interval(meanGaps, c) : null));
+                meanGaps.Count > 0 ? PairedStats.Interval(meanGaps, c) : null, meanGapsEs.Count > 0 ? PairedStats.Interval(meanGapsEs, c) : null,
+                Outcomes(DistillRole.Soft), Outcomes(DistillRole.Hard)));
         }
-        var trend = PairedStats.TrendOf(tx, ty, "The soft - hard gap (mean over widths)", c);
-        var trendEs = PairedStats.TrendOf(ex, ey, "The soft - early-stopped hard gap (mean over widths)", c);
+        const string unit = "unit of label-noise rate";
+        var trend = PairedStats.TrendOf(tx, ty, "The soft - hard gap (mean over widths)", c, unit);
+        trend = trend with { Statement = trend.Statement + " " + WhereSignificant(levels, l => l.MeanGap, "soft - hard") };
+        var trendEs = PairedStats.TrendOf(ex, ey, "The soft - early-stopped hard gap (mean over widths)", c, unit);
+        trendEs = trendEs with { Statement = trendEs.Statement + " " + WhereSignificant(levels, l => l.MeanGapEarlyStopped, "soft - early-stopped hard") };
         var counts = RunCounts.Of(runs.Where(x => x.Role != DistillRole.Teacher).Select(x => x.Outcome));
         string note = $"Held-out accuracy on clean labels (ties f = 0 count half), mean over {spec.Seeds} seeds with {F(100 * c)}% t intervals; "
             + "gaps are paired by seed (same split, label flips and initialisation; soft - hard > 0 means soft labels win). "
@@ -369,6 +400,30 @@ public static class Distill
             + (spec.Student.Convergence is { } cr ? $", converged when the objective drops by < {F(100 * cr.RelativeDrop)}% or < {cr.AbsoluteDrop:g3} nats over the last {F(100 * cr.WindowFraction)}% of steps" : ", no convergence rule")
             + (spec.Student.Symmetric ? ", symmetric initialisation" : "") + $", optimiser {OptimiserNames.Of(spec.Student.Optimiser)}. Diverged and dead runs are not scored.";
         return new DistillResult(spec, levels, trend, trendEs, counts, runs, note, 0, 0);
+    }
+
+    /// <summary>
+    /// "Per rate, the mean gap soft - hard lies above 0 at rates 0.1, 0.2 and below 0 at rate 0; its interval contains 0 at
+    /// 0.3." (rates without an interval are left out): the per-level facts behind a slope, which can be positive while soft
+    /// labels are better at no rate.
+    /// </summary>
+    internal static string WhereSignificant(IReadOnlyList<DistillLevel> levels, Func<DistillLevel, MeanInterval?> gap, string what)
+    {
+        var known = levels.Where(l => gap(l) is { } g && double.IsFinite(g.Lower) && double.IsFinite(g.Upper)).ToList();
+        if (known.Count == 0) return $"Per rate, the mean gap {what} has no interval (fewer than 2 seeds).";
+        string Rates(IEnumerable<DistillLevel> ls)
+        {
+            var r = ls.Select(l => F(l.Noise)).ToList();
+            return (r.Count == 1 ? "rate " : "rates ") + string.Join(", ", r);
+        }
+        var above = known.Where(l => gap(l)!.Lower > 0).ToList();
+        var below = known.Where(l => gap(l)!.Upper < 0).ToList();
+        var zero = known.Except(above).Except(below).ToList();
+        var parts = new List<string>();
+        if (above.Count > 0) parts.Add($"lies above 0 at {Rates(above)}");
+        if (below.Count > 0) parts.Add((above.Count > 0 ? "" : "lies ") + $"below 0 at {Rates(below)}");
+        if (zero.Count > 0) parts.Add($"its interval contains 0 at {Rates(zero)}");
+        return $"Per rate, the mean gap {what} {string.Join("; ", parts)}" + (above.Count == 0 ? " (above 0 at no rate)." : ".");
     }
 
     private static AccuracySummary Summary(List<(double Accuracy, double Risk)> values, double confidence)

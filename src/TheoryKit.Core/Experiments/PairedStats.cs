@@ -91,8 +91,9 @@ public static class PairedStats
     /// <param name="y">Gap of each point (fraction of accuracy).</param>
     /// <param name="what">What the gap is, for the statement, e.g. "The soft - hard gap".</param>
     /// <param name="confidence">Two-sided level in (0, 1).</param>
+    /// <param name="unit">The unit of x in the statement, e.g. "unit of label-noise rate".</param>
     /// <exception cref="InputException">Lengths differ, a value is not finite, or confidence outside (0, 1).</exception>
-    public static Trend TrendOf(IReadOnlyList<double> x, IReadOnlyList<double> y, string what, double confidence = 0.95)
+    public static Trend TrendOf(IReadOnlyList<double> x, IReadOnlyList<double> y, string what, double confidence = 0.95, string unit = "unit of difficulty")
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(y);
@@ -104,7 +105,7 @@ public static class PairedStats
                 $"{what}: no trend, {x.Distinct().Count()} difficulty level(s) and {x.Count} point(s) (a slope needs 2 levels and 3 points).");
         var fit = ScalingFit.Fit(x.ToArray(), y.ToArray(), confidence);
         string level = F(100 * confidence) + "%";
-        string per = $"slope {Points(fit.Slope)} points per unit of difficulty, {level} interval [{Points(fit.SlopeLower)}, {Points(fit.SlopeUpper)}]";
+        string per = $"slope {Points(fit.Slope)} points per {unit}, {level} interval [{Points(fit.SlopeLower)}, {Points(fit.SlopeUpper)}]";
         if (fit.SlopeLower > 0)
             return new Trend(fit.Slope, fit.SlopeLower, fit.SlopeUpper, x.Count, TrendKind.Grows, $"{what} grows with difficulty: {per}, above 0.");
         if (fit.SlopeUpper < 0)

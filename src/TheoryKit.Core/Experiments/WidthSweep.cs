@@ -363,8 +363,8 @@ public static class WidthSweep
         };
         var decided = gaps.Where(g => !double.IsNaN(g.Gap.Lower)).ToList();
         string gapWords = decided.Count == 0 ? "no paired interval (fewer than 2 pairs per width)"
-            : $"paired gap soft - hard above 0 at {decided.Count(g => g.Gap.AboveZero)}, below 0 at {decided.Count(g => g.Gap.BelowZero)}, "
-              + $"and its {F(100 * spec.Confidence)}% interval contains 0 at {decided.Count(g => !g.Gap.AboveZero && !g.Gap.BelowZero)} of {decided.Count} widths";
+            : $"of {decided.Count} widths, the paired gap soft - hard lies above 0 at {decided.Count(g => g.Gap.AboveZero)}, below 0 at {decided.Count(g => g.Gap.BelowZero)}, "
+              + $"and its {F(100 * spec.Confidence)}% interval contains 0 at {decided.Count(g => !g.Gap.AboveZero && !g.Gap.BelowZero)}";
         string statement = $"Accuracy-based m*: soft {Where(ms)}, hard {Where(mh)} ({what}); {gapWords}.";
         return (new AccuracyMinimalWidths(target, rule, ms, mh, ratio, relation, statement), gaps);
     }
