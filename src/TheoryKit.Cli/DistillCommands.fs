@@ -74,7 +74,7 @@ let distillSpec (r: ParseResults<DistillArgs>) (sh: Shared) (source: string) =
                         Optimiser = TrainCommands.parseOptimiser (r.GetResult(DistillArgs.Optimiser, "gd")),
                         BatchSize = r.GetResult(DistillArgs.Batch_Size, 0), Momentum = r.GetResult(DistillArgs.Momentum, 0.9))
     let teacher =
-        DistillTeacher(r.GetResult(DistillArgs.Teacher_Eta, 16.0), r.GetResult(DistillArgs.Teacher_Steps, 3000),
+        DistillTeacher(r.GetResult(DistillArgs.Teacher_Eta, TrainCommands.defaultTeacherEta), r.GetResult(DistillArgs.Teacher_Steps, TrainCommands.defaultTeacherSteps),
                        not (r.Contains DistillArgs.No_Teacher_Early_Stop), 10, r.GetResult(DistillArgs.Tau, 1.0))
     let spec =
         DistillSpec(source, List.toArray noise, List.toArray widths, r.GetResult(DistillArgs.Seeds, 5), student, teacher,

@@ -118,10 +118,7 @@ internal static class IdxLoader
         try
         {
             using var s = Open(path);
-            var head = new byte[16];
-            ReadHeader(s, head, path);
-            int magic = BinaryPrimitives.ReadInt32BigEndian(head);
-            if (magic != 2051) throw new InputException(path, null, "magic", $"not an IDX images file (magic {magic}, expected 2051)");
+            var head = ReadHeader(s, 16, 2051, "images", path);
             int n = BinaryPrimitives.ReadInt32BigEndian(head.AsSpan(4)), rows = BinaryPrimitives.ReadInt32BigEndian(head.AsSpan(8)),
                 cols = BinaryPrimitives.ReadInt32BigEndian(head.AsSpan(12));
             if (n < 0 || rows < 1 || cols < 1) throw new InputException(path, null, "dimensions", $"bad dimensions {n} x {rows} x {cols}");
@@ -169,10 +166,7 @@ internal static class IdxLoader
         try
         {
             using var s = Open(path);
-            var head = new byte[8];
-            ReadHeader(s, head, path);
-            int magic = BinaryPrimitives.ReadInt32BigEndian(head);
-            if (magic != 2049) throw new InputException(path, null, "magic", $"not an IDX labels file (magic {magic}, expected 2049)");
+            var head = ReadHeader(s, 8, 2049, "labels", path);
             int n = BinaryPrimitives.ReadInt32BigEndian(head.AsSpan(4));
             if (n < 0) throw new InputException(path, null, "count", $"bad label count {n}");
             if (expected is { } e && e != n) throw new InputException(path, null, "count", $"has {n} labels but {imagesPath} has {e} images");
@@ -186,10 +180,15 @@ internal static class IdxLoader
         catch (InvalidDataException e) { throw new InputException(path, null, null, "corrupt gzip stream: " + e.Message); }
     }
 
-    private static void ReadHeader(Stream s, byte[] head, string path)
+    /// <summary>Reads an IDX header of the given length and checks its magic number (2051 images, 2049 labels).</summary>
+    private static byte[] ReadHeader(Stream s, int bytes, int magic, string kind, string path)
     {
+        var head = new byte[bytes];
         try { s.ReadExactly(head); }
-        catch (EndOfStreamException) { throw new InputException(path, null, null, $"file truncated: shorter than its {head.Length}-byte IDX header"); }
+        catch (EndOfStreamException) { throw new InputException(path, null, null, $"file truncated: shorter than its {bytes}-byte IDX header"); }
+        int found = BinaryPrimitives.ReadInt32BigEndian(head);
+        if (found != magic) throw new InputException(path, null, "magic", $"not an IDX {kind} file (magic {found}, expected {magic})");
+        return head;
     }
 
     /// <summary>Opens a file, decompressing gzip (by extension or magic bytes 1f 8b) through a buffer.</summary>

@@ -101,7 +101,6 @@ public sealed record DistillSpec(string DataSource, IReadOnlyList<double> Noise,
     public JsonObject Header(Dataset points, Dataset test)
     {
         var s = Student;
-        var c = s.Convergence;
         return new JsonObject
         {
             ["format"] = JournalFormat,
@@ -122,10 +121,7 @@ public sealed record DistillSpec(string DataSource, IReadOnlyList<double> Noise,
             ["optimiser"] = OptimiserNames.Of(s.Optimiser),
             ["batch_size"] = s.BatchSize,
             ["momentum"] = s.Momentum,
-            ["convergence"] = c is null ? null : new JsonObject
-            {
-                ["relative_drop"] = c.RelativeDrop, ["absolute_drop"] = c.AbsoluteDrop, ["window_fraction"] = c.WindowFraction, ["min_steps"] = c.MinSteps, ["check_every"] = c.CheckEvery,
-            },
+            ["convergence"] = s.Convergence?.ToJson(),
             ["record_every"] = s.RecordEvery,
             ["precision"] = s.Precision == Precision.Single ? "float32" : "float64",
             ["teacher"] = new JsonObject

@@ -146,10 +146,7 @@ public sealed record SweepSpec(string DataSource, double Epsilon, int MinWidth, 
             ["symmetric"] = Training.Symmetric,
             ["radius"] = Training.Radius,
             ["precision"] = Training.Precision == Precision.Single ? "float32" : "float64",
-            ["convergence"] = Training.Convergence is { } c ? new JsonObject
-            {
-                ["relative_drop"] = c.RelativeDrop, ["absolute_drop"] = c.AbsoluteDrop, ["window_fraction"] = c.WindowFraction, ["min_steps"] = c.MinSteps, ["check_every"] = c.CheckEvery,
-            } : null,
+            ["convergence"] = Training.Convergence?.ToJson(),
             ["optimiser"] = Training.Optimiser.ToString(),
             ["batch_size"] = Training.BatchSize,
             ["momentum"] = Training.Momentum,

@@ -45,6 +45,12 @@ public sealed record ConvergenceRule(double RelativeDrop = 0.01, double WindowFr
         if (!(AbsoluteDrop >= 0) || !double.IsFinite(AbsoluteDrop)) throw InputException.Parameter("convergence", $"the absolute drop must be >= 0, got {AbsoluteDrop}");
     }
 
+    /// <summary>The settings as stored in journal headers: relative_drop, absolute_drop, window_fraction, min_steps, check_every.</summary>
+    public System.Text.Json.Nodes.JsonObject ToJson() => new()
+    {
+        ["relative_drop"] = RelativeDrop, ["absolute_drop"] = AbsoluteDrop, ["window_fraction"] = WindowFraction, ["min_steps"] = MinSteps, ["check_every"] = CheckEvery,
+    };
+
     /// <summary>Whether the rule holds at step t given the objective history L(W_0), ..., L(W_t) (losses[k] = L(W_k)).</summary>
     public bool HoldsAt(IReadOnlyList<double> losses, int t)
     {
@@ -288,6 +294,10 @@ public static class Trainer
         return parts;
     }
 
+    /// <summary>Elements of the block buffer when scoring data (<see cref="Logits"/> and the engines' held-out scoring): 2^20 for
+    /// d &gt;= 128, 2^18 below.</summary>
+    private static int LogitBlockElements(int d) => d >= 128 ? 1 << 20 : 1 << 18;
+
     /// <summary>Tests only: rows per block instead of BlockElements(d) / m (the blocks change only the summation grouping).</summary>
     internal static int? ForceBlockRows;
 
@@ -391,11 +401,11 @@ public static class Trainer
 
     /// <summary>
     /// Logits f(x_i; W) for X (n x d row-major) and W (m x d row-major), second layer a (length m): one GEMM per
-    /// block of rows (2^20 / m rows for d &gt;= 128, 2^18 / m below), so no n x m buffer is built.
+    /// block of rows (<see cref="LogitBlockElements"/> / m rows), so no n x m buffer is built.
     /// </summary>
     public static double[] Logits(double[] w, double[] a, double[] x, int n, int d)
     {
-        int m = a.Length, block = Math.Clamp((d >= 128 ? 1 << 20 : 1 << 18) / m, 1, Math.Max(1, n));
+        int m = a.Length, block = Math.Clamp(LogitBlockElements(d) / m, 1, Math.Max(1, n));
         var z = new double[(long)block * m];
         var f = new double[n];
         double scale = 1 / Math.Sqrt(m);
@@ -422,7 +432,7 @@ public static class Trainer
     /// </summary>
     private static double[] StreamLogits(double[] w, double[] a, double[] x, int n, int d, ParallelOptions po)
     {
-        int m = a.Length, block = Math.Clamp((d >= 128 ? 1 << 20 : 1 << 18) / m & ~1, 2, Math.Max(2, n));
+        int m = a.Length, block = Math.Clamp(LogitBlockElements(d) / m & ~1, 2, Math.Max(2, n));
         var f = new double[n];
         double scale = 1 / Math.Sqrt(m);
         Parallel.For(0, RowStreams, po, part =>
