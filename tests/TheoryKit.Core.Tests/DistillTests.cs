@@ -235,15 +235,18 @@ public sealed class DistillTests : IDisposable
         Assert.All(full.Runs.Where(r => r.Role == DistillRole.Hard), r => Assert.NotNull(r.EarlyStopTestError));
         // The gap is soft - hard of the paired records.
         var w = full.Levels[1].Widths[0];
-        var pairs = Enumerable.Range(0, spec.Seeds).Select(s =>
-            full.Runs.Single(r => r is { Role: DistillRole.Hard, Noise: 0.2, Width: 2 } && r.SeedIndex == s).TestError
-            - full.Runs.Single(r => r is { Role: DistillRole.Soft, Noise: 0.2, Width: 2 } && r.SeedIndex == s).TestError).ToList();
-        if (w.Gap is not null) Assert.Equal(pairs.Average(), w.Gap.Mean, 1e-12);
-        // The level's control gap averages, per seed, early-stopped hard error - soft error over the widths.
+        DistillRecord Run(DistillRole role, int width, int s) => full.Runs.Single(r => r.Role == role && r.Noise == 0.2 && r.Width == width && r.SeedIndex == s);
+        var pairs = Enumerable.Range(0, spec.Seeds).Where(s => Run(DistillRole.Hard, 2, s).Scored && Run(DistillRole.Soft, 2, s).Scored)
+            .Select(s => Run(DistillRole.Hard, 2, s).TestError - Run(DistillRole.Soft, 2, s).TestError).ToList();
+        Assert.NotEmpty(pairs);
+        Assert.Equal(pairs.Average(), w.Gap!.Mean, 1e-12);
+        // The level's control gap averages, per seed, early-stopped hard error - soft error over the widths; a seed
+        // enters only when all its runs at that level were scored (diverged and dead runs are not).
         var level = full.Levels[1];
-        var control = Enumerable.Range(0, spec.Seeds).Select(s => spec.Widths.Average(width =>
-            full.Runs.Single(r => r is { Role: DistillRole.Hard, Noise: 0.2 } && r.Width == width && r.SeedIndex == s).EarlyStopTestError!.Value
-            - full.Runs.Single(r => r is { Role: DistillRole.Soft, Noise: 0.2 } && r.Width == width && r.SeedIndex == s).TestError)).ToList();
+        var complete = Enumerable.Range(0, spec.Seeds).Where(s => spec.Widths.All(width => Run(DistillRole.Hard, width, s).Scored && Run(DistillRole.Soft, width, s).Scored)).ToList();
+        Assert.NotEmpty(complete);
+        var control = complete.Select(s => spec.Widths.Average(width =>
+            Run(DistillRole.Hard, width, s).EarlyStopTestError!.Value - Run(DistillRole.Soft, width, s).TestError)).ToList();
         Assert.Equal(control.Average(), level.MeanGapEarlyStopped!.Mean, 1e-12);
         Assert.Equal(full.Runs.Count(r => r is { Role: DistillRole.Hard, Noise: 0.2, Outcome: RunOutcome.StepCap }), level.Hard.StepCap);
         Assert.Equal(full.Counts.StepCap, full.Levels.Sum(l => l.Soft.StepCap + l.Hard.StepCap));

@@ -27,18 +27,18 @@ public class TrainingApiTests
     [Theory]
     [InlineData(LabelKind.Hard, 1.0, 0.01, 0.0)]
     [InlineData(LabelKind.Soft, 1.0, 0.02, 0.0)]
-    [InlineData(LabelKind.Soft, 2.0, 0.01, 0.0)]
+    [InlineData(LabelKind.Soft, 2.0, 0.015, 0.0)]
     [InlineData(LabelKind.Soft, 1.0, 1e-6, 3e-3)]
     public void Convergence_stops_at_the_first_step_a_plain_scan_of_the_objective_finds(LabelKind kind, double eta, double drop, double absolute)
     {
         const int n = 40, d = 5, m = 16, cap = 600;
         var ds = TrainingTests.RandomData(n, d, 81);
         var p = kind == LabelKind.Soft ? TrainingTests.RandomSoft(n, 82) : null;
-        var plain = new TrainingOptions(m, cap, eta, kind, Seed: 3, Threads: 1);
+        var plain = new TrainingOptions(m, cap, eta, kind, Seed: 2, Threads: 1);
         var full = Trainer.Train(ds, p, plain);
         var losses = full.Trajectory.Select(q => q.Loss).ToArray();
         int expected = FirstConvergedStep(losses, drop, 0.1, 100, 10, absolute);
-        Assert.True(expected > 100 && expected < cap, $"pick settings where the rule holds strictly inside (100, {cap}); it held at {expected}");
+        Assert.True(expected > 100 && expected < cap, $"pick settings where the rule holds strictly inside (100, {cap}); it held at {expected} (seed {plain.Seed})");
 
         var rule = new ConvergenceRule(drop, AbsoluteDrop: absolute);
         var r = Trainer.Train(ds, p, plain with { Convergence = rule });

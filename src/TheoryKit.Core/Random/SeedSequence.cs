@@ -1,5 +1,3 @@
-using MathNet.Numerics.Random;
-
 namespace TheoryKit.Random;
 
 /// <summary>
@@ -10,10 +8,14 @@ namespace TheoryKit.Random;
 /// </summary>
 public static class SeedSequence
 {
-    /// <summary>SplitMix64 finaliser: a bijective 64-bit mix.</summary>
-    public static ulong Mix(ulong z)
+    /// <summary>One SplitMix64 step on state <paramref name="z"/>: add the golden-ratio increment, then
+    /// <see cref="Finalise"/>. A bijective 64-bit mix.</summary>
+    public static ulong Mix(ulong z) => Finalise(z + 0x9E3779B97F4A7C15UL);
+
+    /// <summary>The SplitMix64 output function (Steele, Lea, Flood 2014; the variant of Stafford's Mix13): a
+    /// bijection of 64-bit words.</summary>
+    public static ulong Finalise(ulong z)
     {
-        z += 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);
@@ -30,9 +32,10 @@ public static class SeedSequence
     }
 
     /// <summary>
-    /// A fast non-thread-safe MathNet generator (xoshiro256**) seeded from the derived child seed.
-    /// One generator per component and index; never share one across threads.
+    /// A fast non-thread-safe xoshiro256** generator seeded with all 64 bits of the derived child seed
+    /// (<see cref="Xoshiro256StarStar64"/>), so distinct streams collide only with probability about
+    /// k^2 / 2^65 for k streams. One generator per component and index; never share one across threads.
     /// </summary>
     public static System.Random Rng(ulong seed, string name, params long[] indices)
-        => new Xoshiro256StarStar((int)(Derive(seed, name, indices) & 0x7FFFFFFF), threadSafe: false);
+        => new Xoshiro256StarStar64(Derive(seed, name, indices));
 }

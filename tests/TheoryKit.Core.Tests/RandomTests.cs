@@ -1,0 +1,67 @@
+using MathNet.Numerics.Random;
+using TheoryKit.Random;
+using Xunit;
+
+namespace TheoryKit.Tests;
+
+/// <summary>The 64-bit seeded generator behind every stream (SeedSequence.Rng).</summary>
+public class RandomTests
+{
+    // SplitMix64 from state 1234567: the first outputs of the reference splitmix64.c (Vigna, public domain),
+    // also the published test vector of Java's SplittableRandom.
+    [Fact]
+    public void SplitMixStepsMatchTheReferenceOutputs()
+    {
+        ulong state = 1234567;
+        ulong[] expected = [6457827717110365317, 3203168211198807973, 9817491932198370423, 4593380528125082431, 16408922859458223821];
+        foreach (var e in expected)
+        {
+            state += 0x9E3779B97F4A7C15UL;
+            Assert.Equal(e, SeedSequence.Finalise(state));
+        }
+    }
+
+    // xoshiro256** seeded by four SplitMix64 outputs: values printed by the reference C code
+    // (xoshiro256starstar.c and splitmix64.c, Blackman and Vigna), compiled with gcc.
+    [Theory]
+    [InlineData(0x0123456789ABCDEFUL, 11728116837925579837UL, 431261241542867727UL, 7088239201150201886UL, 1991960781942118182UL)]
+    [InlineData(0xFFFFFFFFFFFFFFFFUL, 10328197420357168392UL, 14156678507024973869UL, 9357971779955476126UL, 13791585006304312367UL)]
+    public void FirstOutputsMatchTheReferenceImplementation(ulong seed, ulong a, ulong b, ulong c, ulong d)
+    {
+        var g = new Xoshiro256StarStar64(seed);
+        Assert.Equal([a, b, c, d], new[] { g.NextULong(), g.NextULong(), g.NextULong(), g.NextULong() });
+    }
+
+    // For seeds below 2^31 the generator is MathNet's Xoshiro256StarStar: doubles, integers, bounded
+    // integers and bytes agree draw for draw.
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(20261203)]
+    [InlineData(int.MaxValue)]
+    public void EqualsMathNetsGeneratorOnThirtyOneBitSeeds(int seed)
+    {
+        var ours = new Xoshiro256StarStar64((ulong)seed);
+        var theirs = new Xoshiro256StarStar(seed, threadSafe: false);
+        for (int i = 0; i < 1000; i++)
+        {
+            Assert.Equal(theirs.NextDouble(), ours.NextDouble());
+            Assert.Equal(theirs.Next(), ours.Next());
+            Assert.Equal(theirs.Next(7, 1_000_003), ours.Next(7, 1_000_003));
+            Assert.Equal(theirs.NextInt64(), ours.NextInt64());
+        }
+        byte[] b1 = new byte[37], b2 = new byte[37];
+        theirs.NextBytes(b1); ours.NextBytes(b2);
+        Assert.Equal(b1, b2);
+    }
+
+    // The old seeding kept 31 of the derived seed's 64 bits; seeds that differ only above bit 31 must now
+    // give different streams.
+    [Fact]
+    public void SeedsDifferingOnlyInHighBitsGiveDifferentStreams()
+    {
+        var low = new Xoshiro256StarStar64(5);
+        var high = new Xoshiro256StarStar64(5 + (1UL << 40));
+        Assert.NotEqual(low.NextULong(), high.NextULong());
+    }
+}
