@@ -93,7 +93,7 @@ let reportIncomplete (sh: Shared) (r: ShardMergeReport) =
                 sprintf "shard %d (array index %d)" g.Shard g.Shard, sprintf "%d runs missing, e.g. %s" g.Runs (String.Join("; ", g.Examples)),
                 (if g.Given then sprintf "its journal %s is incomplete" g.Journal else sprintf "no journal of it was given (%s)" g.Journal) ]
              @ [ "resubmit", String.Join(",", r.Resubmit), r.Statement ])
-    eprintfn "[merge] %s" r.Statement
+    if not sh.Quiet then eprintfn "[merge] %s" r.Statement
     ShardMergeReport.IncompleteExitCode
 
 /// Options of `theorykit merge`.
