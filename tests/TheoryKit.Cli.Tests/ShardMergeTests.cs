@@ -118,6 +118,27 @@ public sealed class ShardMergeTests : IDisposable
         Assert.Empty(run.NewEntries);
     }
 
+    [Theory]
+    [InlineData("merge nothere.jsonl", "error: nothere.jsonl: journal file not found")]
+    [InlineData("merge whole.jsonl", "error: whole.jsonl:1: field 'shard': not a shard journal")]
+    [InlineData("slurm sweep two-point:1 --epsilon 0.3", "error: parameter 'array': give the number of array tasks")]
+    [InlineData("slurm train two-point:1 --array 2", "error: parameter 'command': slurm runs sweep, difficulty or distill")]
+    [InlineData("slurm sweep two-point:1 --epsilon 0.3 --array 2 --shard 0/2", "error: parameter 'shard': is set by the script")]
+    [InlineData("slurm sweep two-point:1 --epsilon 0.3 --array 2 --time 1h", "error: parameter 'time': expected a Slurm time")]
+    [InlineData("slurm sweep two-point:1 --epsilon 0.3 --array 0", "error: parameter 'array': the number of tasks must be an integer")]
+    [InlineData("sweep two-point:1 --epsilon 0.3 --shard 0/2 --merge 2", "error: parameter 'merge': cannot be combined with --shard")]
+    [InlineData("sweep two-point:1 --epsilon 0.3 --merge-journals a b", "error: parameter 'merge-journals': needs --merge N")]
+    public void Bad_merge_and_slurm_arguments_exit_2_with_one_line_and_write_nothing(string args, string message)
+    {
+        var dir = Folder("bad");
+        File.WriteAllText(Path.Combine(dir, "whole.jsonl"), "{\"format\":\"theorykit-width-sweep/2\"}\n");
+        var run = CliRunner.Run(dir, Split(args));
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith(message, run.Stderr.Trim());
+        Assert.Single(run.Stderr.Trim().Split('\n'));
+        Assert.Empty(run.NewEntries);
+    }
+
     [Fact]
     public void Shard_slurm_outside_an_array_task_and_a_bad_shard_are_refused_with_one_line()
     {
