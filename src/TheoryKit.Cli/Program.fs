@@ -47,7 +47,7 @@ type Args =
             | Distill _ -> "soft versus hard labels on one yardstick: held-out accuracy of soft, hard and early-stopped hard students per noise level and width, paired gaps, and whether the gap grows with label noise (§9)"
             | Difficulty _ -> "difficulty family: certified gamma and width sweep per member, fitted slope of log m* against log(1/gamma) beside the theory's (§9)"
             | Tables _ -> "write the theory tables (Markdown, CSV, LaTeX) and figures (PNG, SVG) of theory/tables: bounds over gamma and epsilon, [JT20] worked values, crossovers; --empirical adds measured widths, slopes and looseness (§7-9)"
-            | Merge _ -> "combine the journals of the shards of a sweep, difficulty or distill run (--shard I/N) and print exactly the unsharded result; exit code 3 and the runs and array indices to resubmit when incomplete"
+            | Merge _ -> "combine the journals of the shards of a sweep, difficulty or distill run (--shard I/N) and print exactly the unsharded result; exit code 3 and the runs and array indices to resubmit when incomplete (`theorykit slurm COMMAND ARGS --array N` writes a Slurm array script with its merge job)"
             | Check _ -> "run the claims of theory/claims.md as property suites (held, falsified with counterexample, inconclusive); --mutants for the mutation check"
             | N _ -> "number of points: sample size of a generator, subsample size (seeded) of a real dataset; for `bounds` and `tables` the training-set size n of [JT20] (default 1000)"
             | D _ -> "dimension of a generator"

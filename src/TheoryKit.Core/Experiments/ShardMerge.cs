@@ -172,7 +172,8 @@ public static class ShardMerge
     /// <param name="check">Refuses records that do not belong to the experiment (grid, seeds, figures).</param>
     /// <param name="key">A record's key.</param>
     /// <exception cref="InputException">A shard journal of another shard count, one shard given twice, a record not assigned to its
-    /// journal's shard, a run in two journals, or what <paramref name="load"/> and <paramref name="check"/> refuse.</exception>
+    /// journal's shard, a run in two journals, an existing whole journal with another header, or what <paramref name="load"/> and
+    /// <paramref name="check"/> refuse.</exception>
     public static ShardGroup<TRecord, TKey> Collect<TRecord, TKey>(string target, JsonObject header, ShardAssignment<TKey> assignment,
         IReadOnlyList<string> journals, Func<string, JournalContents<TRecord>> load, Action<string, IReadOnlyList<TRecord>, IReadOnlyList<int>> check,
         Func<TRecord, TKey> key) where TRecord : class where TKey : notnull
@@ -212,6 +213,8 @@ public static class ShardMerge
             used.Add(path);
             tags.Add(tag);
         }
+        // The whole journal the merge will complete must be one of this experiment (or not exist yet): checked before anything is written.
+        if (TryReadHeader(target) is { } existing) JsonLinesJournal<object, int>.CompareHeaders(target, existing, Normalise(header), "experiment");
         var records = assignment.Keys.Where(found.ContainsKey).Select(k => found[k].Record).ToArray();
         var gaps = assignment.Keys.Select((k, i) => (k, owner: assignment.Owner[i])).Where(x => !found.ContainsKey(x.k)).GroupBy(x => x.owner).OrderBy(g => g.Key)
             .Select(g => new ShardGap(g.Key, g.Count(), g.Take(3).Select(x => x.k.ToString() ?? "").ToArray(),
@@ -280,6 +283,14 @@ public static class ShardMerge
         var bare = (JsonObject)header.DeepClone();
         bare.Remove("shard");
         return bare;
+    }
+
+    /// <summary>The header of an existing journal; null for a missing file or one without a complete header (which the journal starts afresh).</summary>
+    private static JsonObject? TryReadHeader(string path)
+    {
+        if (!File.Exists(path)) return null;
+        try { return ReadHeader(path); }
+        catch (InputException e) when (e.Line is not null) { return null; }
     }
 
     private static JsonObject Normalise(JsonObject header) => (JsonObject)JsonNode.Parse(header.ToJsonString(Journal.Json))!;
