@@ -79,6 +79,19 @@ public sealed class ShardMergeTests : IDisposable
     }
 
     [Fact]
+    public void A_difficulty_family_in_three_shards_merges_to_the_unsharded_result_with_fixed_margin_samples()
+    {
+        const string family = "difficulty gaussians --values 0.5,2,4 --n 60 --d 5 --epsilon 0.3 --min-width 2 --max-width 8 --seeds 2 --steps 200 --teacher-steps 200 --margin-optimisation-samples 256 --margin-samples 2000";
+        var local = Ok(Folder("local"), family + " --json --quiet");
+        var dir = Folder("sharded");
+        for (int i = 0; i < 3; i++) Ok(dir, $"{family} --shard {i}/3 --quiet");
+        var journals = Directory.GetFiles(Path.Combine(dir, "difficulty-gaussians-eps0.3"), "*.shard-*.jsonl").Select(f => Path.GetRelativePath(dir, f)).Order().ToArray();
+        Assert.Equal(9, journals.Length);   // one per member and shard
+        var merged = Ok(dir, "merge " + string.Join(' ', journals) + " --json --quiet");
+        Assert.Equal(WithoutTiming(local.Stdout), WithoutTiming(merged.Stdout));
+    }
+
+    [Fact]
     public void An_incomplete_merge_names_the_missing_shard_exits_3_writes_nothing_and_a_rerun_shard_completes_it()
     {
         var local = Ok(Folder("local"), Sweep + " --json --quiet");
