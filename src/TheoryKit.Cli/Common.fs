@@ -27,7 +27,10 @@ type Shared =
       NoNormalise: bool
       Threads: int option
       Json: bool
-      Quiet: bool }
+      Quiet: bool
+      /// The command line without --shard, --merge, --merge-journals and the output options (--json, --quiet, --threads,
+      /// --max-memory): the command a shard records in its journal, which `theorykit merge` runs again.
+      Command: string list }
 
 /// The shared data options (each command's union lists them again, as Argu has no inheritance).
 let dataOptions n d seed split noise labelColumn labels classes noNormalise =

@@ -34,9 +34,15 @@ type DistillArgs =
     | Journal of path: string
     | Plot of path: string
     | Test of path: string
+    | Shard of shard: string
+    | Merge of shards: int
+    | [<Hidden>] Merge_Journals of journals: string list
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Shard _ -> "run only shard I of N (I from 0 to N-1) of the teachers and students, into its own journal (<journal>.shard-I-of-N.jsonl), or 'slurm': I and N from SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN and SLURM_ARRAY_TASK_COUNT"
+            | Merge _ -> "merge the journals of N shards (found beside the journal) and print the unsharded result; exit code 3 and the missing runs when incomplete"
+            | Merge_Journals _ -> "with --merge: the shard journals to merge (as given to `theorykit merge`)"
             | Data _ -> "data (a hard pair such as fashion-mnist:shirt-vs-t-shirt; Fashion-MNIST pairs default to a 1000-point subsample, --n to change; held-out: the other split, clean labels)"
             | Widths _ -> "student widths, comma-separated (default 2,4,8,16,32,64)"
             | Seeds _ -> "seeds S: label flips, teacher and initialisation are paired by seed; the training/validation split is made once (default 5)"
@@ -183,10 +189,12 @@ let distillPlots (basePath: string) (res: DistillResult) =
 let runDistill (r: ParseResults<DistillArgs>) (sh: Shared) =
     let quiet = sh.Quiet
     let clock = Stopwatch.StartNew()
+    let shard = r.TryGetResult DistillArgs.Shard |> Option.map ShardCommands.parseShard
+    let merge = ShardCommands.mergeMode shard (r.TryGetResult DistillArgs.Merge) (r.TryGetResult DistillArgs.Merge_Journals)
     let source = dataArgument (r.GetResult DistillArgs.Data)
     let spec = distillSpec r sh source
     let journal = r.GetResult(DistillArgs.Journal, sprintf "%s.distill.jsonl" (TrainCommands.slug source))
-    checkWritable journal
+    checkWritable (match shard with Some sd -> sd.JournalPath journal | None -> journal)
     let plotBase = r.GetResult(DistillArgs.Plot, TrainCommands.withoutJsonl journal)
     checkWritable plotBase
     let dataOpts = sharedData { sh with Noise = None } (defaultPoints source)
@@ -206,7 +214,27 @@ let runDistill (r: ParseResults<DistillArgs>) (sh: Shared) =
                 if not quiet then
                     let eta = match Option.ofNullable p.Eta with Some e -> sprintf ", about %s left" (e.ToString(@"h\:mm\:ss")) | None -> ""
                     eprintfn "[distill] %d of %d runs done (%d from the journal): %s%s, %.0f s" p.Done p.Total p.Resumed p.Phase eta clock.Elapsed.TotalSeconds }
+    match shard with
+    | Some sd ->
+        // one shard: the teachers and students it owns, into its own journal (THEORY.md §9; ShardPlan's assignment)
+        let plan = ShardDistill.Plan(spec, points, sd.Count)
+        let part = plan.Part(sd, sd.Tag(List.toArray sh.Command, null))
+        let path = sd.JournalPath journal
+        if not quiet then eprintfn "[distill] shard %d of %d: %d of %d records; journal %s" sd.Index sd.Count part.Keys.Count plan.Keys.Count path
+        let res = Distill.Run(spec, points, test, path, prog, defaultArg sh.Threads 0, Threading.CancellationToken.None, part)
+        ShardCommands.shardSummary sh (ShardSummary(sd, part.Keys.Count, res.NewRuns, res.ResumedRuns, [| path |], plan.Load sd.Index, Seq.sum plan.Costs))
+    | None ->
+    let merged =
+        merge |> Option.map (fun m ->
+            let plan = ShardDistill.Plan(spec, points, m.Count)
+            let group = ShardDistill.Collect(spec, points, test, journal, plan, ShardCommands.candidates m journal, m.Journals.IsSome)
+            let report = ShardMergeReport.Of(m.Count, plan.Keys.Count, [ group.Missing ])
+            if report.Complete then Ok(ShardDistill.Write group) else Error report)
+    match merged with
+    | Some(Error report) -> ShardCommands.reportIncomplete sh report
+    | _ ->
     let res = Distill.Run(spec, points, test, journal, prog, defaultArg sh.Threads 0)
+    let res = match merged with Some(Ok(struct (a, e))) -> ShardCounts.Of(res, a, e) | _ -> res
     let plots = distillPlots plotBase res
     if sh.Json then printfn "%s" (jsonText (distillJson res journal plots points))
     else

@@ -22,6 +22,7 @@ type Args =
     | [<CliPrefix(CliPrefix.None)>] Distill of ParseResults<DistillArgs>
     | [<CliPrefix(CliPrefix.None)>] Check of ParseResults<CheckArgs>
     | [<CliPrefix(CliPrefix.None)>] Tables of ParseResults<TablesArgs>
+    | [<CliPrefix(CliPrefix.None)>] Merge of ParseResults<ShardCommands.MergeArgs>
     | [<Inherit; AltCommandLine("-n")>] N of points: int
     | [<Inherit>] D of dimension: int
     | [<Inherit>] Seed of seed: uint64
@@ -46,6 +47,7 @@ type Args =
             | Distill _ -> "soft versus hard labels on one yardstick: held-out accuracy of soft, hard and early-stopped hard students per noise level and width, paired gaps, and whether the gap grows with label noise (§9)"
             | Difficulty _ -> "difficulty family: certified gamma and width sweep per member, fitted slope of log m* against log(1/gamma) beside the theory's (§9)"
             | Tables _ -> "write the theory tables (Markdown, CSV, LaTeX) and figures (PNG, SVG) of theory/tables: bounds over gamma and epsilon, [JT20] worked values, crossovers; --empirical adds measured widths, slopes and looseness (§7-9)"
+            | Merge _ -> "combine the journals of the shards of a sweep, difficulty or distill run (--shard I/N) and print exactly the unsharded result; exit code 3 and the runs and array indices to resubmit when incomplete (`theorykit slurm COMMAND ARGS --array N` writes a Slurm array script with its merge job)"
             | Check _ -> "run the claims of theory/claims.md as property suites (held, falsified with counterexample, inconclusive); --mutants for the mutation check"
             | N _ -> "number of points: sample size of a generator, subsample size (seeded) of a real dataset; for `bounds` and `tables` the training-set size n of [JT20] (default 1000)"
             | D _ -> "dimension of a generator"
@@ -69,36 +71,44 @@ let oneLine (text: string) =
 /// Exit code of a genuine internal error (a bug, not bad input): EX_SOFTWARE of sysexits.h.
 let internalErrorCode = 70
 
+/// Parses a command line and runs its command (`theorykit merge` runs the merged command through it again).
+let rec dispatch (parser: ArgumentParser<Args>) (argv: string[]) : int =
+    if argv.Length > 0 && argv.[0] = "slurm" then
+        ShardCommands.runSlurm argv.[1..] (fun a -> parser.ParseCommandLine(a, raiseOnUsage = true) |> ignore)
+    else
+    let results = parser.ParseCommandLine(argv, raiseOnUsage = true)
+    results.TryGetResult Args.Max_Memory |> Option.iter (fun m -> TheoryKit.IO.MemoryBudget.Bytes <- TheoryKit.IO.MemoryBudget.Parse m)
+    match results.TryGetResult Args.Threads with
+    | Some t when t < 1 -> raise (InputException.Parameter("threads", sprintf "must be >= 1, got %d" t))
+    | _ -> ()
+    let noise = results.TryGetResult Args.Noise |> Option.map (Common.parseNumbers "noise")
+    let sh : Common.Shared =
+        { N = results.TryGetResult Args.N; D = results.TryGetResult Args.D; Seed = results.GetResult(Args.Seed, 0UL)
+          Split = results.TryGetResult Args.Split; Noise = noise
+          LabelColumn = results.TryGetResult Args.Label_Column; LabelFile = results.TryGetResult Args.Label_File
+          Classes = results.TryGetResult Args.Classes; NoNormalise = results.Contains Args.No_Normalise
+          Threads = results.TryGetResult Args.Threads; Json = results.Contains Args.Json; Quiet = results.Contains Args.Quiet
+          Command = ShardCommands.normaliseCommand argv }
+    match results.GetSubCommand() with
+    | Margin r -> runMargin r sh
+    | Bounds r -> runBounds r sh
+    | Crossover r -> runCrossover r sh
+    | Train r -> runTrain r sh
+    | Sweep r -> runSweep r sh
+    | Difficulty r -> runDifficulty r sh
+    | Distill r -> runDistill r sh
+    | Check r -> runCheck r sh
+    | Tables r -> runTables r sh
+    | Merge r -> ShardCommands.runMerge r sh (dispatch parser)
+    | _ -> raise (InputException.Parameter("command", "choose a command: margin, bounds, crossover, train, sweep, difficulty, distill, check, tables, merge or slurm"))
+
 [<EntryPoint>]
 let main argv =
     let parser = ArgumentParser.Create<Args>(programName = "theorykit")
     try
         if argv = [| "--version" |] then
             printfn "theorykit %s" (typeof<Dataset>.Assembly.GetName().Version.ToString(3)); 0
-        else
-        let results = parser.ParseCommandLine(argv, raiseOnUsage = true)
-        results.TryGetResult Args.Max_Memory |> Option.iter (fun m -> TheoryKit.IO.MemoryBudget.Bytes <- TheoryKit.IO.MemoryBudget.Parse m)
-        match results.TryGetResult Args.Threads with
-        | Some t when t < 1 -> raise (InputException.Parameter("threads", sprintf "must be >= 1, got %d" t))
-        | _ -> ()
-        let noise = results.TryGetResult Args.Noise |> Option.map (Common.parseNumbers "noise")
-        let sh : Common.Shared =
-            { N = results.TryGetResult Args.N; D = results.TryGetResult Args.D; Seed = results.GetResult(Args.Seed, 0UL)
-              Split = results.TryGetResult Args.Split; Noise = noise
-              LabelColumn = results.TryGetResult Args.Label_Column; LabelFile = results.TryGetResult Args.Label_File
-              Classes = results.TryGetResult Args.Classes; NoNormalise = results.Contains Args.No_Normalise
-              Threads = results.TryGetResult Args.Threads; Json = results.Contains Args.Json; Quiet = results.Contains Args.Quiet }
-        match results.GetSubCommand() with
-        | Margin r -> runMargin r sh
-        | Bounds r -> runBounds r sh
-        | Crossover r -> runCrossover r sh
-        | Train r -> runTrain r sh
-        | Sweep r -> runSweep r sh
-        | Difficulty r -> runDifficulty r sh
-        | Distill r -> runDistill r sh
-        | Check r -> runCheck r sh
-        | Tables r -> runTables r sh
-        | _ -> raise (InputException.Parameter("command", "choose a command: margin, bounds, crossover, train, sweep, difficulty, distill, check or tables"))
+        else dispatch parser argv
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText -> printfn "%s" e.Message; 0
     | :? ArguParseException as e -> eprintfn "error: %s (see --help)" (oneLine e.Message); 2

@@ -303,9 +303,15 @@ type SweepArgs =
     | Journal of path: string
     | Plot of path: string
     | Test of path: string
+    | Shard of shard: string
+    | Merge of shards: int
+    | [<Hidden>] Merge_Journals of journals: string list
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Shard _ -> "run only shard I of N (I from 0 to N-1) of the runs, into its own journal (<journal>.shard-I-of-N.jsonl), or 'slurm': I and N from SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN and SLURM_ARRAY_TASK_COUNT"
+            | Merge _ -> "merge the journals of N shards (found beside the journals) and print the unsharded result; exit code 3 and the missing runs when incomplete"
+            | Merge_Journals _ -> "with --merge: the shard journals to merge (as given to `theorykit merge`)"
             | Data _ -> "sweep: training data (as for `theorykit margin`; Fashion-MNIST pairs default to a 1000-point subsample); difficulty: the family two-point, noisy-xor, gaussians or fashion-mnist"
             | Values _ -> "difficulty: the family's parameter values, comma-separated (two-point: angles; noisy-xor: d; gaussians: separations; fashion-mnist: noise rates)"
             | Pair _ -> "difficulty: the Fashion-MNIST class pair (default shirt-vs-t-shirt)"
@@ -534,6 +540,39 @@ let scalingSeries (kind: string) (logX: float[]) (logY: float[]) (fit: ScalingFi
 /// Confidence level of the epsilon fit's slope interval.
 let epsilonConfidence = 0.95
 
+/// One shard of `sweep` (THEORY.md §9): one assignment over every epsilon's runs; the teacher is fitted first when the shard owns a
+/// soft-label run (its report goes into the shard's tag, for the merge); then each epsilon's owned runs into the shard's journal.
+let sweepShard (sh: Shared) (clock: Stopwatch) (sd: ShardSpec) (specs: SweepSpec list) (journals: string list) (train: Dataset) (test: Dataset option)
+               (softLabels: Dataset -> float[]) (teacherReport: TeacherReport option ref) =
+    let plan = ShardSweeps.Plan(List.toArray specs, train.N, train.D, sd.Count)
+    if plan |> Array.exists (fun a -> ShardPlan.NeedsTeacher(a.Part(sd, JsonObject()))) then softLabels train |> ignore
+    let tag = sd.Tag(List.toArray sh.Command, Option.toObj teacherReport.Value)
+    let results =
+        [ for (spec, journal), a in List.zip (List.zip specs journals) (List.ofArray plan) ->
+            let part = a.Part(sd, tag)
+            let path = sd.JournalPath journal
+            if not sh.Quiet then eprintfn "[sweep] shard %d of %d: %d of %d runs at epsilon %s; journal %s" sd.Index sd.Count part.Keys.Count a.Keys.Count (num spec.Epsilon) path
+            let res = WidthSweep.Run(spec, train, Option.toObj test, Func<Dataset, float[]>(softLabels), path, sweepProgress sh.Quiet clock, spec.Training.Threads,
+                                     Threading.CancellationToken.None, part)
+            path, part.Keys.Count, res ]
+    ShardCommands.shardSummary sh
+        (ShardSummary(sd, results |> List.sumBy (fun (_, n, _) -> n), results |> List.sumBy (fun (_, _, x) -> x.NewRuns), results |> List.sumBy (fun (_, _, x) -> x.ResumedRuns),
+                      [| for p, _, _ in results -> p |], plan |> Array.sumBy (fun a -> a.Load sd.Index), plan |> Array.sumBy (fun a -> Seq.sum a.Costs)))
+
+/// `sweep --merge N`: collects every epsilon's shard journals (nothing written yet); incomplete: the report; complete: each whole
+/// journal completed, with the counts (appended, existing) per epsilon and the teacher report the shards recorded.
+let sweepMerge (specs: SweepSpec list) (journals: string list) (train: Dataset) (test: Dataset option) (m: ShardCommands.MergeMode) =
+    let plan = ShardSweeps.Plan(List.toArray specs, train.N, train.D, m.Count)
+    let groups =
+        [ for (spec, journal), a in List.zip (List.zip specs journals) (List.ofArray plan) ->
+            ShardSweeps.Collect(spec, train, Option.toObj test, journal, a, ShardCommands.candidates m journal) ]
+    m.Journals |> Option.iter (fun js -> ShardMerge.RefuseUnmatched(js, [| for g in groups -> g.Header |], groups |> Seq.collect (fun g -> g.Journals), "width-sweep"))
+    let report = ShardMergeReport.Of(m.Count, plan |> Array.sumBy (fun a -> a.Keys.Count), [ for g in groups -> g.Missing ])
+    if not report.Complete then Error report
+    else
+        let teacher = groups |> List.tryPick (fun g -> Option.ofObj (g.Teacher()))
+        Ok([ for g in groups -> ShardSweeps.Write g ], teacher)
+
 let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
     for name, given in [ "values", r.Contains SweepArgs.Values; "pair", r.Contains SweepArgs.Pair
                          "margin-time", r.Contains SweepArgs.Margin_Time; "journal-dir", r.Contains SweepArgs.Journal_Dir
@@ -542,6 +581,8 @@ let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
         if given then raise (InputException.Parameter(name, "belongs to `theorykit difficulty`, not `sweep`"))
     let quiet = sh.Quiet
     let clock = Stopwatch.StartNew()
+    let shard = r.TryGetResult SweepArgs.Shard |> Option.map ShardCommands.parseShard
+    let merge = ShardCommands.mergeMode shard (r.TryGetResult SweepArgs.Merge) (r.TryGetResult SweepArgs.Merge_Journals)
     let source = dataArgument (r.GetResult SweepArgs.Data)
     let epsilons = parseEpsilons (r.GetResult SweepArgs.Epsilon)
     let several = epsilons.Length > 1
@@ -561,7 +602,7 @@ let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
     r.TryGetResult SweepArgs.Plot |> Option.iter Plots.refuseFolder
     let plotBases =
         [ for spec, journal in List.zip specs journals ->
-            checkWritable journal
+            checkWritable (match shard with Some sd -> sd.JournalPath journal | None -> journal)
             let plotBase =
                 match r.TryGetResult SweepArgs.Plot with
                 | Some p when several -> sprintf "%s-eps%s" p (num spec.Epsilon)
@@ -594,6 +635,14 @@ let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
             let p = SoftLabels.From(t.Logits ds, teacher.Tau)
             softCache.Value <- Some p
             p
+    match shard with
+    | Some sd -> sweepShard sh clock sd specs journals train test softLabels teacherReport
+    | None ->
+    let merged = merge |> Option.map (sweepMerge specs journals train test)
+    match merged with
+    | Some(Error report) -> ShardCommands.reportIncomplete sh report
+    | _ ->
+    let counts = match merged with Some(Ok(c, t)) -> teacherReport.Value <- t; Some c | _ -> None
     let outcomes =
         [ for i, (spec, journal, plotBase) in List.indexed (List.zip3 specs journals plotBases) ->
             if not quiet then
@@ -601,6 +650,7 @@ let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
                 eprintfn "[sweep] widths %s x %d seeds x %s, T = %d, eta = %s; journal %s" (String.Join(",", spec.Widths())) spec.Seeds
                     (String.Join("+", spec.LabelOrder() |> Array.map Experiments.SweepSpec.KindName)) spec.Training.Steps (num spec.Training.Eta) journal
             let res = Experiments.WidthSweep.Run(spec, train, Option.toObj test, Func<Dataset, float[]>(softLabels), journal, sweepProgress quiet clock, spec.Training.Threads)
+            let res = match counts with Some c -> (let struct (a, e) = List.item i c in ShardCounts.Of(res, a, e)) | None -> res
             spec, journal, res, sweepPlots plotBase res ]
     let teacherRows (res: SweepResult) =
         match teacherReport.Value |> Option.bind (fun rep -> Option.ofNullable rep.TestAccuracy) with
@@ -740,10 +790,13 @@ let difficultySetup (r: ParseResults<SweepArgs>) (sh: Shared) =
     family, Difficulty.Members(family, options), options, teacher, template
 
 /// Runs the members of a difficulty family (journals in `folder`, which must exist), reporting progress on stderr.
+/// A difficulty member's soft labels: the teacher fitted on its training set (quietly).
+let difficultySoftLabels (teacher: TeacherSettings) (ds: Dataset) =
+    let t, _ = fitTeacher teacher ds None true
+    SoftLabels.From(t.Logits ds, teacher.Tau)
+
 let difficultyRun (quiet: bool) (clock: Stopwatch) (members: Collections.Generic.IReadOnlyList<DifficultyMember>) (options: DifficultyOptions) (teacher: TeacherSettings) (template: Experiments.SweepSpec) (folder: string) =
-    let softLabels (ds: Dataset) =
-        let t, _ = fitTeacher teacher ds None true
-        SoftLabels.From(t.Logits ds, teacher.Tau)
+    let softLabels = difficultySoftLabels teacher
     let prog =
         { new IProgress<DifficultyProgress> with
             member _.Report p =
@@ -779,9 +832,20 @@ let difficultyPlot (plotBase: string) (res: DifficultyResult) (epsilon: float) =
     let p1, p2 = Plots.saveWith false plotBase title "1 / gamma" "minimal width m*" true true series
     [ p1; p2 ]
 
+/// `difficulty --merge N`: collects every member's shard journals; complete: the members' journals completed (None), else the report.
+let difficultyMerge (members: Collections.Generic.IReadOnlyList<DifficultyMember>) (template: SweepSpec) (folder: string) (m: ShardCommands.MergeMode) =
+    let groups = ShardSweeps.CollectDifficulty(members, template, folder, m.Count, (match m.Journals with Some js -> List.toArray js | None -> null))
+    let report = ShardMergeReport.Of(m.Count, groups |> Seq.sumBy (fun g -> g.Assignment.Keys.Count), [ for g in groups -> g.Missing ])
+    if report.Complete then
+        for g in groups do ShardSweeps.Write g |> ignore
+        None
+    else Some report
+
 let runDifficulty (r: ParseResults<SweepArgs>) (sh: Shared) =
     let quiet = sh.Quiet
     let clock = Stopwatch.StartNew()
+    let shard = r.TryGetResult SweepArgs.Shard |> Option.map ShardCommands.parseShard
+    let merge = ShardCommands.mergeMode shard (r.TryGetResult SweepArgs.Merge) (r.TryGetResult SweepArgs.Merge_Journals)
     let family, members, options, teacher, template = difficultySetup r sh
     let folder = r.GetResult(SweepArgs.Journal_Dir, sprintf "difficulty-%s-eps%s" (slug family) (num template.Epsilon))
     // The folder is checked first and created only for the work; a failed run removes it when it is new and still empty.
@@ -789,6 +853,20 @@ let runDifficulty (r: ParseResults<SweepArgs>) (sh: Shared) =
     r.TryGetResult SweepArgs.Plot |> Option.iter (fun p -> if not (p.StartsWith(folder.TrimEnd('/') + "/")) then Plots.check p)
     let created = TheoryKit.IO.SafeOutput.CreateFolder(folder, "journal-dir")
     let plotBase = r.GetResult(SweepArgs.Plot, IO.Path.Combine(folder, "scaling"))
+    let cleanUp () = if created then TheoryKit.IO.SafeOutput.RemoveIfEmpty folder
+    match shard with
+    | Some sd ->
+        let prog =
+            { new IProgress<DifficultyProgress> with
+                member _.Report p = if not quiet then eprintfn "[difficulty] shard %d of %d: member %d of %d, %s (%.0f s)" sd.Index sd.Count p.Member p.Members p.Name clock.Elapsed.TotalSeconds }
+        let summary =
+            try ShardSweeps.RunDifficulty(members, template, Func<Dataset, float[]>(difficultySoftLabels teacher), folder, sd, List.toArray sh.Command, prog, template.Training.Threads)
+            with _ -> cleanUp (); reraise ()
+        ShardCommands.shardSummary sh summary
+    | None ->
+    match (try merge |> Option.bind (difficultyMerge members template folder) with _ -> cleanUp (); reraise ()) with
+    | Some report -> cleanUp (); ShardCommands.reportIncomplete sh report
+    | None ->
     let res, teachers, plots =
         try
             Plots.check plotBase

@@ -246,7 +246,7 @@ public static class Difficulty
             progress?.Report(new DifficultyProgress(index, members.Count, m.Name, "margin", null));
             var margin = MarginSolver.Certify(train, o.Margin.Threads > 0 ? o.Margin : o.Margin with { Threads = threads });
             var spec = template with { DataSource = m.Name };
-            var journal = Path.Combine(journalFolder, $"{m.Family}-{index:D2}-{m.Parameter}-{Sanitise(R(m.Value))}.jsonl");
+            var journal = JournalPath(journalFolder, m, index);
             var sweepProgress = progress is null ? null : new InlineProgress<SweepProgress>(p => progress.Report(new DifficultyProgress(index, members.Count, m.Name, "sweep", p)));
             var sweep = WidthSweep.Run(spec, train, test, softLabelsFor, journal, sweepProgress, threads, cancellation);
             outcomes.Add(new MemberOutcome(m, margin, sweep, journal, train.N));
@@ -297,6 +297,16 @@ public static class Difficulty
             $"{who}: no fit, only {used.Count} member(s) with m* inside the grid and gamma > 0 (3 needed); widen the grid or change the family's values.",
             $"{who}: no fit, the members' gamma estimates are all equal.");
         return new SlopeComparison(kind, used.Select(p => p.Name).ToArray(), x, y, fit, theory, statement, excluded);
+    }
+
+    /// <summary>The journal of a member's sweep: FOLDER/FAMILY-INDEX-PARAMETER-VALUE.jsonl (INDEX 1-based, two digits).</summary>
+    /// <param name="folder">The journal folder.</param>
+    /// <param name="member">The member.</param>
+    /// <param name="index">Its 1-based position in the family.</param>
+    public static string JournalPath(string folder, DifficultyMember member, int index)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        return Path.Combine(folder, $"{member.Family}-{index:D2}-{member.Parameter}-{Sanitise(R(member.Value))}.jsonl");
     }
 
     private static string R(double v) => v.ToString("R", CultureInfo.InvariantCulture);

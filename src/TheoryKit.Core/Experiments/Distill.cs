@@ -188,9 +188,13 @@ public static class Distill
     /// <param name="progress">Optional progress; the ETA extrapolates the seconds per student batch so far.</param>
     /// <param name="threads">Threads (0: all cores); the numbers do not depend on it.</param>
     /// <param name="cancellation">Stops between batches.</param>
+    /// <param name="shard">One shard's part (<see cref="ShardPart{TKey}"/>): only the records it owns are written, into the shard's own
+    /// journal (header: the experiment's with the shard's tag). The shard fits every teacher of a level whose records it needs (all
+    /// seeds at once, as the whole run does, so the soft labels are the same numbers) and records only the teachers it owns. Null
+    /// (default): the whole grid.</param>
     /// <exception cref="InputException">Bad settings, data, or a journal written with other settings (or another format).</exception>
     public static DistillResult Run(DistillSpec spec, Dataset points, Dataset test, string journalPath, IProgress<DistillProgress>? progress,
-        int threads, CancellationToken cancellation = default)
+        int threads, CancellationToken cancellation = default, ShardPart<DistillKey>? shard = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(points);
@@ -200,13 +204,16 @@ public static class Distill
         if (test.D != points.D) throw InputException.Parameter("test", $"test data have d = {test.D}, training data d = {points.D}");
         var levels = spec.Levels();
         var widths = spec.WidthGrid();
-        using var journal = JsonLinesJournal<DistillRecord, DistillKey>.Open(journalPath, spec.Header(points, test), r => r.Key, "distill");
-        CheckRecords(spec, journal);
+        var header = spec.Header(points, test);
+        using var journal = JsonLinesJournal<DistillRecord, DistillKey>.Open(journalPath, shard is null ? header : shard.Header(header), r => r.Key, "distill");
+        CheckRecords(spec, journal.Path, journal.Records, journal.RecordLines);
+        shard?.CheckOwned(journal.Path, journal.Records, r => r.Key, journal.RecordLines);
         var (train, validation) = Split(points, spec.ValidationFraction, spec.MasterSeed);
-        int perLevel = spec.Seeds * (1 + 2 * widths.Length), total = perLevel * levels.Length;
+        bool Owns(DistillKey k) => shard is null || shard.Owns(k);
+        int perLevel = spec.Seeds * (1 + 2 * widths.Length), total = shard?.Keys.Count ?? perLevel * levels.Length;
         int resumed = journal.Records.Count, done = resumed, newRuns = 0;
         List<DistillKey> Todo(double r, int s) => widths.SelectMany(w => new[] { DistillRole.Soft, DistillRole.Hard }.Select(role => new DistillKey(role, r, s, w)))
-            .Where(k => !journal.Contains(k)).ToList();
+            .Where(k => Owns(k) && !journal.Contains(k)).ToList();
         // the ETA: mean seconds of the finished student batches (teachers included) times the batches left, less the time
         // already spent on the batch in progress
         int batchesLeft = levels.Sum(r => Enumerable.Range(0, spec.Seeds).Count(s => Todo(r, s).Count > 0)), batchesRun = 0;
@@ -220,7 +227,7 @@ public static class Distill
             cancellation.ThrowIfCancellationRequested();
             double r = levels[li];
             var todo = Enumerable.Range(0, spec.Seeds).Select(s => Todo(r, s)).ToArray();
-            bool teachersMissing = Enumerable.Range(0, spec.Seeds).Any(s => !journal.Contains(new DistillKey(DistillRole.Teacher, r, s, 0)));
+            bool teachersMissing = Enumerable.Range(0, spec.Seeds).Any(s => Owns(new DistillKey(DistillRole.Teacher, r, s, 0)) && !journal.Contains(new DistillKey(DistillRole.Teacher, r, s, 0)));
             if (todo.All(t => t.Count == 0) && !teachersMissing) continue;
             var noisyTrain = Enumerable.Range(0, spec.Seeds).Select(s => Noisy(train, r, spec.MasterSeed, s, 0)).ToArray();
             var noisyVal = Enumerable.Range(0, spec.Seeds).Select(s => Noisy(validation, r, spec.MasterSeed, s, 1)).ToArray();
@@ -236,7 +243,7 @@ public static class Distill
                 var t = teachers[s];
                 soft[s] = SoftLabels.From(t.TrainLogits, spec.Teacher.Temperature);
                 var key = new DistillKey(DistillRole.Teacher, r, s, 0);
-                if (journal.Contains(key)) continue;
+                if (!Owns(key) || journal.Contains(key)) continue;
                 var (testRisk, testError) = Trainer.RiskAndError(t.Logits(test), test.Y);
                 var (_, trainError) = Trainer.RiskAndError(t.TrainLogits, noisyTrain[s].Y);
                 double? valError = t.ValidationError ?? (spec.Teacher.EarlyStop ? null : Trainer.RiskAndError(t.Logits(validation), noisyVal[s].Y).error);
@@ -280,32 +287,33 @@ public static class Distill
         return Analyse(spec, journal.Records) with { NewRuns = newRuns, ResumedRuns = resumed };
     }
 
-    private static void CheckRecords(DistillSpec spec, JsonLinesJournal<DistillRecord, DistillKey> journal)
+    /// <summary>Refuses records outside the grid, with another seed, or whose outcome contradicts their figures.</summary>
+    internal static void CheckRecords(DistillSpec spec, string path, IReadOnlyList<DistillRecord> records, IReadOnlyList<int> lines)
     {
         var levels = spec.Levels();
         var widths = spec.WidthGrid();
-        for (int i = 0; i < journal.Records.Count; i++)
+        for (int i = 0; i < records.Count; i++)
         {
-            var r = journal.Records[i];
-            int line = journal.RecordLines[i];
-            if (Array.IndexOf(levels, r.Noise) < 0) throw new InputException(journal.Path, line, "noise", $"noise level {DistillSpec.F(r.Noise)} is not part of this experiment");
-            if (r.SeedIndex < 0 || r.SeedIndex >= spec.Seeds) throw new InputException(journal.Path, line, "seed_index", $"must lie in 0..{spec.Seeds - 1}, got {r.SeedIndex}");
+            var r = records[i];
+            int line = lines[i];
+            if (Array.IndexOf(levels, r.Noise) < 0) throw new InputException(path, line, "noise", $"noise level {DistillSpec.F(r.Noise)} is not part of this experiment");
+            if (r.SeedIndex < 0 || r.SeedIndex >= spec.Seeds) throw new InputException(path, line, "seed_index", $"must lie in 0..{spec.Seeds - 1}, got {r.SeedIndex}");
             if (r.Role == DistillRole.Teacher)
             {
-                if (r.Width != 0 || r.Outcome is not null) throw new InputException(journal.Path, line, "width", "a teacher record has width 0 and no outcome");
+                if (r.Width != 0 || r.Outcome is not null) throw new InputException(path, line, "width", "a teacher record has width 0 and no outcome");
             }
             else
             {
-                if (Array.IndexOf(widths, r.Width) < 0) throw new InputException(journal.Path, line, "width", $"width {r.Width} is not on this experiment's grid");
+                if (Array.IndexOf(widths, r.Width) < 0) throw new InputException(path, line, "width", $"width {r.Width} is not on this experiment's grid");
                 if (r.Seed != spec.StudentSeed(r.Width, r.SeedIndex))
-                    throw new InputException(journal.Path, line, "seed", $"seed {r.Seed} is not the one this experiment derives for width {r.Width}, seed index {r.SeedIndex}");
-                if (r.Outcome is null) throw new InputException(journal.Path, line, "outcome", "a student record needs an outcome");
+                    throw new InputException(path, line, "seed", $"seed {r.Seed} is not the one this experiment derives for width {r.Width}, seed index {r.SeedIndex}");
+                if (r.Outcome is null) throw new InputException(path, line, "outcome", "a student record needs an outcome");
                 bool finite = double.IsFinite(r.FinalLoss);
                 if (finite == (r.Outcome == RunOutcome.Diverged))
-                    throw new InputException(journal.Path, line, "outcome", $"'{r.Outcome}' contradicts the final loss {r.FinalLoss} (diverged exactly when it is not finite)");
+                    throw new InputException(path, line, "outcome", $"'{r.Outcome}' contradicts the final loss {r.FinalLoss} (diverged exactly when it is not finite)");
             }
             if (r.Scored && !(r.TestError >= 0 && r.TestError <= 1))
-                throw new InputException(journal.Path, line, "test_error", $"must lie in [0, 1], got {r.TestError}");
+                throw new InputException(path, line, "test_error", $"must lie in [0, 1], got {r.TestError}");
         }
     }
 

@@ -205,7 +205,8 @@ public sealed class JsonLinesJournal<TRecord, TKey> : IDisposable where TRecord 
         if (Directory.Exists(path)) throw new InputException(path, null, null, "is a folder, not a journal file");
     }
 
-    private static void CompareHeaders(string path, JsonObject found, JsonObject expected, string kind)
+    /// <summary>Refuses a header that differs from <paramref name="expected"/> (format first, then field by field), naming the field.</summary>
+    internal static void CompareHeaders(string path, JsonObject found, JsonObject expected, string kind)
     {
         // The format (and version) first: an old journal is refused as such, not for its first differing setting.
         if (expected.TryGetPropertyValue("format", out var format) && !JsonNode.DeepEquals(found["format"], format))

@@ -134,11 +134,14 @@ public static class WidthSweep
     /// <param name="progress">Optional progress after every run.</param>
     /// <param name="threads">Threads per training run (0: all cores).</param>
     /// <param name="cancellation">Stops between runs (the finished runs stay in the journal).</param>
+    /// <param name="shard">One shard's part (<see cref="ShardPart{TKey}"/>): only the runs it owns are trained, into the shard's own journal,
+    /// whose header is the sweep's with the shard's tag, and the result analyses the shard's runs alone; a record of a run the shard
+    /// does not own is refused. Null (default): the whole sweep.</param>
     /// <exception cref="InputException">Invalid settings, a journal written with other settings or that cannot be
     /// opened, a journal record outside this sweep's grid, or soft labels of the wrong length.</exception>
     /// <exception cref="OperationCanceledException">Cancelled between runs.</exception>
     public static SweepResult Run(SweepSpec spec, Dataset train, Dataset? test, Func<Dataset, double[]> softLabelsFor, string journalPath,
-        IProgress<SweepProgress>? progress, int threads, CancellationToken cancellation = default)
+        IProgress<SweepProgress>? progress, int threads, CancellationToken cancellation = default, ShardPart<RunKey>? shard = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(train);
@@ -148,13 +151,16 @@ public static class WidthSweep
         if (test is not null && test.D != train.D) throw InputException.Parameter("test", $"test data have d = {test.D}, training data d = {train.D}");
         var widths = spec.Widths();
         var kinds = spec.LabelOrder();
-        using var journal = Journal.Open(journalPath, spec.Header(train, test));
-        CheckRecords(spec, journal, widths, kinds);
+        var header = spec.Header(train, test);
+        using var journal = Journal.Open(journalPath, shard is null ? header : shard.Header(header));
+        CheckRecords(spec, journal.Path, journal.Records, journal.RecordLines);
+        shard?.CheckOwned(journal.Path, journal.Records, r => r.Key, journal.RecordLines);
 
         var plan = new List<RunKey>();
         foreach (var w in widths)
             for (int s = 0; s < spec.Seeds; s++)
-                foreach (var k in kinds) plan.Add(new RunKey(k, w, s));
+                foreach (var k in kinds)
+                    if (shard is null || shard.Owns(new RunKey(k, w, s))) plan.Add(new RunKey(k, w, s));
         var todo = plan.Where(key => !journal.Contains(key)).ToList();
         int total = plan.Count, resumed = total - todo.Count, done = resumed;
         progress?.Report(new SweepProgress(done, total, resumed, null, 0, null));
@@ -237,18 +243,21 @@ public static class WidthSweep
             { ByAccuracy = byAccuracy, Gaps = gaps };
     }
 
-    private static void CheckRecords(SweepSpec spec, JsonLinesJournal<RunRecord, RunKey> journal, int[] widths, LabelKind[] kinds)
+    /// <summary>Refuses records outside the sweep's grid, with another seed, or whose figures contradict each other (<see cref="CheckFigures"/>).</summary>
+    internal static void CheckRecords(SweepSpec spec, string path, IReadOnlyList<RunRecord> records, IReadOnlyList<int> lines)
     {
-        for (int i = 0; i < journal.Records.Count; i++)
+        var widths = spec.Widths();
+        var kinds = spec.LabelOrder();
+        for (int i = 0; i < records.Count; i++)
         {
-            var r = journal.Records[i];
-            int line = journal.RecordLines[i];
-            if (!kinds.Contains(r.Labels)) throw new InputException(journal.Path, line, "labels", $"label kind '{SweepSpec.KindName(r.Labels)}' is not part of this sweep");
-            if (Array.IndexOf(widths, r.Width) < 0) throw new InputException(journal.Path, line, "width", $"width {r.Width} is not on this sweep's grid");
-            if (r.SeedIndex < 0 || r.SeedIndex >= spec.Seeds) throw new InputException(journal.Path, line, "seed_index", $"must lie in 0..{spec.Seeds - 1}, got {r.SeedIndex}");
+            var r = records[i];
+            int line = lines[i];
+            if (!kinds.Contains(r.Labels)) throw new InputException(path, line, "labels", $"label kind '{SweepSpec.KindName(r.Labels)}' is not part of this sweep");
+            if (Array.IndexOf(widths, r.Width) < 0) throw new InputException(path, line, "width", $"width {r.Width} is not on this sweep's grid");
+            if (r.SeedIndex < 0 || r.SeedIndex >= spec.Seeds) throw new InputException(path, line, "seed_index", $"must lie in 0..{spec.Seeds - 1}, got {r.SeedIndex}");
             if (r.Seed != SweepSpec.RunSeed(spec.MasterSeed, r.Width, r.SeedIndex))
-                throw new InputException(journal.Path, line, "seed", $"seed {r.Seed} is not the one this sweep derives for width {r.Width}, seed index {r.SeedIndex}");
-            CheckFigures(journal.Path, line, r, spec);
+                throw new InputException(path, line, "seed", $"seed {r.Seed} is not the one this sweep derives for width {r.Width}, seed index {r.SeedIndex}");
+            CheckFigures(path, line, r, spec);
         }
     }
 
