@@ -934,7 +934,7 @@ public static class MarginSolver
     }
 
     /// <summary>Rows per certification chunk: 2048 when 2 x 2048 x (n + d) doubles fit max(n d / 2 doubles, 48 MiB), else fewer (at least 16).</summary>
-    internal static int ChunkRows(int n, int d)
+    public static int ChunkRows(int n, int d)
     {
         long bytes = Math.Max(MinChunkBytes, (long)n * d * 8 / 2);
         return (int)Math.Clamp(bytes / (16L * (n + d)), 16, 2048);
