@@ -23,6 +23,7 @@ type MarginArgs =
     | Samples of count: int64
     | Optimisation_Samples of count: int
     | Monte_Carlo
+    | Float64
     | Certificate of path: string
     interface IArgParserTemplate with
         member a.Usage =
@@ -36,6 +37,7 @@ type MarginArgs =
             | Samples _ -> "fix the number of fresh certification samples (default: chosen from width and time)"
             | Optimisation_Samples _ -> "fix the number of directions q is fitted on; with --samples too, the result depends on the seed and --threads alone (OpenBLAS's threaded GEMM changes last bits with the thread count, which the solver's iterations can amplify to about 1e-4 in gamma)"
             | Monte_Carlo -> "use Monte Carlo even for planar (rank <= 2) data"
+            | Float64 -> "certify with double GEMMs throughout (default: float32 GEMMs where the lower end comes from the kernel margins alone, kernel-tail, each sampled norm raised by a rigorous rounding allowance; about twice the samples per second)"
             | Certificate _ -> "save the margin certificate (q, seed, sample counts, delta) as JSON to this path"
 
 type BoundsArgs =
@@ -70,6 +72,7 @@ type CrossoverArgs =
     | Samples of count: int64
     | Optimisation_Samples of count: int
     | Monte_Carlo
+    | Float64
     | Width of width: float
     | Time of seconds: float
     | Delta of delta: float
@@ -87,6 +90,7 @@ type CrossoverArgs =
             | Samples _ -> "fix the number of fresh certification samples of the margin"
             | Optimisation_Samples _ -> "fix the number of directions q is fitted on; with --samples too, the margin depends on the seed and --threads alone (see `margin --help`)"
             | Monte_Carlo -> "use Monte Carlo even for planar (rank <= 2) data"
+            | Float64 -> "certify with double GEMMs throughout (default: float32 GEMMs where the lower end comes from the kernel margins alone, kernel-tail, each sampled norm raised by a rigorous rounding allowance; about twice the samples per second)"
             | Width _ -> "requested width of the certified margin interval (default 0.01)"
             | Time _ -> "time budget of the margin in seconds (default 30)"
             | Delta _ -> "per-side failure probability of the margin interval (default 0.025)"
@@ -128,6 +132,7 @@ let marginJson (m: MarginResult) =
       "solver_gap", jnum m.SolverGap; "iterations", jint (int64 m.Iterations); "stopped_by", jstr m.StoppedBy
       "seed", jint (int64 m.Certificate.Seed); "seconds", jnum m.Seconds; "certification_gflops", jnum m.CertificationGflops
       "backend", jstr m.Backend
+      "rounding_allowance", jnum m.RoundingAllowance
       "subsample_of", (match m.SubsampleOf with null -> null | s -> jstr s)
       "transfers_to_full_dataset", jobj [ "upper", jbool m.UpperTransfersToFullDataset; "lower", jbool m.LowerTransfersToFullDataset ] ]
 
@@ -148,7 +153,7 @@ let runMargin (r: ParseResults<MarginArgs>) (sh: Shared) =
                       Delta = r.GetResult(MarginArgs.Delta, 0.025), Seed = sh.Seed, Threads = defaultArg sh.Threads 0,
                       CertificationSamples = Option.toNullable (r.TryGetResult MarginArgs.Samples),
                       OptimisationSamples = Option.toNullable (r.TryGetResult MarginArgs.Optimisation_Samples),
-                      MonteCarlo = r.Contains MarginArgs.Monte_Carlo)
+                      MonteCarlo = r.Contains MarginArgs.Monte_Carlo, Float32 = not (r.Contains MarginArgs.Float64))
     marginOptions().Validate()
     if (r.TryGetResult MarginArgs.Verify).IsNone then checkTimeAndSamples "time" (r.TryGetResult MarginArgs.Time) (r.TryGetResult MarginArgs.Samples) (r.TryGetResult MarginArgs.Optimisation_Samples) quiet
     // With --verify the certificate is loaded once, before the data, so a bad file fails at once.
@@ -260,7 +265,7 @@ let runCrossover (r: ParseResults<CrossoverArgs>) (sh: Shared) =
                           Delta = r.GetResult(CrossoverArgs.Delta, 0.025), Seed = sh.Seed, Threads = defaultArg sh.Threads 0,
                           CertificationSamples = Option.toNullable (r.TryGetResult CrossoverArgs.Samples),
                           OptimisationSamples = Option.toNullable (r.TryGetResult CrossoverArgs.Optimisation_Samples),
-                          MonteCarlo = r.Contains CrossoverArgs.Monte_Carlo)
+                          MonteCarlo = r.Contains CrossoverArgs.Monte_Carlo, Float32 = not (r.Contains CrossoverArgs.Float64))
     // Validate the bound parameters before the (long) margin computation.
     let parameters n = BoundParameters(0.5, epsilon, n, r.GetResult(CrossoverArgs.Bound_Delta, 0.1), 1.0,
                                        r.GetResult(CrossoverArgs.C_Soft, 1.0), r.GetResult(CrossoverArgs.C_Hard, 1.0), r.GetResult(CrossoverArgs.C_Mosw, 1.0))

@@ -528,3 +528,62 @@ internal static class IndependentPlanar
         return Math.Min(Math.Min(fa, fb), Math.Min(f(lo), f(hi)));
     }
 }
+
+/// <summary>The float32 norm pass of the certification (MarginSolver.SingleNorms) against double loops.</summary>
+public class MarginFloat32Tests
+{
+    [Fact]
+    public void Float32_norm_pass_bounds_every_sampled_norm_from_above_within_its_rounding_allowance()
+    {
+        // 300 unit points in d = 784, the first 150 built to lie within 1e-7 ||z|| of the hyperplane of one of the 64 directions (so their
+        // float32 pre-activations are within rounding of 0 and masks can flip), labels alternating, random weights q. Reference: U_q(z) by
+        // plain double loops. The float32 bound must be at least every reference norm and exceed it by at most twice the allowance of the
+        // second GEMM, (gamma_n + 3u)(1 + u)^2 R_q with u = 2^-24 (THEORY.md §6, float32): an uncorrected flipped mask would cost about q_i.
+        const int n = 300, d = 784, rows = 64;
+        var rng = new System.Random(7);
+        double Gauss() => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+        var z = new double[rows * d];
+        for (int e = 0; e < z.Length; e++) z[e] = Gauss();
+        var x = new double[n * d]; var y = new double[n]; var q = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            var xi = x.AsSpan(i * d, d);
+            for (int l = 0; l < d; l++) xi[l] = Gauss();
+            if (i < n / 2)
+            {
+                var zr = z.AsSpan(i % rows * d, d);
+                double zz = System.Numerics.Tensors.TensorPrimitives.Dot(zr, zr), t = System.Numerics.Tensors.TensorPrimitives.Dot(xi, zr) / zz;
+                double norm = Math.Sqrt(zz), offset = (i % 2 == 0 ? 1e-7 : -1e-7) * norm / zz;
+                for (int l = 0; l < d; l++) xi[l] -= (t - offset) * zr[l];
+            }
+            double s = Math.Sqrt(System.Numerics.Tensors.TensorPrimitives.Dot(xi, xi));
+            for (int l = 0; l < d; l++) xi[l] /= s;
+            y[i] = i % 3 == 0 ? 1 : -1;
+            q[i] = rng.NextDouble();
+        }
+        double sum = q.Sum();
+        for (int i = 0; i < n; i++) q[i] /= sum;
+        var data = MarginTests.Make(x, y, d);
+        var norms = new double[rows];
+        new MarginSolver.SingleNorms(data, q, rows).Norms(z, rows, norms);
+        double u = Math.ScaleB(1.0, -24), r = 0;
+        for (int i = 0; i < n; i++) r += q[i] * data.RowNorm(i);
+        double allowance = (MarginSolver.SingleNorms.Gamma(n, u) + 3 * u) * (1 + u) * (1 + u) * r * 1.01;
+        int near = 0;
+        for (int k = 0; k < rows; k++)
+        {
+            var uk = new double[d];
+            for (int i = 0; i < n; i++)
+            {
+                double pre = 0;
+                for (int l = 0; l < d; l++) pre += z[k * d + l] * x[i * d + l];
+                if (Math.Abs(pre) < 1e-4) near++;
+                if (pre > 0) for (int l = 0; l < d; l++) uk[l] += q[i] * y[i] * x[i * d + l];
+            }
+            double exact = Math.Sqrt(uk.Sum(v => v * v));
+            Assert.True(norms[k] >= exact, $"direction {k}: float32 bound {norms[k]} below the double norm {exact}");
+            Assert.True(norms[k] - exact <= 2 * allowance, $"direction {k}: float32 bound {norms[k]} exceeds {exact} by more than {2 * allowance}");
+        }
+        Assert.True(near >= n / 2, $"only {near} pre-activations within 1e-4 of 0");
+    }
+}

@@ -14,8 +14,10 @@ namespace TheoryKit.Margins;
 /// <param name="OptimisationSamples">Samples used to find q (null: chosen from the budget).</param>
 /// <param name="CertificationSamples">Fresh samples for the interval (null: chosen from width and budget).</param>
 /// <param name="MonteCarlo">Force Monte Carlo mode even for planar data (for checking it against exact answers).</param>
+/// <param name="Float32">Certify with float32 GEMMs where the Monte Carlo primal is not estimated (the kernel-tail lower end): each sampled
+/// ||U_q(z)|| is replaced by a rigorous upper bound that allows for the rounding (THEORY.md §6, "float32"); about twice the samples per second.</param>
 public sealed record MarginOptions(double Width = 0.01, double TimeBudget = 30, double Delta = 0.025, ulong Seed = 0, int Threads = 0,
-    int? OptimisationSamples = null, long? CertificationSamples = null, bool MonteCarlo = false)
+    int? OptimisationSamples = null, long? CertificationSamples = null, bool MonteCarlo = false, bool Float32 = false)
 {
     /// <summary>
     /// Both sample counts fixed: the solvers then stop on iteration caps instead of the clock, so the result
@@ -269,18 +271,20 @@ public static class MarginSolver
         // The Monte Carlo primal (one GEMM of three) is dropped when the held-out directions predict that the kernel-tail end,
         // with the samples it frees, beats it: the lower end is then the kernel-tail (and exact-kernel) end alone, at the full delta.
         long kLeft = options.CertificationSamples ?? Math.Max(1024, (long)((budget - clock.Elapsed.TotalSeconds) / certPerDirection));
-        bool primal = kernel is null || thresholds.Length == 0 || PredictedPrimalLower(data, heldBest, kLeft, options.Delta) > PredictedTailLower(data, kernel, thresholds, heldBest, 3 * kLeft / 2, options.Delta);
+        bool primal = kernel is null || thresholds.Length == 0 || PredictedPrimalLower(data, heldBest, kLeft, options.Delta) > PredictedTailLower(data, kernel, thresholds, heldBest, options.Float32 ? 3 * kLeft : 3 * kLeft / 2, options.Delta);
         if (!primal) progress?.Report("lower end from the kernel margins (kernel-tail): the Monte Carlo primal is not estimated");
-        // A width stop rule looks at the interval up to Looks times: every end then uses delta / (Looks + 1).
-        double termDelta = options.CertificationSamples is not null ? options.Delta : options.Delta / (Looks + 1);
-        Func<Estimates, bool>? reached = options.CertificationSamples is not null ? null : e => IntervalOf(data, e, termDelta, kernel).width <= options.Width;
+        // A width stop rule looks at the interval up to Looks times: each look's ends use delta / (2 Looks), and the ends at the budget's
+        // stop use delta / 2 (a union bound over the looks and the stop: delta in all; the budget's stop, where the width is hardest
+        // to reach, gets half of it).
+        double lookDelta = options.Delta / (2 * Looks), stopDelta = options.CertificationSamples is not null ? options.Delta : options.Delta / 2;
+        Func<Estimates, bool>? reached = options.CertificationSamples is not null ? null : e => IntervalOf(data, e, lookDelta, kernel).width <= options.Width;
         var est = Estimate(data, qBest, c, options.Seed, CertStream, 0, options.CertificationSamples ?? long.MaxValue / 2, clock,
-            options.CertificationSamples is null ? budget : double.PositiveInfinity, options.Threads, progress, reached, kNeeded, thresholds, primal);
+            options.CertificationSamples is null ? budget : double.PositiveInfinity, options.Threads, progress, reached, kNeeded, thresholds, primal, options.Float32);
         if (thresholds.Length > 0)
             progress?.Report($"kernel-tail thresholds {string.Join(", ", thresholds.Select(t => t.ToString("G3")))} (sup bound {kernel!.Sup:G3}): "
                 + $"{string.Join(", ", est.TailCounts)} of {est.K} directions above them (largest {est.MaxNorm:G3})");
-        string stopped = options.CertificationSamples is not null ? "samples" : reached!(est) ? "width" : clock.Elapsed.TotalSeconds >= 0.97 * budget ? "time" : "gap";
-        return Finish(data, options, "monte-carlo", qBest, c, kOpt, iterations, optGap, est, stopped, clock, cap, null, startKernel, kernel, termDelta);
+        string stopped = options.CertificationSamples is not null ? "samples" : est.AtLook ? "width" : clock.Elapsed.TotalSeconds >= 0.97 * budget ? "time" : "gap";
+        return Finish(data, options, "monte-carlo", qBest, c, kOpt, iterations, optGap, est, stopped, clock, cap, null, startKernel, kernel, est.AtLook ? lookDelta : stopDelta);
     }
 
     private static double[] PdhgStart(MarginGame game, MarginOptions options, ref int iterations)
@@ -402,6 +406,16 @@ public static class MarginSolver
         public double MaxNorm { get; init; }
         /// <summary>Whether the Monte Carlo primal margins were estimated (else <see cref="Margins"/> are zeros and only the kernel ends bound gamma below).</summary>
         public bool HasPrimal { get; init; } = true;
+        /// <summary>Mean of min(||U_q(z)||, T_0) with T_0 the first (largest) threshold (the clipped upper end; equal to <see cref="Dual"/> without thresholds).</summary>
+        public double ClippedDual { get; init; }
+        /// <summary>Unbiased sample variance of min(||U_q(z)||, T_0).</summary>
+        public double ClippedDualVariance { get; init; }
+        /// <summary>Mean amount by which the float32 norm pass raised ||U_q(z)|| to a rigorous upper bound (<see cref="SingleNorms"/>; 0 in double).</summary>
+        public double RoundingAllowance { get; init; }
+        /// <summary>Whether the norms came from float32 GEMMs (<see cref="SingleNorms"/>).</summary>
+        public bool Float32 { get; init; }
+        /// <summary>Whether sampling stopped because the width stop rule was met at one of its looks (else: the budget, or the fixed count).</summary>
+        public bool AtLook { get; init; }
     }
 
     private static MarginResult Exact(Dataset data, double[] plane, MarginOptions options, Stopwatch clock, double cap)
@@ -450,7 +464,8 @@ public static class MarginSolver
         var cert = new MarginCertificate(MarginCertificate.FormatTag, mode, data.Provenance.Source, data.Fingerprint(), data.N, data.D,
             options.Seed, options.Delta, c, q, kOpt, est.K, lower, upper, planarPrimal);
         return new MarginResult(mode, lower, upper, estimate, options.Delta, est.Dual, primal, up.Term, primal - rawLower, up.Name, low.Name,
-            kOpt, est.K, optGap, iterations, stopped, clock.Elapsed.TotalSeconds, est.Gflops, Blas.Description, cert, SubsampleOf(data));
+            kOpt, est.K, optGap, iterations, stopped, clock.Elapsed.TotalSeconds, est.Gflops, est.Float32 ? Blas.Description + ", float32 norm pass" : Blas.Description,
+            cert, SubsampleOf(data), est.RoundingAllowance);
     }
 
     /// <summary>Largest n |supp q| d for which the exact kernel lower end is computed (about 2 s of kernel evaluations on 2 cores at 4e9).</summary>
@@ -461,9 +476,9 @@ public static class MarginSolver
     /// <summary>Name of the kernel-tail lower end (THEORY.md §6): kernel margins of the primal clipped at a threshold T, less its tail.</summary>
     public const string KernelTail = "kernel-tail";
     /// <summary>
-    /// Looks of the width stop rule during certification: the interval is checked at most this often (at doubling sample counts), and every
-    /// end of a budgeted certification is computed at delta / (Looks + 1), a union bound over the looks and the budget's stop, so the
-    /// stopping rule keeps the stated confidence (THEORY.md §6).
+    /// Looks of the width stop rule during certification: the interval is checked at most this often (at doubling sample counts). Each
+    /// look's ends are computed at delta / (2 Looks) and the ends at the budget's stop at delta / 2: a union bound over the looks and the
+    /// stop (delta in all), so the stopping rule keeps the stated confidence (THEORY.md §6).
     /// </summary>
     internal const int Looks = 6;
 
@@ -532,7 +547,7 @@ public static class MarginSolver
         double lowerDelta = tail && est.HasPrimal ? delta / 2 : delta;
         double maxNorm = 0;
         for (int i = 0; i < data.N; i++) maxNorm = Math.Max(maxNorm, data.RowNorm(i));
-        var up = Concentration.Best(est.DualVariance, est.K, delta, maxNorm);
+        var up = UpperOf(est, delta, kernel, maxNorm);
         double rawLower = double.PositiveInfinity;
         var low = up;
         if (!est.HasPrimal) { rawLower = double.NegativeInfinity; low = new EndBound(KernelTail, 0); }
@@ -554,6 +569,27 @@ public static class MarginSolver
         double upper = est.Dual + up.Term, lower = Math.Max(0, rawLower);
         return (lower, upper, up, low, rawLower, upper - lower);
     }
+
+    /// <summary>
+    /// The upper end's term (THEORY.md §6): ||U_q(z)|| lies in [0, S] with S = min(max_i ||x_i||, S_q) (S_q the kernel margins' sup bound, when
+    /// known). Without thresholds: the smaller of Hoeffding and empirical Bernstein with range S at delta (<see cref="Concentration.Best"/>).
+    /// With thresholds and T = T_0 (their largest, fixed before the samples) below S: E||U_q|| &lt;= E min(||U_q||, T) + (S - T) P(||U_q|| &gt; T),
+    /// the first bounded by <see cref="Concentration.Best"/> with range T at delta/2, the second by the Clopper-Pearson upper bound on the
+    /// count above T at delta/2 (named "clipped-" and the inequality used). The term returned is the upper end less the dual estimate.
+    /// </summary>
+    private static EndBound UpperOf(Estimates est, double delta, KernelMarginsResult? kernel, double maxNorm)
+    {
+        double range = kernel is null ? maxNorm : Math.Min(maxNorm, kernel.Sup);
+        if (kernel is null || est.Thresholds.Length == 0 || !(est.Thresholds[0] < range) || est.K > int.MaxValue)
+            return Concentration.Best(est.DualVariance, est.K, delta, range);
+        double t = est.Thresholds[0];
+        var b = Concentration.Best(est.ClippedDualVariance, est.K, delta / 2, t);
+        double tail = (range - t) * TheoryKit.Experiments.ClopperPearson.UpperBound((int)est.TailCounts[0], (int)est.K, delta / 2);
+        return new EndBound(Clipped + b.Name, est.ClippedDual + b.Term + tail - est.Dual);
+    }
+
+    /// <summary>Prefix of the upper end's bound name when the dual is clipped at a threshold with a Clopper-Pearson tail (<see cref="UpperOf"/>).</summary>
+    public const string Clipped = "clipped-";
 
     /// <summary>
     /// "k of N points" when the loader drew the data as a subsample of a larger set (its provenance note "subsampled k of N
@@ -625,8 +661,8 @@ public static class MarginSolver
     /// </summary>
     private static Estimates Estimate(Dataset data, double[] q, double c, ulong seed, string stream, long index, long kTarget,
         Stopwatch clock, double budget, int threads, IProgress<string>? progress, Func<Estimates, bool>? done = null, long checkFrom = 0,
-        double[]? thresholds = null, bool primal = true)
-        => EstimateLadder(data, q, [c], seed, stream, index, kTarget, clock, budget, threads, progress, done, checkFrom, thresholds, primal)[0];
+        double[]? thresholds = null, bool primal = true, bool float32 = false)
+        => EstimateLadder(data, q, [c], seed, stream, index, kTarget, clock, budget, threads, progress, done, checkFrom, thresholds, primal, float32)[0];
 
     /// <summary>
     /// As <see cref="Estimate"/> for several smoothings c at once (the masks and U_q are shared; one more GEMM per c).
@@ -636,18 +672,21 @@ public static class MarginSolver
     /// </summary>
     private static Estimates[] EstimateLadder(Dataset data, double[] q, double[] cs, ulong seed, string stream, long index, long kTarget,
         Stopwatch clock, double budget, int threads, IProgress<string>? progress, Func<Estimates, bool>? done = null, long checkFrom = 0,
-        double[]? thresholds = null, bool primal = true)
+        double[]? thresholds = null, bool primal = true, bool float32 = false)
     {
         int n = data.N, d = data.D, nc = cs.Length;
         int chunk = ChunkRows(n, d);
+        // float32 GEMMs only for the norm pass (no Monte Carlo primal): ||U_q(z)|| is then replaced by a rigorous upper bound.
+        var single = float32 && !primal ? new SingleNorms(data, q, chunk) : null;
         var qy = new double[n];
         for (int i = 0; i < n; i++) qy[i] = q[i] * data.Y[i];
         // W = U_q(z) + U_q(-z) = sum_j q_j y_j x_j (the masks of -z are 1 - those of z), and <W, x_i>.
         var w = new double[d]; var wx = new double[n];
         for (int j = 0; j < n; j++) if (qy[j] != 0) TensorPrimitives.MultiplyAdd(data.X.AsSpan(j * d, d), qy[j], w, w);
         for (int i = 0; i < n; i++) wx[i] = TensorPrimitives.Dot(w, data.X.AsSpan(i * d, d));
-        var z = new double[(long)chunk * d]; var p = new double[(long)chunk * n]; var a = new double[(long)chunk * n];
-        var u = new double[(long)chunk * d];
+        var z = new double[(long)chunk * d];
+        var p = single is null ? new double[(long)chunk * n] : []; var a = single is null ? new double[(long)chunk * n] : [];
+        var u = single is null ? new double[(long)chunk * d] : [];
         var norms = new double[chunk]; var mirrored = new double[chunk]; var diff = new double[d];
         thresholds ??= [];
         var counts = new long[thresholds.Length];
@@ -656,27 +695,39 @@ public static class MarginSolver
         int looks = 0;
         var sums = new double[nc][]; var squares = new double[nc][];
         for (int l = 0; l < nc; l++) { sums[l] = new double[n]; squares[l] = new double[n]; }
-        double dualSum = 0, dualSquares = 0, start = clock.Elapsed.TotalSeconds;
+        double dualSum = 0, dualSquares = 0, clipSum = 0, clipSquares = 0, allowanceSum = 0, start = clock.Elapsed.TotalSeconds;
+        double clip = thresholds.Length > 0 ? thresholds[0] : double.PositiveInfinity;
+        bool stoppedAtLook = false;
         long k = 0;
         for (long j = 0; k < kTarget; j++)
         {
             var t0 = clock.Elapsed.TotalSeconds;
             int rows = (int)Math.Min(chunk, kTarget - k);
             TheoryKit.Random.Gaussian.Fill(z, rows, d, seed, stream, index * (1L << 32) + j, threads);
-            Blas.MultiplyABt(z, data.X, p, rows, n, d);                         // pre-activations <z_k, x_i>
-            for (int r = 0; r < rows; r++)
+            if (single is not null) allowanceSum += single.Norms(z, rows, norms);   // upper bounds on ||U_q(z_k)|| from float32 GEMMs
+            else
             {
-                var pr = p.AsSpan(r * n, n); var ar = a.AsSpan(r * n, n);
-                for (int i = 0; i < n; i++) ar[i] = pr[i] > 0 ? qy[i] : 0;     // A diag(q y)
+                Blas.MultiplyABt(z, data.X, p, rows, n, d);                     // pre-activations <z_k, x_i>
+                for (int r = 0; r < rows; r++)
+                {
+                    var pr = p.AsSpan(r * n, n); var ar = a.AsSpan(r * n, n);
+                    for (int i = 0; i < n; i++) ar[i] = pr[i] > 0 ? qy[i] : 0; // A diag(q y)
+                }
+                Blas.MultiplyAB(a, data.X, u, rows, d, n);                      // U_q(z_k)
+                for (int r = 0; r < rows; r++)
+                {
+                    var ur = u.AsSpan(r * d, d);
+                    norms[r] = TensorPrimitives.Norm(ur);
+                    TensorPrimitives.Subtract(w, ur, diff);
+                    mirrored[r] = TensorPrimitives.Norm(diff);                  // ||U_q(-z_k)|| = ||W - U_q(z_k)||
+                }
             }
-            Blas.MultiplyAB(a, data.X, u, rows, d, n);                          // U_q(z_k)
             for (int r = 0; r < rows; r++)
             {
-                var ur = u.AsSpan(r * d, d);
-                double norm = TensorPrimitives.Norm(ur);
-                norms[r] = norm; dualSum += norm; dualSquares += norm * norm; maxNorm = Math.Max(maxNorm, norm);
-                TensorPrimitives.Subtract(w, ur, diff);
-                mirrored[r] = TensorPrimitives.Norm(diff);                      // ||U_q(-z_k)|| = ||W - U_q(z_k)||
+                double norm = norms[r];
+                dualSum += norm; dualSquares += norm * norm; maxNorm = Math.Max(maxNorm, norm);
+                double clipped = Math.Min(norm, clip);
+                clipSum += clipped; clipSquares += clipped * clipped;
                 for (int l = thresholds.Length - 1; l >= 0 && norm > thresholds[l] * (1 - 1e-9); l--) counts[l]++;   // descending thresholds
             }
             if (primal) Blas.MultiplyABt(u, data.X, a, rows, n, d);             // <U_q(z_k), x_i>
@@ -707,14 +758,23 @@ public static class MarginSolver
             }
             if (clock.Elapsed.TotalSeconds + per > budget) break;
             if (done is not null && nc == 1 && k >= nextLook && looks < Looks && (++looks > 0) && (nextLook = 2 * nextLook) > 0
-                && done(Summarise(data, sums[0], squares[0], dualSum, dualSquares, k, 0)[0] with { Thresholds = thresholds, TailCounts = counts, HasPrimal = primal })) break;
+                && done(Summarise(data, sums[0], squares[0], dualSum, dualSquares, k, 0)[0] with
+                {
+                    Thresholds = thresholds, TailCounts = counts, HasPrimal = primal, ClippedDual = clipSum / k,
+                    ClippedDualVariance = Concentration.SampleVariance(clipSum, clipSquares, k), AtLook = true,
+                }))
+            {
+                stoppedAtLook = true;
+                break;
+            }
         }
         var result = Summarise(data, sums, squares, dualSum, dualSquares, k, clock.Elapsed.TotalSeconds - start);
         for (int l = 0; l < nc; l++)
             result[l] = result[l] with
             {
                 Thresholds = thresholds, TailCounts = (long[])counts.Clone(), MaxNorm = maxNorm, HasPrimal = primal,
-                Gflops = primal ? result[l].Gflops : result[l].Gflops * 2 / 3,
+                ClippedDual = k > 0 ? clipSum / k : 0, ClippedDualVariance = Concentration.SampleVariance(clipSum, clipSquares, k), AtLook = stoppedAtLook,
+                Gflops = primal ? result[l].Gflops : result[l].Gflops * 2 / 3, RoundingAllowance = k > 0 ? allowanceSum / k : 0, Float32 = single is not null,
             };
         return result;
     }
@@ -783,8 +843,98 @@ public static class MarginSolver
         return (cs[bestL], ladder[bestL]);
     }
 
+    /// <summary>
+    /// The float32 norm pass of the certification (THEORY.md §6, "float32"): for a chunk of directions z (double Gaussians), rigorous upper
+    /// bounds on ||U_q(z)|| from two single-precision GEMMs. With u = 2^-24 and gamma_k = k u / (1 - k u), the standard bound
+    /// |fl(a^T b) - a^T b| &lt;= gamma_k |a|^T |b| (Higham 2002, §3.1, any summation order, with or without FMA) applied to the
+    /// pre-activations of the rounded z and X gives |p^_ki - &lt;z_k, x_i&gt;| &lt;= (gamma_d + 3u)(1 + u)^2 ||z_k|| ||x_i|| (Cauchy-Schwarz;
+    /// the extra 3u for rounding z and x to float32), so only points with |p^_ki| below that can have a wrong mask ("ambiguous", about
+    /// 0.1% of the points at d = 784). Their pre-activations are recomputed in double; a mask that was wrong is corrected by adding
+    /// +-q_i y_i x_i (in double) to the row of U^, and a point still within gamma_d(2^-53) ||z|| ||x_i|| of 0 adds q_i ||x_i|| to the allowance.
+    /// Then ||U_q(z)|| &lt;= ||U^ + corrections|| + (gamma_n + 3u)(1 + u)^2 R_q (rounding q y and X, also in the corrections, and the second GEMM's sums;
+    /// R_q = sum_i q_i ||x_i||), plus (d + 2) 2^-53 (||U^|| + the corrections' weight) for the double sums and n (d + 1) 2^-149 per entry
+    /// for float32 underflow; each factor is raised by 1% to cover the rounding of these bounds themselves. The bound replaces ||U_q(z)|| in the
+    /// dual mean, the clipped dual and the tail counts, so both ends stay rigorous. Memory: X in float32 (n d floats) and chunk buffers.
+    /// </summary>
+    internal sealed class SingleNorms
+    {
+        private const double U32 = 1.0 / (1 << 24);
+        private readonly int n, d;
+        private readonly float[] x32, qy32, z32, p32, a32, u32;
+        private readonly double[] x, qNorm, rowThreshold, rowThreshold64, row;
+        private readonly double constant, absolute;
+        private readonly List<(int r, int i, int sign)> flips = [];
+
+        internal SingleNorms(Dataset data, double[] q, int chunk)
+        {
+            n = data.N; d = data.D; x = data.X; row = new double[d];
+            x32 = new float[(long)n * d];
+            for (long e = 0; e < x32.LongLength; e++) x32[e] = (float)data.X[e];
+            qy32 = new float[n]; qNorm = new double[n]; rowThreshold = new double[n]; rowThreshold64 = new double[n];
+            double r = 0, g = (Gamma(d, U32) + 3 * U32) * (1 + U32) * (1 + U32) * 1.01, g64 = Gamma(d, Math.ScaleB(1.0, -53)) * 1.01;
+            for (int i = 0; i < n; i++)
+            {
+                double qi = Math.Max(0, q[i]), norm = data.RowNorm(i);
+                qy32[i] = (float)(qi * data.Y[i]);
+                qNorm[i] = qi * norm * 1.01; r += qi * norm;
+                rowThreshold[i] = g * norm; rowThreshold64[i] = g64 * norm;
+            }
+            absolute = (d + 1) * Math.ScaleB(1.0, -149) * 1.01;   // float32 underflow in one dot product (gradual: at most 2^-150 per product)
+            double tiny = n * (d + 1.0) * Math.ScaleB(1.0, -149) * Math.Sqrt(d);
+            constant = ((Gamma(n, U32) + 3 * U32) * (1 + U32) * (1 + U32) * r + tiny) * 1.01;
+            z32 = new float[(long)chunk * d]; p32 = new float[(long)chunk * n]; a32 = new float[(long)chunk * n]; u32 = new float[(long)chunk * d];
+        }
+
+        /// <summary>gamma_k = k u / (1 - k u) (Higham 2002, Lemma 3.1); +infinity when k u &gt;= 1.</summary>
+        internal static double Gamma(long k, double u) => k * u < 1 ? k * u / (1 - k * u) : double.PositiveInfinity;
+
+        /// <summary>Fills norms[0..rows) with upper bounds on ||U_q(z_k)|| and returns the sum of the allowances added to the computed norms.</summary>
+        internal double Norms(double[] z, int rows, double[] norms)
+        {
+            for (long e = 0; e < (long)rows * d; e++) z32[e] = (float)z[e];
+            Blas.Current.Sgemm(false, true, rows, n, d, 1f, z32, d, x32, d, 0f, p32, n);
+            double total = 0;
+            flips.Clear();
+            for (int r = 0; r < rows; r++)
+            {
+                var zr = z.AsSpan(r * d, d);
+                double zn = TensorPrimitives.Norm(zr) * 1.01, ambiguous = 0;
+                var pr = p32.AsSpan(r * n, n); var ar = a32.AsSpan(r * n, n);
+                for (int i = 0; i < n; i++)
+                {
+                    float v = pr[i];
+                    ar[i] = v > 0 ? qy32[i] : 0f;
+                    if (Math.Abs(v) > rowThreshold[i] * zn + absolute || qNorm[i] == 0) continue;
+                    double exact = TensorPrimitives.Dot(zr, x.AsSpan(i * d, d));   // recomputed in double
+                    if (Math.Abs(exact) <= rowThreshold64[i] * zn) ambiguous += qNorm[i];
+                    else if (exact > 0 != v > 0) flips.Add((r, i, exact > 0 ? 1 : -1));
+                }
+                norms[r] = ambiguous;
+            }
+            Blas.Current.Sgemm(false, false, rows, d, n, 1f, a32, n, x32, d, 0f, u32, d);
+            int f = 0;
+            for (int r = 0; r < rows; r++)
+            {
+                var ur = u32.AsSpan(r * d, d);
+                for (int l = 0; l < d; l++) row[l] = ur[l];
+                double corrected = 0;
+                for (; f < flips.Count && flips[f].r == r; f++)
+                {
+                    var (_, i, sign) = flips[f];
+                    TensorPrimitives.MultiplyAdd(x.AsSpan(i * d, d), sign * (double)qy32[i], row, row);
+                    corrected += qNorm[i];
+                }
+                double computed = TensorPrimitives.Norm(row);
+                double allowance = norms[r] + constant + (computed + corrected) * (d + 2) * Math.ScaleB(1.0, -53) * 1.01;
+                norms[r] = computed + allowance;
+                total += allowance;
+            }
+            return total;
+        }
+    }
+
     /// <summary>Rows per certification chunk: 2048 when 2 x 2048 x (n + d) doubles fit max(n d / 2 doubles, 48 MiB), else fewer (at least 16).</summary>
-    internal static int ChunkRows(int n, int d)
+    public static int ChunkRows(int n, int d)
     {
         long bytes = Math.Max(MinChunkBytes, (long)n * d * 8 / 2);
         return (int)Math.Clamp(bytes / (16L * (n + d)), 16, 2048);
