@@ -35,14 +35,16 @@ public sealed class ExperimentTests : IDisposable
     {
         var (lo0, hi0) = ClopperPearson.Interval(0, 10, 0.05);
         Assert.Equal(0.0, lo0);
-        Assert.Equal(0.30850, hi0, 5e-6);
+        Assert.Equal(0.30850, hi0, Tolerance.Digits(5));
         var (lo10, hi10) = ClopperPearson.Interval(10, 10, 0.05);
-        Assert.Equal(0.69150, lo10, 5e-6);
+        Assert.Equal(0.69150, lo10, Tolerance.Digits(5));
         Assert.Equal(1.0, hi10);
         var (lo5, hi5) = ClopperPearson.Interval(5, 10, 0.05);
-        Assert.Equal(0.18709, lo5, 5e-6);
-        Assert.Equal(0.81291, hi5, 5e-6);
-        Assert.Equal(0.74113, ClopperPearson.LowerBound(10, 10, 0.05), 5e-6);
+        Assert.Equal(0.18709, lo5, Tolerance.Digits(5));
+        Assert.Equal(0.81291, hi5, Tolerance.Digits(5));
+        Assert.Equal(0.74113, ClopperPearson.LowerBound(10, 10, 0.05), Tolerance.Digits(5));
+        // With all n successes the one-sided lower bound is alpha^(1/n) in closed form (Beta(n, 1) has CDF p^n).
+        Assert.Equal(Math.Pow(0.05, 0.1), ClopperPearson.LowerBound(10, 10, 0.05), Tolerance.BetaQuantile);
         // The one-sided bound at alpha equals the two-sided end at 2 alpha.
         Assert.Equal(ClopperPearson.Interval(3, 7, 0.1).Lower, ClopperPearson.LowerBound(3, 7, 0.05), 1e-12);
         Assert.Equal(ClopperPearson.Interval(3, 7, 0.1).Upper, ClopperPearson.UpperBound(3, 7, 0.05), 1e-12);
@@ -77,14 +79,16 @@ public sealed class ExperimentTests : IDisposable
     public void ScalingFitMatchesHandComputedNoisyExample()
     {
         var fit = ScalingFit.Fit([0, 1, 2, 3], [1, 3.2, 4.8, 7.1], 0.95);
-        const double t = 4.302653;
+        // Student's t with 2 degrees of freedom has the closed-form quantile (2p - 1) / sqrt(2 p (1 - p)):
+        // 0.95 / sqrt(0.04875) = 4.302652729749464 at p = 0.975.
+        double t = 0.95 / Math.Sqrt(2 * 0.975 * 0.025);
         double se = Math.Sqrt(0.0435 / 5), seIntercept = Math.Sqrt(0.0435 * (0.25 + 2.25 / 5));
         Assert.Equal(1.99, fit.Slope, 1e-12);
         Assert.Equal(1.04, fit.Intercept, 1e-12);
-        Assert.Equal(t, fit.TQuantile, 1e-5);
+        Assert.Equal(t, fit.TQuantile, Tolerance.StudentT);
         Assert.Equal(se, fit.SlopeStandardError, 1e-12);
-        Assert.Equal(1.99 - t * se, fit.SlopeLower, 1e-5);
-        Assert.Equal(1.99 + t * se, fit.SlopeUpper, 1e-5);
+        Assert.Equal(1.99 - t * se, fit.SlopeLower, Tolerance.StudentT * se);
+        Assert.Equal(1.99 + t * se, fit.SlopeUpper, Tolerance.StudentT * se);
         Assert.Equal(seIntercept, fit.InterceptStandardError, 1e-12);
         Assert.Equal(1 - 0.087 / 19.8875, fit.RSquared, 1e-12);
         Assert.True(fit.Contains(2) && !fit.Contains(4));
@@ -420,12 +424,13 @@ public sealed class ExperimentTests : IDisposable
     public void SlopeStatementsAgainstTheory()
     {
         // gamma = 2^-1..2^-4 and m* = 2^(2, 5, 6, 8): slope 1.9 (hand: x' = 1..4, y' = 2, 5, 6, 8, Sxy 9.5, Sxx 5),
-        // SSR 0.7 (in log2 units), 95% CI 1.9 +- 4.302653 sqrt(0.35 / 5) = [0.762, 3.038].
+        // SSR 0.7 (in log2 units), 95% CI 1.9 +- 4.302653 sqrt(0.35 / 5) = [0.762, 3.038] (t with 2 degrees of freedom:
+        // 0.95 / sqrt(2 * 0.975 * 0.025)).
         var points = new[] { new ScalingPoint("a", 0.5, 4), new ScalingPoint("b", 0.25, 32), new ScalingPoint("c", 0.125, 64),
             new ScalingPoint("d", 0.0625, 256), new ScalingPoint("e", 0.03, null), new ScalingPoint("f", 0, 8), new ScalingPoint("g", 0.9, 2, AtSmallestWidth: true) };
         var soft = Difficulty.CompareSlopes(LabelKind.Soft, points, 0.95);
         Assert.Equal(1.9, soft.Fit!.Slope, 1e-12);
-        Assert.Equal(1.9 - 4.302653 * Math.Sqrt(0.07), soft.Fit.SlopeLower, 1e-5);
+        Assert.Equal(1.9 - 0.95 / Math.Sqrt(2 * 0.975 * 0.025) * Math.Sqrt(0.07), soft.Fit.SlopeLower, Tolerance.StudentT * Math.Sqrt(0.07));
         Assert.Equal(3, soft.Excluded.Count);
         Assert.Equal(["a", "b", "c", "d"], soft.Members);
         Assert.Contains("consistent with 2 [MLS25]", soft.Statement);
