@@ -9,6 +9,7 @@ namespace TheoryKit.Tests;
 /// significant digits agrees to half a unit in its last digit (the rounding of the source and nothing more).</item>
 /// <item><see cref="Rounding"/>: the same real number reached by two different chains of double arithmetic
 /// (a closed form against the code's evaluation): 8 ulps relative to the value (2^-49, about 1.8e-15).</item>
+/// <item><see cref="Independent"/>: two implementations of one computation (the code against a library).</item>
 /// <item><see cref="Solver"/>: an iterative solver (Brent's root finder) against a closed form; the solver's
 /// own stopping tolerance is 1e-12 in gamma, so 1e-9 leaves room for the conditioning of the root.</item>
 /// </list>
@@ -19,6 +20,13 @@ public static class Tolerance
 {
     /// <summary>Relative tolerance for one real number computed by two chains of double arithmetic: 8 ulps (2^-49, about 1.8e-15).</summary>
     public const double Rounding = 1.0 / (1L << 49);
+
+    /// <summary>
+    /// Absolute tolerance for two independent implementations of one computation on values of order 1 (the code
+    /// against a library, e.g. least squares against MathNet's SimpleRegression): summation orders differ, so more
+    /// than <see cref="Rounding"/>, still far below any printed digit.
+    /// </summary>
+    public const double Independent = 1e-13;
 
     /// <summary>Absolute tolerance for a bracketing root finder against a closed form (its stopping tolerance is 1e-12).</summary>
     public const double Solver = 1e-9;

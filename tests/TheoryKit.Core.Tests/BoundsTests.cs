@@ -163,6 +163,31 @@ public class BoundsTests
         Assert.Equal(closed, numeric.GammaStar!.Value, Tolerance.Solver);
     }
 
+    [Theory]
+    [InlineData(0.1, 1.0)]
+    [InlineData(0.02, 2.0)]
+    [InlineData(1e-3, 0.5)]
+    public void NumericalSolverAgreesWithMathNetBracketingAndBrent(double eps, double cHard)
+    {
+        // Where the two widths cross once, MathNet's ZeroCrossingBracketing over ln gamma (600 points on
+        // [ln 1e-6, ln 0.5]) followed by Brent finds the same gamma*. (The solver keeps its own scan: MathNet's returns
+        // the whole range when its ends differ in sign, so it can neither report the smallest of several crossings nor
+        // count them, and Math.Sign throws on a NaN width.)
+        var p = P(eps: eps, cHard: cHard);
+        double D(double u)
+        {
+            var q = p with { Gamma = Math.Exp(u) };
+            return Math.Log(NeuronBounds.Mls25Soft.Evaluate(q)) - Math.Log(NeuronBounds.Mls25Hard.Evaluate(q));
+        }
+        var brackets = MathNet.Numerics.RootFinding.ZeroCrossingBracketing.FindIntervalsWithin(D, Math.Log(Crossover.MinGamma),
+            Math.Log(Crossover.MaxGamma), Crossover.GridPoints - 1).ToList();
+        Assert.Single(brackets);
+        double u = MathNet.Numerics.RootFinding.Brent.FindRoot(D, brackets[0].Item1, brackets[0].Item2, 1e-14, 200);
+        var numeric = Crossover.SolveNumerically(NeuronBounds.Mls25Soft, NeuronBounds.Mls25Hard, p);
+        Assert.Equal(Math.Exp(u), numeric.GammaStar!.Value, Tolerance.Solver);
+        Assert.Equal(Math.Sqrt(cHard * eps * Math.Log(1 / eps)), Math.Exp(u), Tolerance.Solver);
+    }
+
     [Fact]
     public void ConstantRatioFourDoublesGammaStar()
     {

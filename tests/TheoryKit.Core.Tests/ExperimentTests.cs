@@ -76,6 +76,28 @@ public sealed class ExperimentTests : IDisposable
     }
 
     [Fact]
+    public void ScalingFitAgreesWithMathNetRegression()
+    {
+        // An independent implementation: MathNet's SimpleRegression.Fit (slope, intercept), GoodnessOfFit.RSquared,
+        // sample variance for Sxx and StudentT.InvCDF for the interval, on an uneven, noisy design.
+        double[] x = [0.3, 1.1, 1.7, 2.9, 3.4, 4.8, 6.2];
+        double[] y = [2.05, 3.9, 4.4, 7.6, 8.1, 11.7, 13.9];
+        var fit = ScalingFit.Fit(x, y, 0.9);
+        var (intercept, slope) = MathNet.Numerics.LinearRegression.SimpleRegression.Fit(x, y);
+        var predicted = x.Select(v => intercept + slope * v).ToArray();
+        double ssr = y.Zip(predicted, (o, m) => (o - m) * (o - m)).Sum();
+        double sxx = MathNet.Numerics.Statistics.Statistics.Variance(x) * (x.Length - 1);
+        double se = Math.Sqrt(ssr / (x.Length - 2) / sxx);
+        double t = MathNet.Numerics.Distributions.StudentT.InvCDF(0, 1, x.Length - 2, 0.95);
+        Assert.Equal(slope, fit.Slope, Tolerance.Independent);
+        Assert.Equal(intercept, fit.Intercept, Tolerance.Independent);
+        Assert.Equal(MathNet.Numerics.GoodnessOfFit.RSquared(predicted, y), fit.RSquared, Tolerance.Independent);
+        Assert.Equal(se, fit.SlopeStandardError, Tolerance.Independent);
+        Assert.Equal(slope - t * se, fit.SlopeLower, Tolerance.Independent);
+        Assert.Equal(slope + t * se, fit.SlopeUpper, Tolerance.Independent);
+    }
+
+    [Fact]
     public void ScalingFitMatchesHandComputedNoisyExample()
     {
         var fit = ScalingFit.Fit([0, 1, 2, 3], [1, 3.2, 4.8, 7.1], 0.95);
