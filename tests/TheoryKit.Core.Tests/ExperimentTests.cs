@@ -46,8 +46,8 @@ public sealed class ExperimentTests : IDisposable
         // With all n successes the one-sided lower bound is alpha^(1/n) in closed form (Beta(n, 1) has CDF p^n).
         Assert.Equal(Math.Pow(0.05, 0.1), ClopperPearson.LowerBound(10, 10, 0.05), Tolerance.BetaQuantile);
         // The one-sided bound at alpha equals the two-sided end at 2 alpha.
-        Assert.Equal(ClopperPearson.Interval(3, 7, 0.1).Lower, ClopperPearson.LowerBound(3, 7, 0.05), 1e-12);
-        Assert.Equal(ClopperPearson.Interval(3, 7, 0.1).Upper, ClopperPearson.UpperBound(3, 7, 0.05), 1e-12);
+        Assert.Equal(ClopperPearson.Interval(3, 7, 0.1).Lower, ClopperPearson.LowerBound(3, 7, 0.05));
+        Assert.Equal(ClopperPearson.Interval(3, 7, 0.1).Upper, ClopperPearson.UpperBound(3, 7, 0.05));
     }
 
     [Fact]
@@ -69,10 +69,10 @@ public sealed class ExperimentTests : IDisposable
     {
         double[] x = [0.5, 1, 2, 3, 4.5];
         var fit = ScalingFit.Fit(x, x.Select(v => 2 * v + 1).ToArray(), 0.95);
-        Assert.Equal(2.0, fit.Slope, 1e-12);
-        Assert.Equal(1.0, fit.Intercept, 1e-12);
+        Tolerance.AssertRounding(2.0, fit.Slope);
+        Tolerance.AssertRounding(1.0, fit.Intercept);
         Assert.True(fit.SlopeUpper - fit.SlopeLower < 1e-9, $"interval [{fit.SlopeLower}, {fit.SlopeUpper}]");
-        Assert.Equal(1.0, fit.RSquared, 1e-12);
+        Tolerance.AssertRounding(1.0, fit.RSquared);
     }
 
     [Fact]
@@ -105,14 +105,14 @@ public sealed class ExperimentTests : IDisposable
         // 0.95 / sqrt(0.04875) = 4.302652729749464 at p = 0.975.
         double t = 0.95 / Math.Sqrt(2 * 0.975 * 0.025);
         double se = Math.Sqrt(0.0435 / 5), seIntercept = Math.Sqrt(0.0435 * (0.25 + 2.25 / 5));
-        Assert.Equal(1.99, fit.Slope, 1e-12);
-        Assert.Equal(1.04, fit.Intercept, 1e-12);
+        Tolerance.AssertRounding(1.99, fit.Slope);
+        Tolerance.AssertRounding(1.04, fit.Intercept);
         Assert.Equal(t, fit.TQuantile, Tolerance.StudentT);
-        Assert.Equal(se, fit.SlopeStandardError, 1e-12);
+        Tolerance.AssertRounding(se, fit.SlopeStandardError);
         Assert.Equal(1.99 - t * se, fit.SlopeLower, Tolerance.StudentT * se);
         Assert.Equal(1.99 + t * se, fit.SlopeUpper, Tolerance.StudentT * se);
-        Assert.Equal(seIntercept, fit.InterceptStandardError, 1e-12);
-        Assert.Equal(1 - 0.087 / 19.8875, fit.RSquared, 1e-12);
+        Tolerance.AssertRounding(seIntercept, fit.InterceptStandardError);
+        Tolerance.AssertRounding(1 - 0.087 / 19.8875, fit.RSquared);
         Assert.True(fit.Contains(2) && !fit.Contains(4));
     }
 
@@ -451,7 +451,7 @@ public sealed class ExperimentTests : IDisposable
         var points = new[] { new ScalingPoint("a", 0.5, 4), new ScalingPoint("b", 0.25, 32), new ScalingPoint("c", 0.125, 64),
             new ScalingPoint("d", 0.0625, 256), new ScalingPoint("e", 0.03, null), new ScalingPoint("f", 0, 8), new ScalingPoint("g", 0.9, 2, AtSmallestWidth: true) };
         var soft = Difficulty.CompareSlopes(LabelKind.Soft, points, 0.95);
-        Assert.Equal(1.9, soft.Fit!.Slope, 1e-12);
+        Tolerance.AssertRounding(1.9, soft.Fit!.Slope);
         Assert.Equal(1.9 - 0.95 / Math.Sqrt(2 * 0.975 * 0.025) * Math.Sqrt(0.07), soft.Fit.SlopeLower, Tolerance.StudentT * Math.Sqrt(0.07));
         Assert.Equal(3, soft.Excluded.Count);
         Assert.Equal(["a", "b", "c", "d"], soft.Members);
