@@ -267,6 +267,19 @@ let private rateTests =
     [ "tests/TheoryKit.Core.Tests/BoundsTests.cs: BoundsTests.RateLatex"
       "tests/TheoryKit.Core.Tests/BoundsTests.cs: BoundsTests.RegistryAndLabels" ]
 
+/// The check of an [MLS25] rate (B5, B6) for random parameters: the implemented `rate` equals `reference` (written in the
+/// property) to relative 1e-12, halving gamma multiplies it by `factor`, the claim's own scaling in eps (`inEps`) holds,
+/// it decreases strictly in gamma and in eps, and `b` is labelled "rate, constant c".
+let private rateCheck name factor (rate: Params -> float) (reference: Params -> float) (b: NeuronBound) inEps =
+    forAll parameters (fun p ->
+        let v = rate p
+        agrees name 1e-12 v (reference p)
+        .&. gammaHalved name factor rate p v
+        .&. inEps rate p v
+        .&. decreasing name "gamma" lowerGamma rate p v
+        .&. decreasing name "eps" lowerEps rate p v
+        .&. rateLabel b)
+
 let private b5 =
     { Id = "B5"
       Section = "§7 Neuron bounds"
@@ -283,15 +296,8 @@ let private b5 =
       ThoroughTests = 20000
       Check =
         fun ctx ->
-            forAll parameters (fun p ->
-                let soft (q: Params) = ctx.Impl.SoftRate (bound q)
-                let v = soft p
-                agrees "m_soft" 1e-12 v (softOf p.CSoft p.Gamma p.Epsilon)
-                .&. gammaHalved "m_soft" 4.0 soft p v
-                .&. agrees "m_soft(eps / 2) against 2 m_soft(eps)" 1e-12 (soft { p with Epsilon = p.Epsilon / 2.0 }) (2.0 * v)
-                .&. decreasing "m_soft" "gamma" lowerGamma soft p v
-                .&. decreasing "m_soft" "eps" lowerEps soft p v
-                .&. rateLabel NeuronBounds.Mls25Soft) }
+            rateCheck "m_soft" 4.0 (fun q -> ctx.Impl.SoftRate (bound q)) (fun p -> softOf p.CSoft p.Gamma p.Epsilon) NeuronBounds.Mls25Soft
+                (fun soft p v -> agrees "m_soft(eps / 2) against 2 m_soft(eps)" 1e-12 (soft { p with Epsilon = p.Epsilon / 2.0 }) (2.0 * v)) }
 
 let private b6 =
     { Id = "B6"
@@ -309,17 +315,11 @@ let private b6 =
       ThoroughTests = 20000
       Check =
         fun ctx ->
-            forAll parameters (fun p ->
-                let hard (q: Params) = ctx.Impl.HardRate (bound q)
-                let v = hard p
-                agrees "m_hard" 1e-12 v (hardOf p.CHard p.Gamma p.Epsilon)
-                .&. gammaHalved "m_hard" 16.0 hard p v
+            rateCheck "m_hard" 16.0 (fun q -> ctx.Impl.HardRate (bound q)) (fun p -> hardOf p.CHard p.Gamma p.Epsilon) NeuronBounds.Mls25Hard
                 // ln(1/eps^2) = 2 ln(1/eps). Rounding eps^2 and 1/eps (relative 1.1e-16 each) moves ln(1/.) by
                 // that much absolutely, which relative to ln(1/eps) is large when eps is close to 1.
-                .&. agrees "m_hard(eps^2) against 2 m_hard(eps)" (1e-12 + 1e-15 / log (1.0 / p.Epsilon)) (hard { p with Epsilon = p.Epsilon * p.Epsilon }) (2.0 * v)
-                .&. decreasing "m_hard" "gamma" lowerGamma hard p v
-                .&. decreasing "m_hard" "eps" lowerEps hard p v
-                .&. rateLabel NeuronBounds.Mls25Hard) }
+                (fun hard p v ->
+                    agrees "m_hard(eps^2) against 2 m_hard(eps)" (1e-12 + 1e-15 / log (1.0 / p.Epsilon)) (hard { p with Epsilon = p.Epsilon * p.Epsilon }) (2.0 * v)) }
 
 let private b7 =
     { Id = "B7"
