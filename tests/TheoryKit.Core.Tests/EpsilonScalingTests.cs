@@ -42,8 +42,8 @@ public sealed class EpsilonScalingTests
         Tolerance.AssertRounding(Math.Sqrt(0.02), soft.Fit.SlopeStandardError);
         // t with 2 degrees of freedom in closed form (ExperimentTests): 1.6 -+ 4.302653 sqrt(0.02) = 0.991513, 2.208487.
         double t = 0.95 / Math.Sqrt(2 * 0.975 * 0.025);
-        Assert.Equal(1.6 - t * Math.Sqrt(0.02), soft.Fit.SlopeLower, Tolerance.StudentT * Math.Sqrt(0.02));
-        Assert.Equal(1.6 + t * Math.Sqrt(0.02), soft.Fit.SlopeUpper, Tolerance.StudentT * Math.Sqrt(0.02));
+        Assert.Equal(1.6 - t * Math.Sqrt(0.02), soft.Fit.SlopeLower, Tolerance.StudentTOf(t * Math.Sqrt(0.02)));
+        Assert.Equal(1.6 + t * Math.Sqrt(0.02), soft.Fit.SlopeUpper, Tolerance.StudentTOf(t * Math.Sqrt(0.02)));
         Tolerance.AssertRounding(1.5 * Math.Log(2), soft.Fit.Intercept);
         Assert.Contains("over 4 epsilon values: consistent with 1 [MLS25]", soft.Statement);
         // Above the soft exponent: m* = 2^(1, 4, 7, 10) has slope 3 exactly, far outside any interval around 1.

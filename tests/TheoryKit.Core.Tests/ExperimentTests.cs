@@ -12,7 +12,7 @@ namespace TheoryKit.Tests;
 //   Clopper-Pearson 95% intervals (published tables, e.g. Clopper & Pearson 1934; also the closed forms
 //   1 - 0.025^(1/10) = 0.30850 and 0.025^(1/10) = 0.69150 for k = 0 and k = n): 0/10 -> [0, 0.30850],
 //   10/10 -> [0.69150, 1], 5/10 -> [0.18709, 0.81291]. One-sided 95% lower bound of 10/10: 0.05^(1/10) = 0.74113.
-//   Student t quantile t(0.975, 2 df) = 4.302653 (standard t table).
+//   Student t quantile t(0.975, 2 df) = 4.302653 (standard t table; closed form (2p - 1) / sqrt(2 p (1 - p)) = 4.302652729749464).
 //   Hand-computed least squares for x = 0, 1, 2, 3 and y = 1, 3.2, 4.8, 7.1: mean x 1.5, mean y 4.025,
 //   Sxx = 5, Sxy = 9.95, slope 1.99, intercept 1.04, fitted 1.04, 3.03, 5.02, 7.01, residuals -0.04, 0.17,
 //   -0.22, 0.09, SSR = 0.087, s^2 = 0.0435, SE(slope) = sqrt(0.0435 / 5), SE(intercept) = sqrt(0.0435 (1/4 + 2.25/5)),
@@ -107,10 +107,10 @@ public sealed class ExperimentTests : IDisposable
         double se = Math.Sqrt(0.0435 / 5), seIntercept = Math.Sqrt(0.0435 * (0.25 + 2.25 / 5));
         Tolerance.AssertRounding(1.99, fit.Slope);
         Tolerance.AssertRounding(1.04, fit.Intercept);
-        Assert.Equal(t, fit.TQuantile, Tolerance.StudentT);
+        Assert.Equal(t, fit.TQuantile, Tolerance.StudentTOf(t));
         Tolerance.AssertRounding(se, fit.SlopeStandardError);
-        Assert.Equal(1.99 - t * se, fit.SlopeLower, Tolerance.StudentT * se);
-        Assert.Equal(1.99 + t * se, fit.SlopeUpper, Tolerance.StudentT * se);
+        Assert.Equal(1.99 - t * se, fit.SlopeLower, Tolerance.StudentTOf(t * se));
+        Assert.Equal(1.99 + t * se, fit.SlopeUpper, Tolerance.StudentTOf(t * se));
         Tolerance.AssertRounding(seIntercept, fit.InterceptStandardError);
         Tolerance.AssertRounding(1 - 0.087 / 19.8875, fit.RSquared);
         Assert.True(fit.Contains(2) && !fit.Contains(4));
@@ -452,7 +452,7 @@ public sealed class ExperimentTests : IDisposable
             new ScalingPoint("d", 0.0625, 256), new ScalingPoint("e", 0.03, null), new ScalingPoint("f", 0, 8), new ScalingPoint("g", 0.9, 2, AtSmallestWidth: true) };
         var soft = Difficulty.CompareSlopes(LabelKind.Soft, points, 0.95);
         Tolerance.AssertRounding(1.9, soft.Fit!.Slope);
-        Assert.Equal(1.9 - 0.95 / Math.Sqrt(2 * 0.975 * 0.025) * Math.Sqrt(0.07), soft.Fit.SlopeLower, Tolerance.StudentT * Math.Sqrt(0.07));
+        Assert.Equal(1.9 - 0.95 / Math.Sqrt(2 * 0.975 * 0.025) * Math.Sqrt(0.07), soft.Fit.SlopeLower, Tolerance.StudentTOf(4.302653 * Math.Sqrt(0.07)));
         Assert.Equal(3, soft.Excluded.Count);
         Assert.Equal(["a", "b", "c", "d"], soft.Members);
         Assert.Contains("consistent with 2 [MLS25]", soft.Statement);
