@@ -110,6 +110,10 @@ public class DataFileTests : IDisposable
         Assert.Equal(new[] { "x\ny", "z" }, new[] { two.NegativeClass, two.PositiveClass });
         var e = Assert.Throws<InputException>(() => DataSource.Load(tmp.Write("nl2.csv", "a,b,y\n1,0,\"x\ny\"\n0,abc,z\n"), Raw));
         Assert.EndsWith("nl2.csv:4: field 'b': cannot parse 'abc' as a number", e.Message);
+        // A quote left open swallows the rest of the file into one row; beyond 16 Mi characters it is refused, not buffered.
+        var open = tmp.Write("open.csv", "a,b,y\n1,0,0\n0,1,\"1\n" + string.Concat(Enumerable.Repeat("0.5,0.25,1\n", 1_600_000)));
+        e = Assert.Throws<InputException>(() => DataSource.Load(open, Raw));
+        Assert.EndsWith("open.csv:3: a row longer than 16 Mi characters (is a quote left open?)", e.Message);
     }
 
     [Fact]

@@ -106,6 +106,7 @@ internal static class CsvLoader
     /// through Sep (a quoted field may hold the separator, doubled quotes and line breaks; its quotes are removed);
     /// whitespace: runs of spaces and tabs separate fields.
     /// </summary>
+    /// <exception cref="InputException">A row longer than 16 Mi characters (Sep's limit; an unclosed quote), naming its first line.</exception>
     private static IEnumerable<(int Line, string[] Fields)> Rows(string path, char sep)
     {
         if (sep == ' ')
@@ -122,8 +123,20 @@ internal static class CsvLoader
         {
             HasHeader = false, Unescape = true, Trim = SepTrim.All, DisableColCountCheck = true, DisableFastFloat = true,
         }).FromFile(path);
-        foreach (var row in reader)
+        int next = 1;   // the line the next row starts on
+        while (true)
         {
+            try
+            {
+                if (!reader.MoveNext()) yield break;
+            }
+            catch (NotSupportedException)
+            {
+                // Sep refuses a row of more than 16 Mi characters, which an unclosed quote produces: memory stays bounded.
+                throw new InputException(path, next, null, "a row longer than 16 Mi characters (is a quote left open?)");
+            }
+            var row = reader.Current;
+            next = row.LineNumberToExcl;
             if (row.Span.IsWhiteSpace()) continue;
             var fields = new string[row.ColCount];
             for (int j = 0; j < fields.Length; j++) fields[j] = row[j].ToString();
