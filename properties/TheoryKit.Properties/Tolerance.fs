@@ -2,10 +2,6 @@
 /// implementation with a value from outside it at the precision that source gives, and no wider.
 module TheoryKit.Properties.Tolerance
 
-/// Relative tolerance of the identity claims: a formula written in the property against the implementation,
-/// for random parameters over many orders of magnitude (1e-12, room for the rounding of ln, sqrt and powers).
-let identity = 1e-12
-
 /// Half a unit in the last of `decimals` decimal places: 0.5 * 10^-decimals (a number known to that many decimals).
 let digits (decimals: int) = 0.5 * 10.0 ** float -decimals
 
