@@ -11,7 +11,7 @@ let private sectionNumber (c: Claim) =
 /// All claims, by THEORY.md section (stable within a section).
 let all: Claim list =
     ModelClaims.claims @ LossClaims.claims @ TeacherClaims.claims @ KernelClaims.claims @ MarginClaims.claims
-    @ BoundClaims.claims @ EmpiricalClaims.claims
+    @ BoundClaims.claims @ CrossoverClaims.claims @ EmpiricalClaims.claims
     |> List.sortBy sectionNumber
 
 /// The claims with the given ids (case-insensitive), in registry order.

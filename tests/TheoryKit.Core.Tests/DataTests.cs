@@ -90,6 +90,33 @@ public class DataFileTests : IDisposable
     }
 
     [Fact]
+    public void Quoted_fields_may_hold_commas_doubled_quotes_and_line_breaks()
+    {
+        // RFC 4180: a header name and string labels holding the separator, a doubled quote, a label over two lines.
+        var ds = DataSource.Load(tmp.Write("q.csv",
+            "\"width, cm\",\"height\",\"species, common name\"\n" +
+            "0.6,0.8,\"robin, European\"\n" +
+            "1,0,\"the \"\"wren\"\"\"\n" +
+            "0,1,\"robin, European\"\n" +
+            "\" 0.8 \",0.6,\"the \"\"wren\"\"\"\n"), Raw);
+        AssertRows(ds, new double[,] { { 0.6, 0.8 }, { 1, 0 }, { 0, 1 }, { 0.8, 0.6 } });
+        Assert.Equal(new[] { "width, cm", "height" }, ds.FeatureNames);
+        // Strings sort: "robin, European" < "the \"wren\"", so robin is -1.
+        Assert.Equal(new[] { -1.0, 1, -1, 1 }, ds.Y);
+        Assert.Equal("robin, European", ds.NegativeClass);
+        Assert.Equal("the \"wren\"", ds.PositiveClass);
+        // A quoted field over two lines is one field; errors name the line the row starts on.
+        var two = DataSource.Load(tmp.Write("nl.csv", "a,b,y\n1,0,\"x\ny\"\n0,1,z\n"), Raw);
+        Assert.Equal(new[] { "x\ny", "z" }, new[] { two.NegativeClass, two.PositiveClass });
+        var e = Assert.Throws<InputException>(() => DataSource.Load(tmp.Write("nl2.csv", "a,b,y\n1,0,\"x\ny\"\n0,abc,z\n"), Raw));
+        Assert.EndsWith("nl2.csv:4: field 'b': cannot parse 'abc' as a number", e.Message);
+        // A quote left open swallows the rest of the file into one row; beyond 16 Mi characters it is refused, not buffered.
+        var open = tmp.Write("open.csv", "a,b,y\n1,0,0\n0,1,\"1\n" + string.Concat(Enumerable.Repeat("0.5,0.25,1\n", 1_600_000)));
+        e = Assert.Throws<InputException>(() => DataSource.Load(open, Raw));
+        Assert.EndsWith("open.csv:3: a row longer than 16 Mi characters (is a quote left open?)", e.Message);
+    }
+
+    [Fact]
     public void Label_column_by_header_name_index_and_option_with_quotes_and_tsv()
     {
         // "Class" header in the first column is found automatically.

@@ -12,7 +12,7 @@ namespace TheoryKit.Tests;
 //   Clopper-Pearson 95% intervals (published tables, e.g. Clopper & Pearson 1934; also the closed forms
 //   1 - 0.025^(1/10) = 0.30850 and 0.025^(1/10) = 0.69150 for k = 0 and k = n): 0/10 -> [0, 0.30850],
 //   10/10 -> [0.69150, 1], 5/10 -> [0.18709, 0.81291]. One-sided 95% lower bound of 10/10: 0.05^(1/10) = 0.74113.
-//   Student t quantile t(0.975, 2 df) = 4.302653 (standard t table).
+//   Student t quantile t(0.975, 2 df) = 4.302653 (standard t table; closed form (2p - 1) / sqrt(2 p (1 - p)) = 4.302652729749464).
 //   Hand-computed least squares for x = 0, 1, 2, 3 and y = 1, 3.2, 4.8, 7.1: mean x 1.5, mean y 4.025,
 //   Sxx = 5, Sxy = 9.95, slope 1.99, intercept 1.04, fitted 1.04, 3.03, 5.02, 7.01, residuals -0.04, 0.17,
 //   -0.22, 0.09, SSR = 0.087, s^2 = 0.0435, SE(slope) = sqrt(0.0435 / 5), SE(intercept) = sqrt(0.0435 (1/4 + 2.25/5)),
@@ -35,17 +35,19 @@ public sealed class ExperimentTests : IDisposable
     {
         var (lo0, hi0) = ClopperPearson.Interval(0, 10, 0.05);
         Assert.Equal(0.0, lo0);
-        Assert.Equal(0.30850, hi0, 5e-6);
+        Assert.Equal(0.30850, hi0, Tolerance.Digits(5));
         var (lo10, hi10) = ClopperPearson.Interval(10, 10, 0.05);
-        Assert.Equal(0.69150, lo10, 5e-6);
+        Assert.Equal(0.69150, lo10, Tolerance.Digits(5));
         Assert.Equal(1.0, hi10);
         var (lo5, hi5) = ClopperPearson.Interval(5, 10, 0.05);
-        Assert.Equal(0.18709, lo5, 5e-6);
-        Assert.Equal(0.81291, hi5, 5e-6);
-        Assert.Equal(0.74113, ClopperPearson.LowerBound(10, 10, 0.05), 5e-6);
+        Assert.Equal(0.18709, lo5, Tolerance.Digits(5));
+        Assert.Equal(0.81291, hi5, Tolerance.Digits(5));
+        Assert.Equal(0.74113, ClopperPearson.LowerBound(10, 10, 0.05), Tolerance.Digits(5));
+        // With all n successes the one-sided lower bound is alpha^(1/n) in closed form (Beta(n, 1) has CDF p^n).
+        Assert.Equal(Math.Pow(0.05, 0.1), ClopperPearson.LowerBound(10, 10, 0.05), Tolerance.BetaQuantile);
         // The one-sided bound at alpha equals the two-sided end at 2 alpha.
-        Assert.Equal(ClopperPearson.Interval(3, 7, 0.1).Lower, ClopperPearson.LowerBound(3, 7, 0.05), 1e-12);
-        Assert.Equal(ClopperPearson.Interval(3, 7, 0.1).Upper, ClopperPearson.UpperBound(3, 7, 0.05), 1e-12);
+        Assert.Equal(ClopperPearson.Interval(3, 7, 0.1).Lower, ClopperPearson.LowerBound(3, 7, 0.05));
+        Assert.Equal(ClopperPearson.Interval(3, 7, 0.1).Upper, ClopperPearson.UpperBound(3, 7, 0.05));
     }
 
     [Fact]
@@ -67,26 +69,50 @@ public sealed class ExperimentTests : IDisposable
     {
         double[] x = [0.5, 1, 2, 3, 4.5];
         var fit = ScalingFit.Fit(x, x.Select(v => 2 * v + 1).ToArray(), 0.95);
-        Assert.Equal(2.0, fit.Slope, 1e-12);
-        Assert.Equal(1.0, fit.Intercept, 1e-12);
+        Tolerance.AssertRounding(2.0, fit.Slope);
+        Tolerance.AssertRounding(1.0, fit.Intercept);
         Assert.True(fit.SlopeUpper - fit.SlopeLower < 1e-9, $"interval [{fit.SlopeLower}, {fit.SlopeUpper}]");
-        Assert.Equal(1.0, fit.RSquared, 1e-12);
+        Tolerance.AssertRounding(1.0, fit.RSquared);
+    }
+
+    [Fact]
+    public void ScalingFitAgreesWithMathNetRegression()
+    {
+        // An independent implementation: MathNet's SimpleRegression.Fit (slope, intercept), GoodnessOfFit.RSquared,
+        // sample variance for Sxx and StudentT.InvCDF for the interval, on an uneven, noisy design.
+        double[] x = [0.3, 1.1, 1.7, 2.9, 3.4, 4.8, 6.2];
+        double[] y = [2.05, 3.9, 4.4, 7.6, 8.1, 11.7, 13.9];
+        var fit = ScalingFit.Fit(x, y, 0.9);
+        var (intercept, slope) = MathNet.Numerics.LinearRegression.SimpleRegression.Fit(x, y);
+        var predicted = x.Select(v => intercept + slope * v).ToArray();
+        double ssr = y.Zip(predicted, (o, m) => (o - m) * (o - m)).Sum();
+        double sxx = MathNet.Numerics.Statistics.Statistics.Variance(x) * (x.Length - 1);
+        double se = Math.Sqrt(ssr / (x.Length - 2) / sxx);
+        double t = MathNet.Numerics.Distributions.StudentT.InvCDF(0, 1, x.Length - 2, 0.95);
+        Assert.Equal(slope, fit.Slope, Tolerance.Independent);
+        Assert.Equal(intercept, fit.Intercept, Tolerance.Independent);
+        Assert.Equal(MathNet.Numerics.GoodnessOfFit.RSquared(predicted, y), fit.RSquared, Tolerance.Independent);
+        Assert.Equal(se, fit.SlopeStandardError, Tolerance.Independent);
+        Assert.Equal(slope - t * se, fit.SlopeLower, Tolerance.Independent);
+        Assert.Equal(slope + t * se, fit.SlopeUpper, Tolerance.Independent);
     }
 
     [Fact]
     public void ScalingFitMatchesHandComputedNoisyExample()
     {
         var fit = ScalingFit.Fit([0, 1, 2, 3], [1, 3.2, 4.8, 7.1], 0.95);
-        const double t = 4.302653;
+        // Student's t with 2 degrees of freedom has the closed-form quantile (2p - 1) / sqrt(2 p (1 - p)):
+        // 0.95 / sqrt(0.04875) = 4.302652729749464 at p = 0.975.
+        double t = 0.95 / Math.Sqrt(2 * 0.975 * 0.025);
         double se = Math.Sqrt(0.0435 / 5), seIntercept = Math.Sqrt(0.0435 * (0.25 + 2.25 / 5));
-        Assert.Equal(1.99, fit.Slope, 1e-12);
-        Assert.Equal(1.04, fit.Intercept, 1e-12);
-        Assert.Equal(t, fit.TQuantile, 1e-5);
-        Assert.Equal(se, fit.SlopeStandardError, 1e-12);
-        Assert.Equal(1.99 - t * se, fit.SlopeLower, 1e-5);
-        Assert.Equal(1.99 + t * se, fit.SlopeUpper, 1e-5);
-        Assert.Equal(seIntercept, fit.InterceptStandardError, 1e-12);
-        Assert.Equal(1 - 0.087 / 19.8875, fit.RSquared, 1e-12);
+        Tolerance.AssertRounding(1.99, fit.Slope);
+        Tolerance.AssertRounding(1.04, fit.Intercept);
+        Assert.Equal(t, fit.TQuantile, Tolerance.StudentTOf(t));
+        Tolerance.AssertRounding(se, fit.SlopeStandardError);
+        Assert.Equal(1.99 - t * se, fit.SlopeLower, Tolerance.StudentTOf(t * se));
+        Assert.Equal(1.99 + t * se, fit.SlopeUpper, Tolerance.StudentTOf(t * se));
+        Tolerance.AssertRounding(seIntercept, fit.InterceptStandardError);
+        Tolerance.AssertRounding(1 - 0.087 / 19.8875, fit.RSquared);
         Assert.True(fit.Contains(2) && !fit.Contains(4));
     }
 
@@ -420,12 +446,13 @@ public sealed class ExperimentTests : IDisposable
     public void SlopeStatementsAgainstTheory()
     {
         // gamma = 2^-1..2^-4 and m* = 2^(2, 5, 6, 8): slope 1.9 (hand: x' = 1..4, y' = 2, 5, 6, 8, Sxy 9.5, Sxx 5),
-        // SSR 0.7 (in log2 units), 95% CI 1.9 +- 4.302653 sqrt(0.35 / 5) = [0.762, 3.038].
+        // SSR 0.7 (in log2 units), 95% CI 1.9 +- 4.302653 sqrt(0.35 / 5) = [0.762, 3.038] (t with 2 degrees of freedom:
+        // 0.95 / sqrt(2 * 0.975 * 0.025)).
         var points = new[] { new ScalingPoint("a", 0.5, 4), new ScalingPoint("b", 0.25, 32), new ScalingPoint("c", 0.125, 64),
             new ScalingPoint("d", 0.0625, 256), new ScalingPoint("e", 0.03, null), new ScalingPoint("f", 0, 8), new ScalingPoint("g", 0.9, 2, AtSmallestWidth: true) };
         var soft = Difficulty.CompareSlopes(LabelKind.Soft, points, 0.95);
-        Assert.Equal(1.9, soft.Fit!.Slope, 1e-12);
-        Assert.Equal(1.9 - 4.302653 * Math.Sqrt(0.07), soft.Fit.SlopeLower, 1e-5);
+        Tolerance.AssertRounding(1.9, soft.Fit!.Slope);
+        Assert.Equal(1.9 - 0.95 / Math.Sqrt(2 * 0.975 * 0.025) * Math.Sqrt(0.07), soft.Fit.SlopeLower, Tolerance.StudentTOf(4.302653 * Math.Sqrt(0.07)));
         Assert.Equal(3, soft.Excluded.Count);
         Assert.Equal(["a", "b", "c", "d"], soft.Members);
         Assert.Contains("consistent with 2 [MLS25]", soft.Statement);

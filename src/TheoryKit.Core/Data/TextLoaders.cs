@@ -1,3 +1,5 @@
+using nietras.SeparatedValues;
+
 namespace TheoryKit.Data;
 
 /// <summary>
@@ -7,6 +9,8 @@ namespace TheoryKit.Data;
 /// holds a number (so a header-less file with string labels is not mistaken for a header); a file with
 /// a single row is a header-less file unless one of its fields is not a number.
 /// Label column: <see cref="DataOptions.LabelColumn"/>, else a header named label/y/class/target, else the last.
+/// Comma and tab separated files are read as RFC 4180 (Sep): a quoted field may hold the separator, doubled quotes
+/// and line breaks; fields are trimmed.
 /// </summary>
 internal static class CsvLoader
 {
@@ -18,13 +22,19 @@ internal static class CsvLoader
         var ext = Path.GetExtension(path).ToLowerInvariant();
         char? sep = ext == ".tsv" ? '\t' : ext == ".csv" ? ',' : null;
 
+        if (sep is null)
+            foreach (var line in File.ReadLines(path))
+            {
+                if (string.IsNullOrWhiteSpace(line)) continue;
+                sep = line.Contains(',') ? ',' : line.Contains('\t') ? '\t' : ' ';
+                break;
+            }
+
         // Pass 1: the first two non-blank rows decide the header.
         var firstRows = new List<string[]>(2);
-        foreach (var line in File.ReadLines(path))
+        foreach (var (_, row) in Rows(path, sep ?? ','))
         {
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            sep ??= line.Contains(',') ? ',' : line.Contains('\t') ? '\t' : ' ';
-            firstRows.Add(Split(line, sep.Value));
+            firstRows.Add(row);
             if (firstRows.Count == 2) break;
         }
         if (firstRows.Count == 0) throw new InputException(path, null, null, "no data rows");
@@ -65,14 +75,10 @@ internal static class CsvLoader
         var xs = new List<double>();
         var labels = new List<string>();
         var lines = new List<int>();
-        int lineNo = 0;
         bool skippedHeader = header is null;
-        foreach (var line in File.ReadLines(path))
+        foreach (var (lineNo, f) in Rows(path, sep!.Value))
         {
-            lineNo++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
             if (!skippedHeader) { skippedHeader = true; continue; }
-            var f = Split(line, sep!.Value);
             // The list of values grows by doubling and is copied once at the end: up to 3 copies of n x d.
             if (labels.Count % 64 == 0) Num.CheckSize(path, 3.0 * (labels.Count + 64), cols - 1);
             if (f.Length != cols) throw new InputException(path, lineNo, null, $"expected {cols} fields, found {f.Length}");
@@ -95,16 +101,47 @@ internal static class CsvLoader
         };
     }
 
-    private static string[] Split(string line, char sep)
+    /// <summary>
+    /// The non-blank rows of the file with the 1-based line each starts on, fields trimmed. Comma and tab: RFC 4180
+    /// through Sep (a quoted field may hold the separator, doubled quotes and line breaks; its quotes are removed);
+    /// whitespace: runs of spaces and tabs separate fields.
+    /// </summary>
+    /// <exception cref="InputException">A row longer than 16 Mi characters (Sep's limit; an unclosed quote), naming its first line.</exception>
+    private static IEnumerable<(int Line, string[] Fields)> Rows(string path, char sep)
     {
-        var f = sep == ' ' ? line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) : line.Split(sep);
-        for (int j = 0; j < f.Length; j++)
+        if (sep == ' ')
         {
-            var s = f[j].Trim();
-            if (s.Length >= 2 && s[0] == '"' && s[^1] == '"') s = s[1..^1].Trim();
-            f[j] = s;
+            int lineNo = 0;
+            foreach (var line in File.ReadLines(path))
+            {
+                lineNo++;
+                if (!string.IsNullOrWhiteSpace(line)) yield return (lineNo, line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+            }
+            yield break;
         }
-        return f;
+        using var reader = Sep.New(sep).Reader(o => o with
+        {
+            HasHeader = false, Unescape = true, Trim = SepTrim.All, DisableColCountCheck = true, DisableFastFloat = true,
+        }).FromFile(path);
+        int next = 1;   // the line the next row starts on
+        while (true)
+        {
+            try
+            {
+                if (!reader.MoveNext()) yield break;
+            }
+            catch (NotSupportedException)
+            {
+                // Sep refuses a row of more than 16 Mi characters, which an unclosed quote produces: memory stays bounded.
+                throw new InputException(path, next, null, "a row longer than 16 Mi characters (is a quote left open?)");
+            }
+            var row = reader.Current;
+            next = row.LineNumberToExcl;
+            if (row.Span.IsWhiteSpace()) continue;
+            var fields = new string[row.ColCount];
+            for (int j = 0; j < fields.Length; j++) fields[j] = row[j].ToString();
+            yield return (row.LineNumberFrom, fields);
+        }
     }
 }
 

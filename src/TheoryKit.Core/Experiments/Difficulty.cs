@@ -280,19 +280,11 @@ public static class Difficulty
     {
         ArgumentNullException.ThrowIfNull(points);
         if (!(confidence > 0 && confidence < 1)) throw InputException.Parameter("confidence", $"must lie in (0, 1), got {confidence}");
-        var used = new List<ScalingPoint>();
-        var excluded = new List<string>();
-        foreach (var p in points)
-        {
-            if (!(p.Gamma > 0) || !double.IsFinite(p.Gamma)) excluded.Add($"{p.Name}: gamma estimate {G(p.Gamma)} is not positive");
-            else if (p.MinimalWidth is null) excluded.Add($"{p.Name}: no grid width reached the success rule (m* above the grid)");
-            else if (p.AtSmallestWidth) excluded.Add($"{p.Name}: m* is the smallest grid width {p.MinimalWidth} (only m* <= {p.MinimalWidth} is known)");
-            else used.Add(p);
-        }
-        var x = used.Select(p => Math.Log(1 / p.Gamma)).ToArray();
-        var y = used.Select(p => Math.Log(p.MinimalWidth!.Value)).ToArray();
+        var (used, x, y, censored) = ScalingFit.Censor(points, p => p.Gamma, p => p.MinimalWidth, p => p.AtSmallestWidth, p => p.Name,
+            p => p.Gamma > 0 && double.IsFinite(p.Gamma) ? null : $"{p.Name}: gamma estimate {G(p.Gamma)} is not positive");
+        var excluded = censored.Select(c => c.Reason).ToList();
         var theory = TheorySlopes(kind);
-        string who = kind == LabelKind.Soft ? "Soft labels" : "Hard labels";
+        string who = ScalingFit.Who(kind);
         var (fit, statement) = ScalingFit.AgainstTheory(who, "members", x, y, theory, "", confidence,
             $"{who}: no fit, only {used.Count} member(s) with m* inside the grid and gamma > 0 (3 needed); widen the grid or change the family's values.",
             $"{who}: no fit, the members' gamma estimates are all equal.");

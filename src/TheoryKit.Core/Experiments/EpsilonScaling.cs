@@ -69,21 +69,12 @@ public static class EpsilonScaling
     {
         ArgumentNullException.ThrowIfNull(points);
         if (!(confidence > 0 && confidence < 1)) throw InputException.Parameter("confidence", $"must lie in (0, 1), got {confidence}");
-        var used = new List<EpsilonPoint>();
-        var excluded = new List<ExcludedEpsilon>();
         foreach (var p in points)
-        {
             if (!(p.Epsilon > 0) || !double.IsFinite(p.Epsilon)) throw InputException.Parameter("epsilon", $"must be positive, got {p.Epsilon}");
-            if (p.MinimalWidth is null)
-                excluded.Add(new(p.Epsilon, null, $"eps = {E(p.Epsilon)}: no grid width reached the success rule (m* above the grid)"));
-            else if (p.AtSmallestWidth)
-                excluded.Add(new(p.Epsilon, p.MinimalWidth, $"eps = {E(p.Epsilon)}: m* is the smallest grid width {p.MinimalWidth} (only m* <= {p.MinimalWidth} is known)"));
-            else used.Add(p);
-        }
-        var x = used.Select(p => Math.Log(1 / p.Epsilon)).ToArray();
-        var y = used.Select(p => Math.Log(p.MinimalWidth!.Value)).ToArray();
+        var (used, x, y, censored) = ScalingFit.Censor(points, p => p.Epsilon, p => p.MinimalWidth, p => p.AtSmallestWidth, p => $"eps = {E(p.Epsilon)}");
+        var excluded = censored.Select(c => new ExcludedEpsilon(c.Point.Epsilon, c.Point.MinimalWidth, c.Reason)).ToList();
         var theory = TheorySlopes(kind);
-        string who = kind == LabelKind.Soft ? "Soft labels" : "Hard labels";
+        string who = ScalingFit.Who(kind);
         var (fit, statement) = ScalingFit.AgainstTheory(who, "epsilon values", x, y, theory, TheoryNote(kind), confidence,
             $"{who}: no fit, only {used.Count} epsilon value(s) with m* inside the grid above its smallest width (3 needed); widen the grid or add epsilon values.",
             $"{who}: no fit, the epsilon values with m* inside the grid are all equal.");

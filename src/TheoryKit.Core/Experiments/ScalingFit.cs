@@ -72,6 +72,38 @@ public static class ScalingFit
     }
 
     /// <summary>
+    /// The censoring rule shared by the scaling comparisons of THEORY.md §9 (<see cref="Difficulty.CompareSlopes"/>,
+    /// <see cref="EpsilonScaling.Compare"/>): a point enters the fit only when its m* lies inside the grid above the
+    /// smallest width; m* beyond the grid (null) or at the smallest width is bounded on one side only and would bias the
+    /// slope. Returns the points in the fit with x = ln(1/scale) and y = ln m*, and the points left out, in order, with
+    /// "LABEL: no grid width reached the success rule (m* above the grid)" or "LABEL: m* is the smallest grid width M
+    /// (only m* &lt;= M is known)".
+    /// </summary>
+    /// <param name="points">The points, in order.</param>
+    /// <param name="scale">gamma or eps of a point (positive; the caller checks).</param>
+    /// <param name="width">m* of a point, or null when no grid width succeeded.</param>
+    /// <param name="atSmallest">True when m* is the smallest grid width.</param>
+    /// <param name="label">How a censoring reason names the point, e.g. its member name or "eps = 0.1".</param>
+    /// <param name="unusable">Why a point cannot enter the fit at all (e.g. a gamma estimate that is not positive), or null; checked first.</param>
+    internal static (List<T> Used, double[] X, double[] Y, List<(T Point, string Reason)> Censored) Censor<T>(IEnumerable<T> points,
+        Func<T, double> scale, Func<T, int?> width, Func<T, bool> atSmallest, Func<T, string> label, Func<T, string?>? unusable = null)
+    {
+        var used = new List<T>();
+        var censored = new List<(T, string)>();
+        foreach (var p in points)
+        {
+            if (unusable?.Invoke(p) is string why) censored.Add((p, why));
+            else if (width(p) is not int m) censored.Add((p, $"{label(p)}: no grid width reached the success rule (m* above the grid)"));
+            else if (atSmallest(p)) censored.Add((p, $"{label(p)}: m* is the smallest grid width {m} (only m* <= {m} is known)"));
+            else used.Add(p);
+        }
+        return (used, used.Select(p => Math.Log(1 / scale(p))).ToArray(), used.Select(p => Math.Log(width(p)!.Value)).ToArray(), censored);
+    }
+
+    /// <summary>"Soft labels" or "Hard labels": how statements name a label kind.</summary>
+    internal static string Who(TheoryKit.Training.LabelKind kind) => kind == TheoryKit.Training.LabelKind.Soft ? "Soft labels" : "Hard labels";
+
+    /// <summary>
     /// The fit and its plain-language verdict shared by the scaling comparisons of THEORY.md §9
     /// (<see cref="Difficulty.CompareSlopes"/> in 1/gamma, <see cref="EpsilonScaling.Compare"/> in 1/eps). With fewer
     /// than 3 points there is no fit and the statement is <paramref name="tooFew"/>; with all x equal (to a relative
