@@ -1,0 +1,4 @@
+namespace TheoryKit.Deep;
+
+/// <summary>x</summary>
+public static class Placeholder { }
