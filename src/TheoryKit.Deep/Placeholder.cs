@@ -1,4 +1,0 @@
-namespace TheoryKit.Deep;
-
-/// <summary>x</summary>
-public static class Placeholder { }
