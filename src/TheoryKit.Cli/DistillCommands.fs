@@ -69,9 +69,9 @@ type DistillArgs =
             | Depth _ -> "mlp/cnn: hidden layers (mlp) or convolution blocks (cnn) (default 2)"
             | Epochs _ -> "mlp/cnn: epoch cap of every student run (default 30; the convergence rule may stop a run earlier)"
             | Weight_Decay _ -> "mlp/cnn: L2 weight decay of the optimiser (default 0)"
-            | Teacher_Width _ -> "mlp/cnn: width of the wide teacher (default 64 channels for cnn, 512 units for mlp)"
+            | Teacher_Width _ -> "mlp/cnn: width of the wide teacher (default 32 channels for cnn, 1024 units for mlp)"
             | Teacher_Epochs _ -> "mlp/cnn: epoch cap of the teacher (default 30)"
-            | Teacher_Patience _ -> "mlp/cnn: the teacher stops when its noisy validation error has not improved for this many epochs, keeping its best epoch (default 5)"
+            | Teacher_Patience _ -> "mlp/cnn: the teacher stops when its noisy validation error has not improved for this many epochs, keeping its best epoch (default 10)"
             | Cifar_Dir _ -> "folder of CIFAR-10's binary distribution (data_batch_1..5.bin, test_batch.bin) for cifar10:A-vs-B (default $THEORYKIT_CIFAR10)"
 
 /// The deep student family of `--student` (None for two-layer); raises InputException for an unknown name, or for options
@@ -101,8 +101,8 @@ let deepFamily (r: ParseResults<DistillArgs>) =
 let private deepEngine (r: ParseResults<DistillArgs>) (family: TheoryKit.Deep.DeepFamily) : IDistillEngine =
     let settings =
         TheoryKit.Deep.DeepSettings(family, r.GetResult(DistillArgs.Depth, 2), r.GetResult(DistillArgs.Weight_Decay, 0.0),
-                                    r.GetResult(DistillArgs.Teacher_Width, (if family = TheoryKit.Deep.DeepFamily.Cnn then 64 else 512)),
-                                    r.GetResult(DistillArgs.Teacher_Epochs, 30), r.GetResult(DistillArgs.Teacher_Patience, 5))
+                                    r.GetResult(DistillArgs.Teacher_Width, (if family = TheoryKit.Deep.DeepFamily.Cnn then 32 else 1024)),
+                                    r.GetResult(DistillArgs.Teacher_Epochs, 30), r.GetResult(DistillArgs.Teacher_Patience, 10))
     settings.Validate()
     TheoryKit.Deep.DeepDistillEngine(settings)
 

@@ -72,6 +72,7 @@ public sealed class DeepDistillEngine(DeepSettings settings) : IDistillEngine
         var progress = new Status(status, seeds.Length, Deep.TeacherEpochs, "teacher");
         Parallel.For(0, seeds.Length, Parallelism(threads), s =>
         {
+            progress.Started(s);
             var run = DeepTrainer.Train(Deep, options with { Seed = seeds[s] }, xTrain.WithLabels(noisyTrain[s].Y), null, xVal.WithLabels(noisyValidation[s].Y),
                 xTest, Deep.TeacherPatience, keepBest: true, epochDone: e => progress.Epoch(s, e));
             var r = run.Result;
@@ -103,6 +104,7 @@ public sealed class DeepDistillEngine(DeepSettings settings) : IDistillEngine
         {
             var spec = runs[i];
             if (!ReferenceEquals(spec.Train.X, runs[0].Train.X)) throw new ArgumentException("the runs of a batch must share their training rows", nameof(runs));
+            progress.Started(i);
             var run = DeepTrainer.Train(Deep, spec.Options, xTrain.WithLabels(spec.Train.Y),
                 spec.Options.Labels == LabelKind.Soft ? spec.SoftLabels : null,
                 spec.Validation is null ? null : xVal!.WithLabels(spec.Validation.Y), xTest, epochDone: e => progress.Epoch(i, e));
@@ -142,6 +144,11 @@ public sealed class DeepDistillEngine(DeepSettings settings) : IDistillEngine
                 sink($"{what} {run + 1}: epoch {epoch} of at most {epochCap}, at most {Seconds(perEpoch * (epochCap - epoch))} left for it; "
                     + $"{done} of {runs} {what}s done, at most {Seconds(pace * epochsLeft)} left for them");
             }
+        }
+
+        public void Started(int run)
+        {
+            lock (_gate) _started[run] = Stopwatch.StartNew();
         }
 
         public void Finished(int run)

@@ -378,7 +378,7 @@ public static class Distill
             var best = withHard.Count > 0 ? withHard.MaxBy(x => x.Hard.TestAccuracy) : null;
             string? warning = null;
             if (best is not null && teacher.Runs > 0 && teacher.TestAccuracy < best.Hard.TestAccuracy)
-                warning = $"the teacher ({F(teacher.TestAccuracy)} held-out accuracy) is weaker than the best hard student (width {best.Width}: {F(best.Hard.TestAccuracy)}); its soft labels can only hurt here (raise --teacher-steps or --teacher-eta)";
+                warning = $"the teacher ({F(teacher.TestAccuracy)} held-out accuracy) is weaker than the best hard student (width {best.Width}: {F(best.Hard.TestAccuracy)}); its soft labels can only hurt here (a stronger teacher: --teacher-steps or --teacher-eta for kernel teachers, --teacher-width, --teacher-epochs or --teacher-patience for deep ones)";
             var meanGaps = gapsBySeed.Where(kv => kv.Value.Count == widths.Length).OrderBy(kv => kv.Key).Select(kv => kv.Value.Average()).ToList();
             var meanGapsEs = esGapsBySeed.Where(kv => kv.Value.Count == widths.Length).OrderBy(kv => kv.Key).Select(kv => kv.Value.Average()).ToList();
             foreach (var g in meanGaps) { tx.Add(r); ty.Add(g); }
