@@ -18,7 +18,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DLL = os.path.join(ROOT, "bench", "TheoryKit.DeepBench", "bin", "Release", "net10.0", "TheoryKit.DeepBench.dll")
-CASES = [("mlp", 256, 2, 64), ("cnn", 16, 2, 64), ("cnn", 64, 2, 64)]
+CASES = [("mlp", 256, 2, 64), ("mlp", 256, 2, 256), ("cnn", 16, 2, 64), ("cnn", 64, 2, 64)]
 
 
 def torch_side(family, width, depth, batch, steps, trials, threads):
