@@ -44,9 +44,10 @@ let dataArgument (value: string) =
     if value.StartsWith "-" then raise (InputException.Parameter(value, "unknown option (see --help)"))
     value
 
-/// The default `--n` of the training commands for a DATA argument: Fashion-MNIST pairs use a 1000-point subsample.
+/// The default `--n` of the training commands for a DATA argument: Fashion-MNIST and CIFAR-10 pairs use a 1000-point subsample.
 let defaultPoints (source: string) =
-    if source.Trim().ToLowerInvariant().StartsWith "fashion-mnist:" then Some 1000 else None
+    let s = source.Trim().ToLowerInvariant()
+    if s.StartsWith "fashion-mnist:" || s.StartsWith "cifar10:" then Some 1000 else None
 
 /// The data options of the shared arguments; `defaultN` is used when `--n` is not given.
 let sharedData (sh: Shared) (defaultN: int option) =

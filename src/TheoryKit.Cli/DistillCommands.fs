@@ -37,6 +37,14 @@ type DistillArgs =
     | Shard of shard: string
     | Merge of shards: int
     | [<Hidden>] Merge_Journals of journals: string list
+    | Student of family: string
+    | Depth of layers: int
+    | Epochs of epochs: int
+    | Weight_Decay of lambda: float
+    | Teacher_Width of width: int
+    | Teacher_Epochs of epochs: int
+    | Teacher_Patience of epochs: int
+    | Cifar_Dir of path: string
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -63,14 +71,84 @@ type DistillArgs =
             | Journal _ -> "JSON Lines journal of every run; rerunning the same command resumes it (default <data>.distill.jsonl)"
             | Plot _ -> "base path of the plots (default: the journal's path without .jsonl): -accuracy-noise<R> and -gap .png/.svg"
             | Test _ -> "held-out data file (for file datasets)"
+            | Student _ -> "student family: two-layer (default; THEORY.md §1, kernel teachers), mlp or cnn (deep students on TorchSharp; the teacher is a wide network of the same family)"
+            | Depth _ -> "mlp/cnn: hidden layers (mlp) or convolution blocks (cnn) (default 2)"
+            | Epochs _ -> "mlp/cnn: epoch cap of every student run (default 30; the convergence rule may stop a run earlier)"
+            | Weight_Decay _ -> "mlp/cnn: L2 weight decay of the optimiser (default 0)"
+            | Teacher_Width _ -> "mlp/cnn: width of the wide teacher (default 32 channels for cnn, 1024 units for mlp)"
+            | Teacher_Epochs _ -> "mlp/cnn: epoch cap of the teacher (default 30)"
+            | Teacher_Patience _ -> "mlp/cnn: the teacher stops when its noisy validation error has not improved for this many epochs, keeping its best epoch (default 10)"
+            | Cifar_Dir _ -> "folder of CIFAR-10's binary distribution (data_batch_1..5.bin, test_batch.bin) for cifar10:A-vs-B (default $THEORYKIT_CIFAR10)"
+
+/// The deep student family of `--student` (None for two-layer); raises InputException for an unknown name, or for options
+/// of the other kind of student.
+let deepFamily (r: ParseResults<DistillArgs>) =
+    let family =
+        match r.GetResult(DistillArgs.Student, "two-layer").Trim().ToLowerInvariant() with
+        | "two-layer" | "twolayer" -> None
+        | "mlp" -> Some TheoryKit.Deep.DeepFamily.Mlp
+        | "cnn" -> Some TheoryKit.Deep.DeepFamily.Cnn
+        | other -> raise (InputException.Parameter("student", sprintf "must be two-layer, mlp or cnn, got '%s'" other))
+    let name (x: DistillArgs) =
+        match x with
+        | Steps _ -> Some (false, "steps") | Teacher_Steps _ -> Some (false, "teacher-steps") | Teacher_Eta _ -> Some (false, "teacher-eta")
+        | Standard_Init -> Some (false, "standard-init") | Train_Output -> Some (false, "train-output") | No_Teacher_Early_Stop -> Some (false, "no-teacher-early-stop")
+        | Depth _ -> Some (true, "depth") | Epochs _ -> Some (true, "epochs") | Weight_Decay _ -> Some (true, "weight-decay")
+        | Teacher_Width _ -> Some (true, "teacher-width") | Teacher_Epochs _ -> Some (true, "teacher-epochs") | Teacher_Patience _ -> Some (true, "teacher-patience")
+        | _ -> None
+    // an option of the other kind of student: (deep-only?, name)
+    let wrong = r.GetAllResults() |> List.tryPick (fun x -> match name x with Some (deep, n) when deep <> family.IsSome -> Some n | _ -> None)
+    match family, wrong with
+    | Some _, Some name -> raise (InputException.Parameter(name, "is for two-layer students (see --help)"))
+    | None, Some name -> raise (InputException.Parameter(name, "is for --student mlp or cnn"))
+    | _ -> family
+
+/// The deep engine of `--student mlp|cnn` (kept apart so that two-layer runs never load TheoryKit.Deep).
+let private deepEngine (r: ParseResults<DistillArgs>) (family: TheoryKit.Deep.DeepFamily) : IDistillEngine =
+    let settings =
+        TheoryKit.Deep.DeepSettings(family, r.GetResult(DistillArgs.Depth, 2), r.GetResult(DistillArgs.Weight_Decay, 0.0),
+                                    r.GetResult(DistillArgs.Teacher_Width, (if family = TheoryKit.Deep.DeepFamily.Cnn then 32 else 1024)),
+                                    r.GetResult(DistillArgs.Teacher_Epochs, 30), r.GetResult(DistillArgs.Teacher_Patience, 10))
+    settings.Validate()
+    TheoryKit.Deep.DeepDistillEngine(settings)
+
+/// The convergence rule of deep students, on the epoch-averaged objective: a drop < 1% or < 1e-4 nats over the last 20% of the epochs,
+/// checked every epoch from epoch 10.
+let deepConvergence () = ConvergenceRule(0.01, 0.2, 10, 1)
+
+/// The checked settings of `distill --student mlp|cnn`: students of the given family, minibatch Adam by default (learning rate 1e-3,
+/// batch 64), a cap of --epochs 30 with the deep convergence rule, float32; teachers of the same family (see deepEngine).
+let private deepSpec (r: ParseResults<DistillArgs>) (sh: Shared) (source: string) (noise: float list) (widths: int list) family =
+    let epochs = r.GetResult(DistillArgs.Epochs, 30)
+    let optimiser = TrainCommands.parseOptimiser (r.GetResult(DistillArgs.Optimiser, "adam"))
+    let eta = r.GetResult(DistillArgs.Eta, (if optimiser = Optimiser.Adam then 1e-3 else 0.05))
+    let student =
+        TrainingOptions(2, epochs, eta, LabelKind.Hard, false, Nullable(), sh.Seed, defaultArg sh.Threads 0,
+                        (if r.Contains DistillArgs.Float64 then Precision.Double else Precision.Single), 1,
+                        Convergence = (if r.Contains DistillArgs.No_Convergence then null else deepConvergence ()),
+                        Optimiser = optimiser, BatchSize = r.GetResult(DistillArgs.Batch_Size, 64), Momentum = r.GetResult(DistillArgs.Momentum, 0.9))
+    let teacher = DistillTeacher(1.0, 1, true, 1, r.GetResult(DistillArgs.Tau, 1.0))
+    let spec =
+        DistillSpec(source, List.toArray noise, List.toArray widths, r.GetResult(DistillArgs.Seeds, 3), student, teacher,
+                    ValidationFraction = r.GetResult(DistillArgs.Validation, 0.2), MasterSeed = sh.Seed, Engine = deepEngine r family)
+    spec.Validate()
+    spec
 
 /// The checked settings of `distill` (nothing is loaded).
 let distillSpec (r: ParseResults<DistillArgs>) (sh: Shared) (source: string) =
     // --noise R1,R2,... (inherited): the label-flip rates of the training and validation labels.
     let noise = defaultArg sh.Noise [ 0.0; 0.1; 0.2; 0.3 ]
+    let family = deepFamily r
     let widths =
-        r.TryGetResult DistillArgs.Widths |> Option.map (parseNumbers "widths") |> Option.defaultValue [ 2.0; 4.0; 8.0; 16.0; 32.0; 64.0 ]
+        r.TryGetResult DistillArgs.Widths |> Option.map (parseNumbers "widths")
+        |> Option.defaultValue (match family with
+                                | None -> [ 2.0; 4.0; 8.0; 16.0; 32.0; 64.0 ]
+                                | Some TheoryKit.Deep.DeepFamily.Cnn -> [ 2.0; 4.0; 8.0; 16.0 ]
+                                | Some _ -> [ 8.0; 32.0; 128.0; 512.0 ])
         |> List.map (fun w -> if w <> Math.Floor w || w < 1.0 || w > 1e6 then raise (InputException.Parameter("widths", sprintf "widths must be positive integers, got %s" (num w))) else int w)
+    match family with
+    | Some f -> deepSpec r sh source noise widths f
+    | None ->
     let steps = r.GetResult(DistillArgs.Steps, 2000)
     let student =
         TrainingOptions(2, steps, r.GetResult(DistillArgs.Eta, 16.0), LabelKind.Hard, not (r.Contains DistillArgs.Standard_Init), Nullable(), sh.Seed,
@@ -110,11 +188,15 @@ let distillJson (res: DistillResult) (journal: string) (plots: string list) (tra
     jobj [ dataJson train
            "noise", JsonArray([| for r in s.Levels() -> jnum r |]); "widths", JsonArray([| for w in s.WidthGrid() -> jint (int64 w) |])
            "seeds", jint (int64 s.Seeds); "validation_fraction", jnum s.ValidationFraction; "confidence", jnum s.Confidence
-           "student", jobj [ "steps", jint (int64 s.Student.Steps); "eta", jnum s.Student.Eta; "symmetric", jbool s.Student.Symmetric
+           "student", jobj [ "kind", jstr s.Engine.Student; "steps", jint (int64 s.Student.Steps); "eta", jnum s.Student.Eta; "symmetric", jbool s.Student.Symmetric
                              "train_output", jbool s.Student.TrainOutput; "optimiser", jstr (OptimiserNames.Of s.Student.Optimiser)
-                             "convergence", jbool (not (isNull s.Student.Convergence)) ]
-           "teacher_settings", jobj [ "kind", jstr "kernel"; "eta", jnum s.Teacher.Eta; "steps", jint (int64 s.Teacher.Steps)
-                                      "early_stop", jbool s.Teacher.EarlyStop; "tau", jnum s.Teacher.Temperature ]
+                             "batch_size", jint (int64 s.Student.BatchSize); "convergence", jbool (not (isNull s.Student.Convergence))
+                             "settings", (match s.Engine.Settings with null -> null | x -> x :> JsonNode) ]
+           "teacher_settings", (match s.Engine.Settings with
+                                | null -> jobj [ "kind", jstr "kernel"; "eta", jnum s.Teacher.Eta; "steps", jint (int64 s.Teacher.Steps)
+                                                 "early_stop", jbool s.Teacher.EarlyStop; "tau", jnum s.Teacher.Temperature ]
+                                | x -> jobj [ "kind", jstr ("wide " + s.Engine.Student); "width", x["teacher_width"].DeepClone(); "epochs", x["teacher_epochs"].DeepClone()
+                                              "patience", x["teacher_patience"].DeepClone(); "early_stop", jbool true; "tau", jnum s.Teacher.Temperature ])
            "levels", JsonArray([| for l in res.Levels ->
                                     jobj [ "noise", jnum l.Noise
                                            "teacher", jobj [ "test_accuracy", jnum l.Teacher.TestAccuracy; "lower", jnum l.Teacher.Lower; "upper", jnum l.Teacher.Upper
@@ -193,11 +275,13 @@ let runDistill (r: ParseResults<DistillArgs>) (sh: Shared) =
     let merge = ShardCommands.mergeMode shard (r.TryGetResult DistillArgs.Merge) (r.TryGetResult DistillArgs.Merge_Journals)
     let source = dataArgument (r.GetResult DistillArgs.Data)
     let spec = distillSpec r sh source
-    let journal = r.GetResult(DistillArgs.Journal, sprintf "%s.distill.jsonl" (TrainCommands.slug source))
+    let kind = if spec.Engine.Student = "two-layer" then "" else "-" + spec.Engine.Student
+    let journal = r.GetResult(DistillArgs.Journal, sprintf "%s.distill%s.jsonl" (TrainCommands.slug source) kind)
     checkWritable (match shard with Some sd -> sd.JournalPath journal | None -> journal)
     let plotBase = r.GetResult(DistillArgs.Plot, TrainCommands.withoutJsonl journal)
     checkWritable plotBase
     let dataOpts = sharedData { sh with Noise = None } (defaultPoints source)
+    let dataOpts = match r.TryGetResult DistillArgs.Cifar_Dir with Some dir -> dataOpts.WithCifarDir dir | None -> dataOpts
     let points = DataSource.Load(source, dataOpts)
     let test =
         match DataSource.LoadTest(source, dataOpts, Option.toObj (r.TryGetResult DistillArgs.Test), points) with
@@ -206,8 +290,9 @@ let runDistill (r: ParseResults<DistillArgs>) (sh: Shared) =
     describeData points quiet sh.Threads
     if not quiet then
         eprintfn "[data] held-out: %s (n = %d, clean labels)" test.Provenance.Description test.N
-        eprintfn "[distill] noise %s x widths %s x %d seeds (soft, hard; teacher per noise and seed), eta = %s, cap %d steps; journal %s"
-            (String.Join(",", spec.Levels() |> Array.map num)) (String.Join(",", spec.WidthGrid())) spec.Seeds (num spec.Student.Eta) spec.Student.Steps journal
+        eprintfn "[distill] %s students: noise %s x widths %s x %d seeds (soft, hard; teacher per noise and seed), eta = %s, cap %d %s; journal %s"
+            spec.Engine.Student (String.Join(",", spec.Levels() |> Array.map num)) (String.Join(",", spec.WidthGrid())) spec.Seeds (num spec.Student.Eta) spec.Student.Steps
+            (if spec.Engine.Student = "two-layer" then "steps" else "epochs") journal
     let prog =
         { new IProgress<DistillProgress> with
             member _.Report p =

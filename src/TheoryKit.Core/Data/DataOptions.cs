@@ -67,4 +67,14 @@ public sealed record DataOptions
     /// </summary>
     public string FashionMnistDir { get; init; } =
         Environment.GetEnvironmentVariable("THEORYKIT_FASHION_MNIST") ?? "/usr/share/datasets/fashion-mnist";
+
+    /// <summary>
+    /// Folder of CIFAR-10's binary distribution (data_batch_1.bin ... data_batch_5.bin, test_batch.bin) for <c>cifar10:A-vs-B</c>.
+    /// Default: $THEORYKIT_CIFAR10, else null (then cifar10 data are refused with a hint).
+    /// </summary>
+    public string? CifarDir { get; init; } = Environment.GetEnvironmentVariable("THEORYKIT_CIFAR10");
+
+    /// <summary>The same options with <see cref="CifarDir"/> set (for callers without C#'s <c>with</c>).</summary>
+    /// <param name="dir">The folder.</param>
+    public DataOptions WithCifarDir(string dir) => this with { CifarDir = dir };
 }

@@ -9,7 +9,7 @@ namespace TheoryKit.Data;
 public static class DataSource
 {
     private static readonly string[] Kinds =
-        ["two-point", "noisy-xor", "gaussians", "separable", "fashion-mnist", "csv", "libsvm", "idx"];
+        ["two-point", "noisy-xor", "gaussians", "separable", "fashion-mnist", "cifar10", "csv", "libsvm", "idx"];
 
     /// <summary>
     /// Loads the dataset named by <paramref name="spec"/>:
@@ -22,6 +22,7 @@ public static class DataSource
     /// <item><c>libsvm:PATH</c> or a .libsvm/.svm/.svmlight path: sparse <c>label idx:val ...</c> lines.</item>
     /// <item><c>idx:PATH</c> or a path containing <c>idx3-ubyte</c>: IDX images (+ labels file), plain or gzip, pixels / 255.</item>
     /// <item><c>fashion-mnist:A-vs-B</c>: Fashion-MNIST classes A (+1) and B (-1) by index 0-9 or name, from options.FashionMnistDir.</item>
+    /// <item><c>cifar10:A-vs-B</c>: CIFAR-10 classes A (+1) and B (-1) by index 0-9 or name, from options.CifarDir (<see cref="Cifar10"/>).</item>
     /// </list>
     /// File labels must take exactly two values: numeric labels map smaller -> -1, larger -> +1; other
     /// labels in ordinal string order, first -> -1. Then, in order: for files, a seeded subsample of
@@ -47,7 +48,7 @@ public static class DataSource
 
     /// <summary>
     /// The held-out set that goes with <paramref name="spec"/> (THEORY.md §9: test accuracy), or null when
-    /// the source has none: Fashion-MNIST's other split (train -> test, test -> train) for the same class
+    /// the source has none: Fashion-MNIST's and CIFAR-10's other split (train -> test, test -> train) for the same class
     /// pair, all its points and clean labels; a generator's fresh draw of the same size from the seed
     /// stream "test-set" (noisy-xor on its whole support: 2^D i.i.d. draws from the support, not the support
     /// itself; two-point is deterministic: the same two points);
@@ -63,7 +64,7 @@ public static class DataSource
         if (testPath is not null) return Load(testPath, options with { N = null, Noise = 0, LabelMapping = train?.LabelMapping });
         return kind switch
         {
-            "fashion-mnist" => Load(spec, options with { Split = options.Split == "test" ? "train" : "test", N = null, Noise = 0 }),
+            "fashion-mnist" or "cifar10" => Load(spec, options with { Split = options.Split == "test" ? "train" : "test", N = null, Noise = 0 }),
             "noisy-xor" when options.N is null && int.TryParse(spec[(spec.IndexOf(':') + 1)..], out var dim) && dim is >= 3 and <= 20 =>
                 Load(spec, options with { Seed = SeedSequence.Derive(options.Seed, "test-set"), Noise = 0, N = 1 << dim }),
             "two-point" or "noisy-xor" or "gaussians" or "separable" =>
@@ -87,6 +88,7 @@ public static class DataSource
                 "gaussians" => Generators.Gaussians(spec, args, o),
                 "separable" => Generators.Separable(spec, args, o),
                 "fashion-mnist" => FashionMnist.Load(spec, rest, o),
+                "cifar10" => Cifar10.Load(spec, rest, o),
                 "csv" => CsvLoader.Load(rest, o),
                 "libsvm" => LibSvmLoader.Load(rest, o),
                 _ => IdxLoader.Load(rest, o),

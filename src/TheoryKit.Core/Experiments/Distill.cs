@@ -112,7 +112,8 @@ public sealed record DistillProgress(int Done, int Total, int Resumed, string Ph
 /// rate are a subset of those of a larger one and soft and hard students see the same flips. One kernel teacher per
 /// (noise level, seed) learns the noisy training labels, early-stopped on the noisy validation labels; its probabilities
 /// sigmoid(g / tau) are the soft labels. Students of (width, seed) share their initialisation across label kinds and
-/// levels. All runs of a level are trained together by <see cref="Trainer.TrainMany"/> (they share the training points).
+/// levels. All runs of a (level, seed) are trained together by the engine (<see cref="DistillSpec.Engine"/>; the default trains them
+/// as one batch by <see cref="Trainer.TrainMany"/>: they share the training points).
 /// </summary>
 public static class Distill
 {
@@ -176,8 +177,8 @@ public static class Distill
 
     /// <summary>
     /// Runs every record of the grid the journal does not hold, one noise level at a time (ascending): the level's
-    /// teachers (<see cref="KernelTeacher.FitMany"/>, one per seed), appended to the journal; then, seed by seed, that
-    /// seed's student runs still to do in one <see cref="Trainer.TrainMany"/> call, each appended as soon as it stops. A
+    /// teachers (<see cref="IDistillEngine.FitTeachers"/>, one per seed), appended to the journal; then, seed by seed, that
+    /// seed's student runs still to do in one <see cref="IDistillEngine.TrainStudents"/> call, each appended as soon as it stops. A
     /// kill loses only the runs in progress; nothing is repeated (a resumed batch trains the missing runs alone, with the
     /// same numbers). Then <see cref="Analyse"/>.
     /// </summary>
@@ -202,6 +203,7 @@ public static class Distill
         spec.Validate();
         if (threads < 0) throw InputException.Parameter("threads", $"must be >= 0, got {threads}");
         if (test.D != points.D) throw InputException.Parameter("test", $"test data have d = {test.D}, training data d = {points.D}");
+        spec.Engine.Validate(spec, points.D);
         var levels = spec.Levels();
         var widths = spec.WidthGrid();
         var header = spec.Header(points, test);
@@ -234,8 +236,9 @@ public static class Distill
             string phase = $"noise {DistillSpec.F(r)} ({li + 1} of {levels.Length})";
             progress?.Report(new DistillProgress(done, total, resumed, $"{phase}: {spec.Seeds} teachers", Eta()));
             var tclock = Stopwatch.StartNew();
-            var teachers = KernelTeacher.FitMany(train, noisyTrain.Select(t => t.Y).ToArray(), spec.Teacher.Eta, spec.Teacher.Steps,
-                spec.Teacher.EarlyStop ? validation : null, spec.Teacher.EarlyStop ? noisyVal.Select(v => v.Y).ToArray() : null, spec.Teacher.CheckEvery);
+            var teachers = spec.Engine.FitTeachers(spec, train, noisyTrain, validation, noisyVal, test,
+                Enumerable.Range(0, spec.Seeds).Select(s => spec.TeacherSeed(s)).ToArray(), threads,
+                st => progress?.Report(new DistillProgress(done, total, resumed, $"{phase}: {spec.Seeds} teachers: {st}", Eta())));
             double teacherSeconds = tclock.Elapsed.TotalSeconds / spec.Seeds;
             var soft = new double[spec.Seeds][];
             for (int s = 0; s < spec.Seeds; s++)
@@ -244,10 +247,9 @@ public static class Distill
                 soft[s] = SoftLabels.From(t.TrainLogits, spec.Teacher.Temperature);
                 var key = new DistillKey(DistillRole.Teacher, r, s, 0);
                 if (!Owns(key) || journal.Contains(key)) continue;
-                var (testRisk, testError) = Trainer.RiskAndError(t.Logits(test), test.Y);
+                var (testRisk, testError) = Trainer.RiskAndError(t.TestLogits, test.Y);
                 var (_, trainError) = Trainer.RiskAndError(t.TrainLogits, noisyTrain[s].Y);
-                double? valError = t.ValidationError ?? (spec.Teacher.EarlyStop ? null : Trainer.RiskAndError(t.Logits(validation), noisyVal[s].Y).error);
-                journal.Append(new DistillRecord(DistillRole.Teacher, r, s, 0, 0, null, t.Steps, double.NaN, trainError, testError, testRisk, valError,
+                journal.Append(new DistillRecord(DistillRole.Teacher, r, s, 0, 0, null, t.Steps, double.NaN, trainError, testError, testRisk, t.ValidationError,
                     t.StoppedAt, null, null, teacherSeconds));
                 done++; newRuns++;
             }
@@ -268,7 +270,7 @@ public static class Distill
                 var sclock = Stopwatch.StartNew();
                 double widthSum = keys.Sum(k => (double)k.Width);
                 int finished = 0;
-                Trainer.TrainMany(runs, test, threads, null, (i, res) =>
+                spec.Engine.TrainStudents(runs, test, threads, (i, res) =>
                 {
                     var k = keys[i];
                     var es = res.EarlyStopped;
@@ -278,7 +280,7 @@ public static class Distill
                         es?.Step, es?.TestError, es?.TestRisk, sclock.Elapsed.TotalSeconds * k.Width / widthSum));
                     done++; newRuns++; finished++;
                     progress?.Report(new DistillProgress(done, total, resumed, $"{batch}: {finished} of {keys.Count} student runs", Eta()));
-                });
+                }, st => progress?.Report(new DistillProgress(done, total, resumed, $"{batch}: {st}", Eta())));
                 batchesRun++; batchesLeft--;
                 lastBatchEnd = clock.Elapsed.TotalSeconds;
             }
@@ -384,7 +386,7 @@ public static class Distill
             var best = withHard.Count > 0 ? withHard.MaxBy(x => x.Hard.TestAccuracy) : null;
             string? warning = null;
             if (best is not null && teacher.Runs > 0 && teacher.TestAccuracy < best.Hard.TestAccuracy)
-                warning = $"the teacher ({F(teacher.TestAccuracy)} held-out accuracy) is weaker than the best hard student (width {best.Width}: {F(best.Hard.TestAccuracy)}); its soft labels can only hurt here (raise --teacher-steps or --teacher-eta)";
+                warning = $"the teacher ({F(teacher.TestAccuracy)} held-out accuracy) is weaker than the best hard student (width {best.Width}: {F(best.Hard.TestAccuracy)}); its soft labels can only hurt here (a stronger teacher: --teacher-steps or --teacher-eta for kernel teachers, --teacher-width, --teacher-epochs or --teacher-patience for deep ones)";
             var meanGaps = gapsBySeed.Where(kv => kv.Value.Count == widths.Length).OrderBy(kv => kv.Key).Select(kv => kv.Value.Average()).ToList();
             var meanGapsEs = esGapsBySeed.Where(kv => kv.Value.Count == widths.Length).OrderBy(kv => kv.Key).Select(kv => kv.Value.Average()).ToList();
             foreach (var g in meanGaps) { tx.Add(r); ty.Add(g); }
@@ -403,10 +405,7 @@ public static class Distill
         string note = $"Held-out accuracy on clean labels (ties f = 0 count half), mean over {spec.Seeds} seeds with {F(100 * c)}% t intervals; "
             + "gaps are paired by seed (same split, label flips and initialisation; soft - hard > 0 means soft labels win). "
             + $"The trend fits each seed's gap averaged over the widths against the noise rate by least squares (n - 2 degrees of freedom), treating (level, seed) points as independent. "
-            + $"Teachers: kernel limit, eta = {F(spec.Teacher.Eta)}, up to {spec.Teacher.Steps} steps" + (spec.Teacher.EarlyStop ? ", early-stopped on the noisy validation split" : "")
-            + $", tau = {F(spec.Teacher.Temperature)}. Students: eta = {F(spec.Student.Eta)}, step cap {spec.Student.Steps}"
-            + (spec.Student.Convergence is { } cr ? $", converged when the objective drops by < {F(100 * cr.RelativeDrop)}% or < {cr.AbsoluteDrop:g3} nats over the last {F(100 * cr.WindowFraction)}% of steps" : ", no convergence rule")
-            + (spec.Student.Symmetric ? ", symmetric initialisation" : "") + $", optimiser {OptimiserNames.Of(spec.Student.Optimiser)}. Diverged and dead runs are not scored.";
+            + spec.Engine.TeacherNote(spec) + $", tau = {F(spec.Teacher.Temperature)}. " + spec.Engine.StudentNote(spec) + " Diverged and dead runs are not scored.";
         return new DistillResult(spec, levels, trend, trendEs, counts, runs, note, 0, 0);
     }
 

@@ -57,6 +57,9 @@ public sealed record DistillSpec(string DataSource, IReadOnlyList<double> Noise,
     /// <summary>Two-sided level of every interval (default 0.95).</summary>
     public double Confidence { get; init; } = 0.95;
 
+    /// <summary>The students and teachers (default the two-layer engine with kernel teachers, <see cref="TwoLayerDistillEngine"/>).</summary>
+    public IDistillEngine Engine { get; init; } = TwoLayerDistillEngine.Instance;
+
     /// <summary>Checks the settings.</summary>
     /// <exception cref="InputException">A setting is impossible.</exception>
     public void Validate()
@@ -75,6 +78,7 @@ public sealed record DistillSpec(string DataSource, IReadOnlyList<double> Noise,
         if (!(Confidence > 0 && Confidence < 1)) throw InputException.Parameter("confidence", $"must lie in (0, 1), got {F(Confidence)}");
         ArgumentNullException.ThrowIfNull(Teacher);
         Teacher.Validate();
+        ArgumentNullException.ThrowIfNull(Engine);
     }
 
     /// <summary>Noise levels ascending.</summary>
@@ -91,6 +95,11 @@ public sealed record DistillSpec(string DataSource, IReadOnlyList<double> Noise,
     /// <param name="seedIndex">Seed index.</param>
     public ulong StudentSeed(int width, int seedIndex) => SeedSequence.Derive(MasterSeed, "distill-student", width, seedIndex);
 
+    /// <summary>Initialisation seed of the teacher of a seed index, the same for every noise level (SeedSequence.Derive(master,
+    /// "distill-teacher", seed index); the kernel teacher starts at g = 0 and does not use it).</summary>
+    /// <param name="seedIndex">Seed index.</param>
+    public ulong TeacherSeed(int seedIndex) => SeedSequence.Derive(MasterSeed, "distill-teacher", seedIndex);
+
     /// <summary>
     /// The journal header: every setting that changes a run's numbers (format, data and test fingerprints, sizes,
     /// noise levels, widths, seeds, master seed, validation fraction, student and teacher settings). The confidence
@@ -101,7 +110,7 @@ public sealed record DistillSpec(string DataSource, IReadOnlyList<double> Noise,
     public JsonObject Header(Dataset points, Dataset test)
     {
         var s = Student;
-        return new JsonObject
+        var header = new JsonObject
         {
             ["format"] = JournalFormat,
             ["data_source"] = DataSource,
@@ -130,6 +139,14 @@ public sealed record DistillSpec(string DataSource, IReadOnlyList<double> Noise,
                 ["check_every"] = Teacher.CheckEvery, ["temperature"] = Teacher.Temperature,
             },
         };
+        // other engines add their family and settings (the two-layer header is unchanged, so its journals resume)
+        if (Engine.Settings is { } settings)
+        {
+            header["student_kind"] = Engine.Student;
+            header["engine"] = settings.DeepClone();
+            header["teacher"]!["kind"] = $"wide {Engine.Student}";
+        }
+        return header;
     }
 
     internal static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
