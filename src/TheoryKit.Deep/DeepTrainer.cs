@@ -178,6 +178,7 @@ public static class DeepTrainer
     {
         ArgumentNullException.ThrowIfNull(net);
         ArgumentNullException.ThrowIfNull(x);
+        TorchRuntime.Configure();
         long n = x.shape[0];
         var f = new double[n];
         using var _ = no_grad();
@@ -219,17 +220,21 @@ public static class DeepTrainer
     }
 }
 
-/// <summary>Process-wide torch settings of TheoryKit.Deep: one intra-op thread (parallelism comes from training runs side by side).
+/// <summary>Torch settings of TheoryKit.Deep: one intra-op thread (parallelism comes from training runs side by side).
+/// libtorch's intra-op thread count is OpenMP's, which is kept per calling thread (omp_set_num_threads sets the
+/// calling thread's ICV), so it is set on every thread that trains, before its first torch call: a worker thread
+/// that was not set would use a team of as many threads as cores and change the order of the sums.
 /// TorchSharp 0.107 does not implement torch.use_deterministic_algorithms; on one CPU thread the kernels used here (linear, 3x3
 /// convolution, max pooling, their backward passes, the optimisers) run in a fixed order, so repeated runs give the same bits.</summary>
 public static class TorchRuntime
 {
-    private static readonly Lazy<bool> Done = new(() =>
-    {
-        set_num_threads(1);
-        return true;
-    });
+    [ThreadStatic] private static bool _configured;
 
-    /// <summary>Applies the settings once (idempotent, thread-safe).</summary>
-    public static void Configure() => _ = Done.Value;
+    /// <summary>Applies the settings to the calling thread once (idempotent).</summary>
+    public static void Configure()
+    {
+        if (_configured) return;
+        set_num_threads(1);
+        _configured = true;
+    }
 }

@@ -91,6 +91,9 @@ public sealed class DistillTests : IDisposable
         var grows = new[] { Level(0, 0, -0.001, 0.001), Level(0.1, 0.01, 0.002, 0.018), Level(0.3, 0.04, 0.01, 0.07) };
         Assert.Equal("Per rate, the mean gap soft - hard lies above 0 at rates 0.1, 0.3; its interval contains 0 at rate 0.",
             Distill.WhereSignificant(grows, l => l.MeanGap, "soft - hard"));
+        var unresolved = new[] { Level(0, -0.002, -0.004, 0.001), Level(0.3, 0.038, -0.011, 0.087) };
+        Assert.Equal("Per rate, the mean gap soft - hard has an interval containing 0 at rates 0, 0.3 (above 0 at no rate).",
+            Distill.WhereSignificant(unresolved, l => l.MeanGap, "soft - hard"));
         Assert.Equal("Per rate, the mean gap control has no interval (fewer than 2 seeds).",
             Distill.WhereSignificant(grows, l => l.MeanGapEarlyStopped, "control"));
     }

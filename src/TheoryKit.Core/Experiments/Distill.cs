@@ -429,7 +429,7 @@ public static class Distill
         var parts = new List<string>();
         if (above.Count > 0) parts.Add($"lies above 0 at {Rates(above)}");
         if (below.Count > 0) parts.Add((above.Count > 0 ? "" : "lies ") + $"below 0 at {Rates(below)}");
-        if (zero.Count > 0) parts.Add($"its interval contains 0 at {Rates(zero)}");
+        if (zero.Count > 0) parts.Add((parts.Count > 0 ? "its interval contains 0" : "has an interval containing 0") + $" at {Rates(zero)}");
         return $"Per rate, the mean gap {what} {string.Join("; ", parts)}" + (above.Count == 0 ? " (above 0 at no rate)." : ".");
     }
 
