@@ -652,6 +652,10 @@ let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
             let res = Experiments.WidthSweep.Run(spec, train, Option.toObj test, Func<Dataset, float[]>(softLabels), journal, sweepProgress quiet clock, spec.Training.Threads)
             let res = match counts with Some c -> (let struct (a, e) = List.item i c in ShardCounts.Of(res, a, e)) | None -> res
             spec, journal, res, sweepPlots plotBase res ]
+    // A journal that needed no more soft-label runs fitted no teacher: fit it now (deterministic, the same numbers),
+    // so a resumed sweep reports the teacher as a fresh one does.
+    if teacherReport.Value.IsNone && specs |> List.exists (fun s -> s.LabelOrder() |> Array.contains LabelKind.Soft) then
+        softLabels train |> ignore
     let teacherRows (res: SweepResult) =
         match teacherReport.Value |> Option.bind (fun rep -> Option.ofNullable rep.TestAccuracy) with
         | Some acc ->
@@ -669,7 +673,6 @@ let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
     | [ spec, journal, res, plots ] ->
         if sh.Json then
             let json = sweepJson res journal plots
-            // The teacher is fitted only when a soft run was still to do (not on a fully resumed journal).
             json["teacher"] <- teacherNode ()
             match teacherReport.Value |> Option.bind (fun rep -> Option.ofNullable rep.TestAccuracy) with
             | Some acc ->

@@ -67,6 +67,19 @@ public sealed class ShardMergeTests : IDisposable
     }
 
     [Fact]
+    public void A_fully_resumed_sweep_reports_the_teacher_as_a_fresh_run_does()
+    {
+        const string one = "sweep gaussians:1 --n 60 --d 5 --epsilon 0.3 --min-width 2 --max-width 8 --seeds 2 --steps 200 --teacher-steps 200 --json --quiet";
+        var dir = Folder("resume");
+        var fresh = JsonNode.Parse(WithoutTiming(Ok(dir, one).Stdout))!;
+        var resumed = JsonNode.Parse(WithoutTiming(Ok(dir, one).Stdout))!;
+        Assert.Equal(0, (int)resumed["new_runs"]!);
+        Assert.NotNull(fresh["teacher"]);
+        Assert.Equal(fresh["teacher"]!.ToJsonString(), resumed["teacher"]?.ToJsonString());
+        Assert.Equal(fresh["teacher_versus_best_hard"]!.ToJsonString(), resumed["teacher_versus_best_hard"]?.ToJsonString());
+    }
+
+    [Fact]
     public void A_distill_grid_in_three_shards_merges_to_the_unsharded_result_with_each_teacher_recorded_once()
     {
         var local = Ok(Folder("local"), DistillArgs + " --json --quiet");
@@ -134,6 +147,7 @@ public sealed class ShardMergeTests : IDisposable
     [Theory]
     [InlineData("merge nothere.jsonl", "error: nothere.jsonl: journal file not found")]
     [InlineData("merge whole.jsonl", "error: whole.jsonl:1: field 'shard': not a shard journal")]
+    [InlineData("merge whole.jsonl ./whole.jsonl", "error: parameter 'journals': ")]
     [InlineData("slurm sweep two-point:1 --epsilon 0.3", "error: parameter 'array': give the number of array tasks")]
     [InlineData("slurm train two-point:1 --array 2", "error: parameter 'command': slurm runs sweep, difficulty or distill")]
     [InlineData("slurm sweep two-point:1 --epsilon 0.3 --array 2 --shard 0/2", "error: parameter 'shard': is set by the script")]
@@ -148,6 +162,7 @@ public sealed class ShardMergeTests : IDisposable
         var run = CliRunner.Run(dir, Split(args));
         Assert.Equal(2, run.ExitCode);
         Assert.StartsWith(message, run.Stderr.Trim());
+        if (args.Contains("./whole.jsonl")) Assert.Contains("whole.jsonl is given twice", run.Stderr);
         Assert.Single(run.Stderr.Trim().Split('\n'));
         Assert.Empty(run.NewEntries);
     }
