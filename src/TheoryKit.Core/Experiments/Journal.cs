@@ -214,16 +214,16 @@ public sealed class JsonLinesJournal<TRecord, TKey> : IDisposable where TRecord 
         foreach (var (name, value) in expected)
         {
             if (!found.TryGetPropertyValue(name, out var old))
-                throw new InputException(path, 1, name, $"missing from the journal's header; this sweep has {Show(value)} (use a new journal file)");
+                throw new InputException(path, 1, name, $"missing from the journal's header; this run has {Show(value)} (use a new journal file)");
             if (!JsonNode.DeepEquals(old, value))
             {
                 throw new InputException(path, 1, name,
-                    $"the journal was written with {Show(old)}, this sweep has {Show(value)}; resume with the original settings or use a new journal file");
+                    $"the journal was written with {Show(old)}, this run has {Show(value)}; resume with the original settings or use a new journal file");
             }
         }
         foreach (var (name, value) in found)
             if (!expected.ContainsKey(name))
-                throw new InputException(path, 1, name, $"the journal's header has {Show(value)}, this sweep has no such setting (use a new journal file)");
+                throw new InputException(path, 1, name, $"the journal's header has {Show(value)}, this run has no such setting (use a new journal file)");
     }
 
     private static string Show(JsonNode? v)
