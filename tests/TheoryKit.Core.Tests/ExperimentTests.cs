@@ -465,7 +465,7 @@ public sealed class ExperimentTests : IDisposable
         var flat = Difficulty.CompareSlopes(LabelKind.Soft,
             [new ScalingPoint("a", 0.4, 4), new ScalingPoint("b", 0.2, 4), new ScalingPoint("c", 0.1, 4)], 0.95);
         Assert.Null(flat.Fit);
-        Assert.Contains("no fit, all 3 members have the same measured value exp(y) = 4", flat.Statement);
+        Assert.Contains("no fit, all 3 members have the same measured minimal width m* = 4", flat.Statement);
     }
 
     [Fact]

@@ -130,7 +130,7 @@ public static class ScalingFit
         if (x.Length < 3) return (null, tooFew);
         if (x.Max() - x.Min() <= 1e-12 * Math.Max(1, Math.Abs(x.Max()))) return (null, noSpread);
         if (y.All(v => v == y[0]))
-            return (null, $"{who}: no fit, all {x.Length} {points} have the same measured value exp(y) = {G(Math.Exp(y[0]))}: "
+            return (null, $"{who}: no fit, all {x.Length} {points} have the same measured minimal width m* = {G(Math.Exp(y[0]))}: "
                 + "it does not change over this range at this resolution, and a least-squares interval from equal values would have zero width.");
         var fit = Fit(x, y, confidence);
         string ci = $"{G(100 * confidence)}% CI {G(fit.SlopeLower)} to {G(fit.SlopeUpper)}";
