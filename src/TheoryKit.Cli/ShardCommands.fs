@@ -110,8 +110,6 @@ type MergeArgs =
 let runMerge (r: ParseResults<MergeArgs>) (sh: Shared) (dispatch: string[] -> int) =
     let journals = r.GetResult MergeArgs.Journals
     if journals.IsEmpty then raise (InputException.Parameter("journals", "give the shard journals to merge"))
-    journals |> List.countBy Path.GetFullPath |> List.tryFind (fun (_, n) -> n > 1) |> Option.iter (fun (path, _) ->
-        raise (InputException.Parameter("journals", sprintf "%s is given twice: give each shard's journal once" path)))
     let first = journals.Head
     let headers = [ for j in journals -> j, ShardMerge.ReadHeader j ]
     let command = ShardMerge.CommandOf(first, snd headers.Head)

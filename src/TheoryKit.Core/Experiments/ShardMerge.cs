@@ -188,7 +188,7 @@ public static class ShardMerge
         var tags = new List<JsonObject>();
         var byShard = new Dictionary<int, string>();
         var found = new Dictionary<TKey, (TRecord Record, string Path)>();
-        foreach (var path in journals.Distinct())
+        foreach (var path in journals)
         {
             var h = ReadHeader(path);
             if (!Matches(h, header)) continue;
@@ -196,7 +196,8 @@ public static class ShardMerge
             if (count != assignment.Count)
                 throw new InputException(path, 1, "shard.count", $"is shard {index} of {count}, the merge is of {assignment.Count} shards; give the journals of one sharding");
             if (byShard.TryGetValue(index, out var other))
-                throw new InputException(path, 1, "shard.index", $"shard {index} of {count} is also {other}: give each shard's journal once");
+                throw new InputException(path, 1, "shard.index", (Path.GetFullPath(other) == Path.GetFullPath(path) ? "is given twice" : $"shard {index} of {count} is also {other}")
+                    + ": give each shard's journal once");
             byShard[index] = path;
             var contents = load(path);
             check(path, contents.Records, contents.Lines);
