@@ -65,7 +65,7 @@ type DistillArgs =
             | Validation _ -> "fraction of the points held out as the noisy validation split (default 0.2)"
             | Teacher_Eta _ -> "step size of the kernel teacher (default 16)"
             | Teacher_Steps _ -> "step cap of the kernel teacher (default 3000)"
-            | No_Teacher_Early_Stop -> "keep the teacher's last step instead of its step of lowest validation error"
+            | No_Teacher_Early_Stop -> "keep the teacher's last step instead of its step of lowest validation logistic risk"
             | Tau _ -> "temperature tau of the soft labels p = sigmoid(g / tau) (default 1)"
             | Float64 -> "train the students in float64 (default float32: on 24 runs it moved held-out errors by at most 6 of 2000 test images and took 0.6x the CPU time; the teacher is float64 either way)"
             | Journal _ -> "JSON Lines journal of every run; rerunning the same command resumes it (default <data>.distill.jsonl)"

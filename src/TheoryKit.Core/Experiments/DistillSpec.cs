@@ -14,7 +14,7 @@ namespace TheoryKit.Experiments;
 /// <param name="Eta">Step size of the teacher's functional gradient descent (default 16: GD on the limiting kernel is
 /// stable for eta &lt; 8 / lambda_max(H / n), and lambda_max(H / n) &lt;= 1/2 on unit-norm rows).</param>
 /// <param name="Steps">Step cap (default 3000).</param>
-/// <param name="EarlyStop">Keep the step with the lowest validation error (default true).</param>
+/// <param name="EarlyStop">Keep the step with the lowest logistic risk on the noisy validation split (default true; <see cref="TheoryKit.Teachers.KernelTeacher.FitMany"/>).</param>
 /// <param name="CheckEvery">Steps between validation checks (default 10).</param>
 /// <param name="Temperature">tau of the soft labels p = sigmoid(g / tau) [HVD15] (default 1).</param>
 public sealed record DistillTeacher(double Eta = 16, int Steps = 3000, bool EarlyStop = true, int CheckEvery = 10, double Temperature = 1)
