@@ -5,10 +5,10 @@ module TheoryKit.Cli.ShardCommands
 open System
 open System.IO
 open System.Text.RegularExpressions
-open System.Text.Json.Nodes
 open Argu
 open TheoryKit
 open TheoryKit.Experiments
+open TheoryKit.Reports
 open TheoryKit.Cli.Output
 open TheoryKit.Cli.Common
 
@@ -62,12 +62,9 @@ let selfCommand () =
 
 /// Prints what one shard did (table or JSON) and returns exit code 0.
 let shardSummary (sh: Shared) (s: ShardSummary) =
-    let share = if s.TotalCost > 0.0 then s.Load / s.TotalCost else 0.0
+    let share = ShardSummaryReport.ShareOf s
     let merge = String.Join(" ", "theorykit" :: (sh.Command |> List.map shellQuote)) + sprintf " --merge %d" s.Shard.Count
-    if sh.Json then
-        printfn "%s" (jsonText (jobj [ "shard", jint (int64 s.Shard.Index); "shards", jint (int64 s.Shard.Count); "runs", jint (int64 s.Runs)
-                                       "new_runs", jint (int64 s.NewRuns); "resumed_runs", jint (int64 s.ResumedRuns); "cost_share", jnum share
-                                       "journals", JsonArray([| for j in s.Journals -> jstr j |]); "merge", jstr merge ]))
+    if sh.Json then printfn "%s" (ShardSummaryReport.Of(s, merge).ToJson())
     else
         table (sprintf "Shard %d of %d (0-based): its part of the runs, to be merged" s.Shard.Index s.Shard.Count)
             [ "runs", sprintf "%d (%d new, %d from the journal)" s.Runs s.NewRuns s.ResumedRuns, sprintf "%s%% of the estimated cost (width x steps x n x d)" (num (100.0 * share))
@@ -79,14 +76,7 @@ let shardSummary (sh: Shared) (s: ShardSummary) =
 /// Prints an incomplete merge (the missing runs by shard, the array indices to resubmit) and returns its exit code
 /// (ShardMergeReport.IncompleteExitCode); nothing has been written.
 let reportIncomplete (sh: Shared) (r: ShardMergeReport) =
-    if sh.Json then
-        printfn "%s" (jsonText (jobj [ "complete", jbool false; "shards", jint (int64 r.Shards); "runs", jint (int64 r.Runs); "missing_runs", jint (int64 r.MissingRuns)
-                                       "resubmit", JsonArray([| for i in r.Resubmit -> jint (int64 i) |])
-                                       "missing", JsonArray([| for g in r.Missing ->
-                                                                 jobj [ "shard", jint (int64 g.Shard); "array_index", jint (int64 g.Shard); "runs", jint (int64 g.Runs)
-                                                                        "journal", jstr g.Journal; "journal_given", jbool g.Given
-                                                                        "examples", JsonArray([| for e in g.Examples -> jstr e |]) ] |])
-                                       "statement", jstr r.Statement ]))
+    if sh.Json then printfn "%s" (MergeIncompleteReport.Of(r).ToJson())
     else
         table (sprintf "Merge incomplete: %d of %d runs missing" r.MissingRuns r.Runs)
             ([ for g in r.Missing ->
