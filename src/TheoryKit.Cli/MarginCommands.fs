@@ -101,7 +101,7 @@ let marginRows (m: MarginResult) =
         (if m.Mode = "exact-planar" then "exact (planar data, no sampling)" else sprintf "holds with probability >= %s" (num m.Confidence))
       "gamma estimate", num m.GammaEstimate, (if m.Mode = "exact-planar" then "exact value" else "midpoint of the primal (clamped at 0) and dual estimates")
       "interval width", num m.Width, sprintf "stopped by: %s" m.StoppedBy
-      "mode", m.Mode, ""
+      "mode", MarginModes.Of m, (if m.Mode = "monte-carlo" && not m.MonteCarloPrimal then "the Monte Carlo primal was not estimated: the lower end comes from the kernel margins" else "")
       "dual estimate", num m.DualEstimate, (if m.Mode = "exact-planar" then "" else sprintf "+ %s (%s)" (num m.UpperTerm) m.UpperBound)
       "primal estimate", num m.PrimalEstimate, (if m.Mode = "exact-planar" then ""
                                                      elif m.LowerBound = "exact-kernel" then "lower end min_i (YHYq)_i / S_q, S_q >= sup_z ||U_q(z)|| (exact-kernel, no sampling)"

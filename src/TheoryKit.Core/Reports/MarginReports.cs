@@ -20,7 +20,7 @@ public sealed record Transfers(bool Upper, bool Lower);
 /// <param name="GammaEstimate">Midpoint of the primal (clamped at 0) and dual estimates.</param>
 /// <param name="Delta">Per-side failure probability.</param>
 /// <param name="Confidence">1 - 2 delta.</param>
-/// <param name="Mode">How the interval was computed: "exact-planar" or "monte-carlo".</param>
+/// <param name="Mode">How the interval was computed (<see cref="MarginModes"/>).</param>
 /// <param name="Width">GammaUpper - GammaLower.</param>
 /// <param name="DualEstimate">Mean of ||U_q(z)|| (exact: the dual value).</param>
 /// <param name="PrimalEstimate">min_i of the primal margins (exact: the primal value).</param>
@@ -52,7 +52,7 @@ public record MarginReport(DataReport Data, double? GammaLower, double? GammaUpp
     {
         ArgumentNullException.ThrowIfNull(m);
         static double? F(double x) => ReportJson.Finite(x);
-        return new(DataReport.Of(data), F(m.GammaLower), F(m.GammaUpper), F(m.GammaEstimate), F(m.Delta), F(m.Confidence), m.Mode, F(m.Width),
+        return new(DataReport.Of(data), F(m.GammaLower), F(m.GammaUpper), F(m.GammaEstimate), F(m.Delta), F(m.Confidence), MarginModes.Of(m), F(m.Width),
             F(m.DualEstimate), F(m.PrimalEstimate), F(m.UpperTerm), F(m.LowerTerm), m.UpperBound, m.LowerBound, m.OptimisationSamples,
             m.CertificationSamples, F(m.SolverGap), m.Iterations, m.StoppedBy, m.Certificate.Seed, F(m.Seconds), F(m.CertificationGflops), m.Backend,
             F(m.RoundingAllowance), m.SubsampleOf, new Transfers(m.UpperTransfersToFullDataset, m.LowerTransfersToFullDataset));
