@@ -4,7 +4,6 @@
 module TheoryKit.Properties.Report
 
 open System
-open System.Globalization
 open System.Text
 open System.Text.Json.Nodes
 open TheoryKit.Properties.Claim
@@ -40,8 +39,6 @@ let lastOf (profile: Profile) (o: Outcome) =
       Replay = o.Replay |> Option.map string
       Message = o.Message
       Seconds = Math.Round(o.Seconds, 3) }
-
-let private f3 (x: float) = x.ToString("0.###", CultureInfo.InvariantCulture)
 
 /// The JSON record of a last status (with the claim's section and kind in check.json).
 let private statusReport (s: LastStatus) (claim: Claim option) =
@@ -116,7 +113,7 @@ let runMarkdown (title: string) (claims: Claim list) (last: Map<string, LastStat
         match last.TryFind c.Id with
         | Some s ->
             line (sprintf "| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s |" c.Id (kindText c.Kind) s.Status s.Profile s.Seed s.Cases
-                      (f3 s.Seconds) (cell (defaultArg s.Counterexample "")) (cell (defaultArg s.Replay "")) (cell s.Message))
+                      (TheoryKit.Numbers.Millis s.Seconds) (cell (defaultArg s.Counterexample "")) (cell (defaultArg s.Replay "")) (cell s.Message))
         | None -> ()
     let count = statusCount claims last
     line ""
