@@ -60,11 +60,12 @@ let selfCommand () =
         [ (if isNull host then "dotnet" else host); Reflection.Assembly.GetEntryAssembly().Location ]
     else [ host ]
 
-/// Prints what one shard did (table or JSON) and returns exit code 0.
+/// Prints what one shard did (table, nothing with --quiet, or JSON) and returns exit code 0.
 let shardSummary (sh: Shared) (s: ShardSummary) =
     let share = ShardSummaryReport.ShareOf s
     let merge = String.Join(" ", "theorykit" :: (sh.Command |> List.map shellQuote)) + sprintf " --merge %d" s.Shard.Count
     if sh.Json then printfn "%s" (ShardSummaryReport.Of(s, merge).ToJson())
+    elif sh.Quiet then ()   // a shard's summary is bookkeeping, not a result: --quiet hides it (--json still prints it)
     else
         table (sprintf "Shard %d of %d (0-based): its part of the runs, to be merged" s.Shard.Index s.Shard.Count)
             [ "runs", sprintf "%d (%d new, %d from the journal)" s.Runs s.NewRuns s.ResumedRuns, sprintf "%s%% of the estimated cost (width x steps x n x d)" (num (100.0 * share))
@@ -93,6 +94,18 @@ type MergeArgs =
         member a.Usage =
             match a with
             | Journals _ -> "the shard journals (every journal each shard wrote, e.g. *.shard-*-of-4.jsonl)"
+
+/// The help of `theorykit merge`: its own arguments and the top-level options that apply to it (the data, seed and training
+/// options come from the command recorded in the journals' headers, so they are not listed).
+let mergeUsage () =
+    let own = ArgumentParser.Create<MergeArgs>(programName = "theorykit merge").PrintUsage()
+    own.TrimEnd()
+    + "\n\nOPTIONS that apply as well:\n\n"
+    + "    --json                print the merged result as JSON\n"
+    + "    --quiet               no progress messages on stderr\n"
+    + "    --threads <count>     threads (default: all cores)\n"
+    + "    --max-memory <size>   memory budget, e.g. 512M or 4G\n\n"
+    + "The data, seed and every setting come from the command recorded in the journals' headers; run merge in the folder the shards ran in."
 
 /// `theorykit merge J...`: reads the command recorded in the journals' headers and runs it again with `--merge N
 /// --merge-journals J...` (through `dispatch`), which prints exactly what the unsharded command prints, or the missing runs
