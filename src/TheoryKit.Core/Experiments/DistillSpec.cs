@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using TheoryKit.Data;
 using TheoryKit.Random;
@@ -149,7 +148,7 @@ public sealed record DistillSpec(string DataSource, IReadOnlyList<double> Noise,
         return header;
     }
 
-    internal static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+    internal static string F(double v) => Numbers.G4(v);
 }
 
 /// <summary>Which run of a distillation grid a record holds.</summary>
