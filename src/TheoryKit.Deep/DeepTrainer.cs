@@ -82,8 +82,9 @@ public static class DeepTrainer
         var p = targets ?? train.Y.Select(y => y > 0 ? 1.0 : 0.0).ToArray();
         var entropy = p.Select(Losses.Entropy).ToArray();
         using var net = DeepNetwork.Create(settings, options.Width, d, options.Seed, type);
-        using var target = tensor(p, dtype: ScalarType.Float64).to_type(type);
-        using var opt = Optimizer(net, options, settings.WeightDecay);
+        using var opt = new DeepOptimiser(net.Module.parameters(), options, settings.WeightDecay);
+        using var stepper = new DeepStepper(net, opt, train.X, p);
+        double entropySum = entropy.Sum();
         int batch = options.BatchSize <= 0 || options.BatchSize >= n ? n : options.BatchSize;
         var losses = new List<double> { Objective(net, train.X, p, entropy) };
         var trajectory = new List<TrajectoryPoint>();
@@ -101,21 +102,7 @@ public static class DeepTrainer
             var rng = SeedSequence.Rng(options.Seed, "deep-minibatch", epoch);
             for (int i = 0; i < n; i++) order[i] = i;
             for (int i = n - 1; i > 0; i--) { int j = rng.Next(i + 1); (order[i], order[j]) = (order[j], order[i]); }
-            double sum = 0;
-            for (int start = 0; start < n; start += batch)
-            {
-                int len = Math.Min(batch, n - start);
-                using var scope = NewDisposeScope();
-                var idx = tensor(order.AsSpan(start, len).ToArray(), dtype: ScalarType.Int64);
-                var f = net.Forward(train.X.index_select(0, idx));
-                var loss = nn.functional.binary_cross_entropy_with_logits(f, target.index_select(0, idx));
-                opt.zero_grad();
-                loss.backward();
-                opt.step();
-                double l = loss.to_type(ScalarType.Float64).item<double>() * len;
-                for (int k = start; k < start + len; k++) l -= entropy[order[k]];
-                sum += l;
-            }
+            double sum = stepper.Epoch(order, batch) - entropySum;
             epoch++;
             double objective = Math.Max(0, sum / n);
             losses.Add(double.IsFinite(sum) ? objective : double.NaN);
@@ -202,13 +189,6 @@ public static class DeepTrainer
     }
 
     private static double Average(List<double> losses, int epochs) => epochs == 0 ? losses[0] : losses.Take(epochs).Average();
-
-    private static optim.Optimizer Optimizer(DeepNetwork net, TrainingOptions o, double weightDecay) => o.Optimiser switch
-    {
-        Optimiser.Adam => optim.Adam(net.Module.parameters(), o.Eta, o.Beta1, o.Beta2, o.AdamEpsilon, weightDecay),
-        Optimiser.SgdMomentum => optim.SGD(net.Module.parameters(), o.Eta, o.Momentum, 0, weightDecay),
-        _ => optim.SGD(net.Module.parameters(), o.Eta, 0, 0, weightDecay),
-    };
 
     private static string Backend(DeepNetwork net, int batch) =>
         $"TorchSharp (libtorch {__version__}, CPU, 1 thread per run), {net.Family.ToString().ToLowerInvariant()}, {net.ParameterCount} parameters, batch {batch}, {net.Type.ToString().ToLowerInvariant()}";
