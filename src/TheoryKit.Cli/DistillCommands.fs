@@ -112,8 +112,8 @@ let private deepEngine (r: ParseResults<DistillArgs>) (family: TheoryKit.Deep.De
     settings.Validate()
     TheoryKit.Deep.DeepDistillEngine(settings)
 
-/// The convergence rule of deep students, on the epoch-averaged objective: a drop < 1% or < 1e-4 nats over the last 20% of the epochs,
-/// checked every epoch from epoch 10.
+/// The thresholds of the deep students' convergence rule (TheoryKit.Deep.MinibatchConvergence): a line fitted to the epoch-averaged
+/// objective over the last 20% of the epochs (at least 5) moves by < 1% or < 1e-4 nats, checked every epoch from epoch 10.
 let deepConvergence () = ConvergenceRule(0.01, 0.2, 10, 1)
 
 /// The checked settings of `distill --student mlp|cnn`: students of the given family, minibatch Adam by default (learning rate 1e-3,

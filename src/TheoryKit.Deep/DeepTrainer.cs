@@ -43,8 +43,9 @@ public sealed record DeepRun(TrainingResult Result, double[] TrainLogits, double
 /// hard labels with the logistic loss (p = (y + 1) / 2, H = 0). One step is one epoch: the rows are visited in a permutation drawn from
 /// the run's seed (SeedSequence stream "deep-minibatch", index epoch), in batches of BatchSize rows (0: full batch), one optimiser
 /// update per batch: SGD (momentum 0 for "gd", Momentum for "sgd") or Adam (Beta1, Beta2, AdamEpsilon), with L2 weight decay.
-/// L(W_t) recorded per epoch is the epoch-averaged minibatch objective (L(W_0) a full pass at initialisation); the convergence rule of
-/// <see cref="TrainingOptions.Convergence"/> is checked on that sequence. Validation data are scored after every epoch; the epoch of
+/// L(W_t) recorded per epoch is the epoch-averaged minibatch objective (L(W_0) a full pass at initialisation); the thresholds of
+/// <see cref="TrainingOptions.Convergence"/> are applied to that sequence by <see cref="MinibatchConvergence"/> (a line fitted over the
+/// last epochs, not two single epochs: minibatch noise makes single epochs rise by chance). Validation data are scored after every epoch; the epoch of
 /// lowest validation error (ties: the earliest) is the early stop, its held-out figures from a saved copy of the parameters.
 /// Torch runs single-threaded in each call (set by <see cref="TorchRuntime.Configure"/>), so the numbers do not depend on how many
 /// runs train in parallel.
@@ -116,7 +117,7 @@ public static class DeepTrainer
                 best = net.Snapshot();
             }
             epochDone?.Invoke(epoch);
-            if (options.Convergence is { } rule && rule.HoldsAt(losses, epoch)) { outcome = RunOutcome.Converged; break; }
+            if (options.Convergence is { } rule && MinibatchConvergence.HoldsAt(rule, losses, epoch)) { outcome = RunOutcome.Converged; break; }
             if (patience is { } pat && validation is not null && epoch - bestEpoch >= pat) break;
         }
         double seconds = clock.Elapsed.TotalSeconds;
