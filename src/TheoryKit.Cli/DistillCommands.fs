@@ -56,7 +56,7 @@ type DistillArgs =
             | Seeds _ -> "seeds S: label flips, teacher and initialisation are paired by seed; the training/validation split is made once (default 5)"
             | Steps _ -> "step cap of every student run (default 2000; held-out and validation errors are recorded every cap/100 steps)"
             | Eta _ -> "student step size eta (default 16)"
-            | No_Convergence -> "run every student to the step cap instead of stopping when the objective has converged (a drop < 1% or < 1e-4 nats over the last 10% of steps, checked from step 1000)"
+            | No_Convergence -> "run every student to its cap (steps for two-layer, epochs for mlp/cnn) instead of stopping when the objective has converged (two-layer: a drop < 1% or < 1e-4 nats over the last 10% of steps, checked from step 1000; mlp/cnn: a line fitted to the epoch-averaged objective over the last 20% of the epochs moves by < 1% or < 1e-4 nats, checked from epoch 10)"
             | Standard_Init -> "standard instead of symmetric initialisation (width 2 then fails whenever both a_s share a sign)"
             | Train_Output -> "also train the output layer"
             | Optimiser _ -> "gd (full batch, default), sgd (with momentum) or adam"
@@ -177,7 +177,8 @@ let private gapJson (g: MeanInterval) =
 let private countsJson (c: RunCounts) =
     jobj [ "converged", jint (int64 c.Converged); "step_cap", jint (int64 c.StepCap); "diverged", jint (int64 c.Diverged); "dead", jint (int64 c.Dead) ]
 
-let private countsText (c: RunCounts) = sprintf "%d converged, %d at the step cap, %d diverged, %d dead" c.Converged c.StepCap c.Diverged c.Dead
+/// Run counts as text; unit "step" (two-layer students) or "epoch" (deep students).
+let private countsText (unit: string) (c: RunCounts) = sprintf "%d converged, %d at the %s cap, %d diverged, %d dead" c.Converged c.StepCap unit c.Diverged c.Dead
 
 let private trendJson (t: Trend) =
     jobj [ "slope", jnum t.Slope; "lower", jnum t.Lower; "upper", jnum t.Upper; "points", jint (int64 t.Points); "verdict", jstr t.Word; "statement", jstr t.Statement ]
@@ -323,24 +324,25 @@ let runDistill (r: ParseResults<DistillArgs>) (sh: Shared) =
     let plots = distillPlots plotBase res
     if sh.Json then printfn "%s" (jsonText (distillJson res journal plots points))
     else
+        let unit = if spec.Engine.Student = "two-layer" then "step" else "epoch"
         let rows =
             [ for l in res.Levels do
                 yield sprintf "noise %s: teacher" (num l.Noise), accText l.Teacher,
                       sprintf "best hard student: width %d, %s%s" l.BestHardWidth (pct l.BestHardAccuracy)
-                          (match Option.ofNullable l.TeacherStoppedAt with Some t -> sprintf "; teachers kept step %.0f on average (early stopping)" t | None -> "")
+                          (match Option.ofNullable l.TeacherStoppedAt with Some t -> sprintf "; teachers kept %s %.0f on average (early stopping)" unit t | None -> "")
                 for w in l.Widths do
                     yield sprintf "noise %s, m = %d" (num l.Noise) w.Width,
                           sprintf "soft %s, hard %s, early-stopped hard %s" (accText w.Soft) (accText w.Hard) (accText w.HardEarlyStopped),
                           sprintf "gap soft - hard %s; soft - early-stopped hard %s" (gapText w.Gap) (gapText w.GapEarlyStopped)
                 yield sprintf "noise %s: mean gap" (num l.Noise), gapText l.MeanGap, "soft - hard averaged over widths per seed"
                 yield sprintf "noise %s: control" (num l.Noise), gapText l.MeanGapEarlyStopped, "soft - early-stopped hard averaged over widths per seed"
-                yield sprintf "noise %s: runs" (num l.Noise), sprintf "soft: %s" (countsText l.Soft), sprintf "hard: %s" (countsText l.Hard)
+                yield sprintf "noise %s: runs" (num l.Noise), sprintf "soft: %s" (countsText unit l.Soft), sprintf "hard: %s" (countsText unit l.Hard)
                 match l.TeacherWarning with
                 | null -> ()
                 | w -> yield sprintf "noise %s: warning" (num l.Noise), "teacher weaker", w ]
             @ [ "trend (soft - hard)", res.Trend.Word, res.Trend.Statement
                 "trend (soft - early-stopped hard)", res.TrendEarlyStopped.Word, res.TrendEarlyStopped.Statement
-                "student runs", countsText res.Counts, (match res.CapWarning with null -> "diverged and dead runs are not scored" | w -> w + " Diverged and dead runs are not scored.")
+                "student runs", countsText unit res.Counts, (match res.CapWarning with null -> "diverged and dead runs are not scored" | w -> w + " Diverged and dead runs are not scored.")
                 "journal", journal, sprintf "%d new runs, %d from the journal" res.NewRuns res.ResumedRuns
                 "plots", String.Join(", ", plots), "" ]
         table (sprintf "Soft versus hard labels on %s: held-out accuracy %% (clean labels), %s%% t intervals over %d seeds" points.Provenance.Description (num (100.0 * spec.Confidence)) spec.Seeds) rows
