@@ -120,6 +120,7 @@ let deepConvergence () = ConvergenceRule(0.01, 0.2, 10, 1)
 /// batch 64), a cap of --epochs 30 with the deep convergence rule, float32; teachers of the same family (see deepEngine).
 let private deepSpec (r: ParseResults<DistillArgs>) (sh: Shared) (source: string) (noise: float list) (widths: int list) family =
     let epochs = r.GetResult(DistillArgs.Epochs, 30)
+    if epochs < 1 then raise (InputException.Parameter("epochs", sprintf "must be >= 1, got %d" epochs))
     let optimiser = TrainCommands.parseOptimiser (r.GetResult(DistillArgs.Optimiser, "adam"))
     let eta = r.GetResult(DistillArgs.Eta, (if optimiser = Optimiser.Adam then 1e-3 else 0.05))
     let student =
@@ -282,8 +283,15 @@ let runDistill (r: ParseResults<DistillArgs>) (sh: Shared) =
     let plotBase = r.GetResult(DistillArgs.Plot, TrainCommands.withoutJsonl journal)
     checkWritable plotBase
     let dataOpts = sharedData { sh with Noise = None } (defaultPoints source)
-    let dataOpts = match r.TryGetResult DistillArgs.Cifar_Dir with Some dir -> dataOpts.WithCifarDir dir | None -> dataOpts
+    let dataOpts =
+        match r.TryGetResult DistillArgs.Cifar_Dir with
+        | Some _ when not (source.Trim().StartsWith("cifar10:", StringComparison.OrdinalIgnoreCase)) ->
+            raise (InputException.Parameter("cifar-dir", sprintf "is for cifar10:A-vs-B data, not '%s'" source))
+        | Some dir -> dataOpts.WithCifarDir dir
+        | None -> dataOpts
     let points = DataSource.Load(source, dataOpts)
+    // the student family against the data's shape (a CNN needs image rows) before anything is printed or written
+    spec.Engine.Validate(spec, points.D)
     let test =
         match DataSource.LoadTest(source, dataOpts, Option.toObj (r.TryGetResult DistillArgs.Test), points) with
         | null -> raise (InputException.Parameter("test", "distill needs a held-out set: give --test PATH for a file dataset"))
