@@ -40,9 +40,9 @@ public sealed record DeepRun(TrainingResult Result, double[] TrainLogits, double
 /// <summary>
 /// Minibatch training of a <see cref="DeepNetwork"/> on one binary task (THEORY.md §2, §9 for deep students): soft labels p
 /// with the KL loss KL(p || sigmoid(f)) (binary cross-entropy with logits less the entropy H(p), so the gradient is sigmoid(f) - p),
-/// hard labels with the logistic loss (p = (y + 1) / 2, H = 0). One step is one epoch: the rows are visited in a permutation drawn from
+/// hard labels with the logistic loss (p = (y + 1) / 2, H = 0). Each recorded step (Steps, StepsRun, the trajectory) is one epoch: the rows are visited in a permutation drawn from
 /// the run's seed (SeedSequence stream "deep-minibatch", index epoch), in batches of BatchSize rows (0: full batch), one optimiser
-/// update per batch: SGD (momentum 0 for "gd", Momentum for "sgd") or Adam (Beta1, Beta2, AdamEpsilon), with L2 weight decay.
+/// update per batch (<see cref="DeepStepper"/>, <see cref="DeepOptimiser"/>): SGD (momentum 0 for "gd", Momentum for "sgd") or Adam (Beta1, Beta2, AdamEpsilon), with L2 weight decay.
 /// L(W_t) recorded per epoch is the epoch-averaged minibatch objective (L(W_0) a full pass at initialisation); the thresholds of
 /// <see cref="TrainingOptions.Convergence"/> are applied to that sequence by <see cref="MinibatchConvergence"/> (a line fitted over the
 /// last epochs, not two single epochs: minibatch noise makes single epochs rise by chance). Validation data are scored after every epoch; the epoch of
