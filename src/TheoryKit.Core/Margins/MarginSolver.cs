@@ -658,10 +658,11 @@ public static class MarginSolver
         return plateau[plateau.Count / 2].c;
     }
 
-    /// <summary>Measured seconds of one PDHG iteration per direction (ComputeU plus MarginsOf on a 1024-direction game).</summary>
+    /// <summary>Measured seconds of one PDHG iteration per direction (ComputeU plus MarginsOf on a game of 1024 directions, fewer when its two
+    /// J x n buffers would exceed 48 MiB: 262 at n = 12000).</summary>
     private static double SecondsPerDirection(Dataset data, MarginOptions options)
     {
-        const int k = 1024;
+        int k = (int)Math.Clamp(MinChunkBytes / (16L * data.N), 64, 1024);
         var game = new MarginGame(TheoryKit.Random.Gaussian.Matrix(k, data.D, options.Seed, "calibration"), k, null, data.X, data.Y, data.N, data.D);
         var q = Enumerable.Repeat(1.0 / data.N, data.N).ToArray();
         var u = new double[k * data.D]; var m = new double[data.N];
