@@ -15,6 +15,7 @@ public static class Program
     {
         ["gflops"] = ("GEMM GFLOP/s of each backend at the margin solver's shapes [--threads N] [--reps N]", QuickGflops.Run),
         ["margin"] = ("margin certification GFLOP/s beside dgemm on Fashion-MNIST [--n N] [--samples K] [--threads N]", QuickMargin.Run),
+        ["margin-scale"] = ("the whole Fashion-MNIST pair (n = 12000) certified in a time budget: width, time for the requested width, peak memory, rate beside sgemm/dgemm [--n N] [--minutes M] [--width W] [--threads T] [--float64]", QuickMarginScale.Run),
         ["distill-grid"] = ("the distill grid (noise x widths x seeds x soft/hard) through Trainer.TrainMany, to convergence [--n N] [--seeds S] [--widths 2,4,..] [--noise 0,0.1,..] [--eta E] [--cap T] [--threads T] [--reps R] [--export DIR]", QuickDistillGrid.Run),
         ["train-step"] = ("seconds per full-batch training step, peak memory, gemm rate at its shape [--n N] [--d D] [--m M] [--threads T] [--reps R] [--trials K] [--single]", QuickTrainStep.Run),
     };

@@ -140,7 +140,7 @@ public static class QuickTrainStep
         return best;
     }
 
-    private static void FullCollect()
+    internal static void FullCollect()
     {
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
@@ -148,14 +148,14 @@ public static class QuickTrainStep
     }
 
     /// <summary>Resets the kernel's peak resident set (VmHWM) of this process: "5" to /proc/self/clear_refs (Linux 4.0+).</summary>
-    private static bool ResetPeakResidentSet()
+    internal static bool ResetPeakResidentSet()
     {
         try { File.WriteAllText("/proc/self/clear_refs", "5"); return true; }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException) { return false; }
     }
 
-    private static long CurrentWorkingSet() { using var p = Process.GetCurrentProcess(); return p.WorkingSet64; }
-    private static long PeakWorkingSet() { using var p = Process.GetCurrentProcess(); return p.PeakWorkingSet64; }
+    internal static long CurrentWorkingSet() { using var p = Process.GetCurrentProcess(); return p.WorkingSet64; }
+    internal static long PeakWorkingSet() { using var p = Process.GetCurrentProcess(); return p.PeakWorkingSet64; }
     private static string Mb(double bytes) => (bytes / 1e6).ToString("F1", CultureInfo.InvariantCulture);
     private static string Env(string name) => Environment.GetEnvironmentVariable(name) ?? "(unset)";
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

@@ -441,6 +441,9 @@ public class MarginTests
         Assert.True(lower <= 0.5, $"kernel-tail end {lower} above gamma 1/2");
         // Above the pair bound no direction can exceed T: the bound is the exact kernel end (YHYq)_1 / T.
         Assert.Equal(0.5 / 1.25, MarginSolver.KernelTailLower(data, kernel, 1.25, 0, 1000, 0.05) + kernel.Allowance / 1.25, 1e-14);
+        // Antithetic form (share 1/2 on the pair's event): one of ||U_q(z)||, ||U_q(-z)|| is 1 for every z, so all 1000 pairs exceed T = 1/2,
+        // the Clopper-Pearson bound of 1000 of 1000 is 1, and the bound is (1/2)/T - (1/2)(1/T - 1) 1 = 1/2: gamma itself, less the allowance.
+        Assert.Equal(0.5, MarginSolver.KernelTailLower(data, kernel, 0.5, 1000, 1000, 0.05, 0.5) + kernel.Allowance / 0.5, 1e-14);
     }
 
     [Fact]
@@ -564,25 +567,28 @@ public class MarginFloat32Tests
         double sum = q.Sum();
         for (int i = 0; i < n; i++) q[i] /= sum;
         var data = MarginTests.Make(x, y, d);
-        var norms = new double[rows];
-        new MarginSolver.SingleNorms(data, q, rows).Norms(z, rows, norms);
+        var norms = new double[rows]; var mirrored = new double[rows];
+        new MarginSolver.SingleNorms(data, q, rows).Norms(z, rows, norms, mirrored);
         double u = Math.ScaleB(1.0, -24), r = 0;
         for (int i = 0; i < n; i++) r += q[i] * data.RowNorm(i);
         double allowance = (MarginSolver.SingleNorms.Gamma(n, u) + 3 * u) * (1 + u) * (1 + u) * r * 1.01;
         int near = 0;
         for (int k = 0; k < rows; k++)
         {
-            var uk = new double[d];
+            var uk = new double[d]; var um = new double[d];   // U_q(z_k) and U_q(-z_k) (masks of -z: pre < 0)
             for (int i = 0; i < n; i++)
             {
                 double pre = 0;
                 for (int l = 0; l < d; l++) pre += z[k * d + l] * x[i * d + l];
                 if (Math.Abs(pre) < 1e-4) near++;
                 if (pre > 0) for (int l = 0; l < d; l++) uk[l] += q[i] * y[i] * x[i * d + l];
+                if (pre < 0) for (int l = 0; l < d; l++) um[l] += q[i] * y[i] * x[i * d + l];
             }
-            double exact = Math.Sqrt(uk.Sum(v => v * v));
+            double exact = Math.Sqrt(uk.Sum(v => v * v)), exactMirrored = Math.Sqrt(um.Sum(v => v * v));
             Assert.True(norms[k] >= exact, $"direction {k}: float32 bound {norms[k]} below the double norm {exact}");
             Assert.True(norms[k] - exact <= 2 * allowance, $"direction {k}: float32 bound {norms[k]} exceeds {exact} by more than {2 * allowance}");
+            Assert.True(mirrored[k] >= exactMirrored, $"direction {k}: float32 bound {mirrored[k]} below the double norm at -z {exactMirrored}");
+            Assert.True(mirrored[k] - exactMirrored <= 2 * allowance, $"direction {k}: float32 bound at -z {mirrored[k]} exceeds {exactMirrored} by more than {2 * allowance}");
         }
         Assert.True(near >= n / 2, $"only {near} pre-activations within 1e-4 of 0");
     }

@@ -22,7 +22,7 @@ public class ReportTests
         var cert = new MarginCertificate(MarginCertificate.FormatTag, mode, "test", new string('0', 64), 2, 2, 7, 0.025, 0.1, [0.5, 0.5], 0, 100,
             lower, upper, null);
         return new MarginResult(mode, lower, upper, estimate, 0.025, upper, lower, 0, 0, "hoeffding", "hoeffding", 0, 100, 0, 0, "samples", 1, 0,
-            "managed", cert, subsampleOf, 0, primal);
+            "managed", cert, subsampleOf, 0, MonteCarloPrimal: primal);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed class MarginGame
     /// <summary>Dimension d.</summary>
     public int D { get; }
     internal readonly double[] Masks, Weights, X, Y;
-    private readonly double[] _xt, _v, _m;
+    private readonly double[] _v, _m, _qy;
 
     /// <summary>
     /// Builds the game from directions Z (J x d row-major) with weights (length J; null = uniform 1/J)
@@ -36,7 +36,7 @@ public sealed class MarginGame
         Masks = new double[(long)j * n];
         Blas.MultiplyABt(z, x, Masks, j, n, d);
         ToMask(Masks);
-        _xt = new double[(long)n * d]; _v = new double[(long)j * d]; _m = new double[(long)j * n];
+        _v = new double[(long)j * d]; _m = new double[(long)j * n]; _qy = new double[n];
     }
 
     /// <summary>In place: 1 where the entry is &gt; 0, else 0 (activation masks 1[&lt;z, x&gt; &gt; 0] from pre-activations).</summary>
@@ -62,11 +62,13 @@ public sealed class MarginGame
         return sum;
     }
 
-    /// <summary>U = A diag(q y) X (J x d): U_k = U_q(z_k). One GEMM.</summary>
+    /// <summary>U = (A diag(q y)) X (J x d): U_k = U_q(z_k). One GEMM; the scaled masks use the J x n scratch of <see cref="MarginsOf"/>
+    /// (no n x d copy of the data).</summary>
     internal void ComputeU(ReadOnlySpan<double> q, double[] u)
     {
-        ScaleRows(X, Y, q, _xt, N, D);
-        Blas.MultiplyAB(Masks, _xt, u, J, D, N);
+        TensorPrimitives.Multiply(q, Y, _qy);
+        for (int k = 0; k < J; k++) TensorPrimitives.Multiply(Masks.AsSpan(k * N, N), _qy, _m.AsSpan(k * N, N));
+        Blas.MultiplyAB(_m, X, u, J, D, N);
     }
 
     internal static void ScaleRows(double[] x, double[] y, ReadOnlySpan<double> q, double[] xt, int n, int d)

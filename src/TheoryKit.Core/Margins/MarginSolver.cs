@@ -65,13 +65,14 @@ public sealed record MarginOptions(double Width = 0.01, double TimeBudget = 30, 
 /// <param name="Certificate">The re-checkable certificate.</param>
 /// <param name="SubsampleOf">When the data are a subsample of a larger set (e.g. "1000 of 12000 points"): its description; null otherwise.</param>
 /// <param name="RoundingAllowance">Allowance for floating-point rounding inside both ends (float32 GEMMs; 0 in double).</param>
-/// <param name="MonteCarloPrimal">Whether the Monte Carlo primal was estimated on the fresh samples (false in exact mode, and when the
-/// kernel-tail end was predicted to beat it: the lower end then comes from the kernel margins; see <see cref="MarginModes"/>).</param>
+/// <param name="CertificationSeconds">Wall seconds of the certification phase (the fresh samples; 0 in exact mode): K / this is its rate in directions per second.</param>
+/// <param name="MonteCarloPrimal">Whether the Monte Carlo primal was estimated on the fresh samples (three GEMMs per direction; false in exact mode, and when the
+/// kernel-tail end was predicted to beat it: the lower end then comes from the kernel margins, two GEMMs per direction; see <see cref="MarginModes"/>).</param>
 public sealed record MarginResult(string Mode, double GammaLower, double GammaUpper, double GammaEstimate, double Delta,
     double DualEstimate, double PrimalEstimate, double UpperTerm, double LowerTerm, string UpperBound, string LowerBound,
     int OptimisationSamples, long CertificationSamples, double SolverGap, int Iterations, string StoppedBy,
     double Seconds, double CertificationGflops, string Backend, MarginCertificate Certificate, string? SubsampleOf = null,
-    double RoundingAllowance = 0, bool MonteCarloPrimal = true)
+    double RoundingAllowance = 0, double CertificationSeconds = 0, bool MonteCarloPrimal = true)
 {
     /// <summary>GammaUpper - GammaLower.</summary>
     public double Width => GammaUpper - GammaLower;
@@ -284,7 +285,8 @@ public static class MarginSolver
             options.CertificationSamples is null ? budget : double.PositiveInfinity, options.Threads, progress, reached, kNeeded, thresholds, primal, options.Float32);
         if (thresholds.Length > 0)
             progress?.Report($"kernel-tail thresholds {string.Join(", ", thresholds.Select(t => t.ToString("G3")))} (sup bound {kernel!.Sup:G3}): "
-                + $"{string.Join(", ", est.TailCounts)} of {est.K} directions above them (largest {est.MaxNorm:G3})");
+                + $"{string.Join(", ", est.TailCounts)} of {est.K} directions above them (largest {est.MaxNorm:G3}), {string.Join(", ", est.PairCounts)} antithetic pairs; "
+                + $"kernel-tail end {TailLower(data, kernel, est, TailDelta(est, est.AtLook ? lookDelta : stopDelta)):G4} (on single directions: {TailLower(data, kernel, est with { PairCounts = [] }, TailDelta(est, est.AtLook ? lookDelta : stopDelta)):G4})");
         string stopped = options.CertificationSamples is not null ? "samples" : est.AtLook ? "width" : clock.Elapsed.TotalSeconds >= 0.97 * budget ? "time" : "gap";
         return Finish(data, options, "monte-carlo", qBest, c, kOpt, iterations, optGap, est, stopped, clock, cap, null, startKernel, kernel, est.AtLook ? lookDelta : stopDelta);
     }
@@ -388,7 +390,7 @@ public static class MarginSolver
     {
         var counts = thresholds.Select(t => t >= 1.05 * held.MaxNorm ? 0L : k).ToArray();
         return thresholds.Length == 0 ? double.NegativeInfinity
-            : TailLower(data, kernel, held with { K = Math.Min(k, int.MaxValue), Thresholds = thresholds, TailCounts = counts }, delta);
+            : TailLower(data, kernel, held with { K = Math.Min(k, int.MaxValue), Thresholds = thresholds, TailCounts = counts, PairCounts = counts }, delta);
     }
 
     /// <summary>Hoeffding term of the upper end: sqrt(ln(1/delta) / (2K)) (THEORY.md §6).</summary>
@@ -400,6 +402,8 @@ public static class MarginSolver
     /// <summary>Sample means and unbiased sample variances of the certification values: ||U_q(z)|| and y_i &lt;v(z), x_i&gt; 1[&lt;z, x_i&gt; &gt; 0].</summary>
     private sealed record Estimates(double Dual, double DualVariance, double[] Margins, double[] MarginVariances, long K, double Gflops)
     {
+        /// <summary>Wall seconds of the pass.</summary>
+        public double Seconds { get; init; }
         /// <summary>Thresholds T_l of the kernel-tail lower end (descending) and the number of samples with ||U_q(z)|| &gt; T_l.</summary>
         public double[] Thresholds { get; init; } = [];
         /// <summary>Counts per threshold (see <see cref="Thresholds"/>).</summary>
@@ -418,6 +422,9 @@ public static class MarginSolver
         public bool Float32 { get; init; }
         /// <summary>Whether sampling stopped because the width stop rule was met at one of its looks (else: the budget, or the fixed count).</summary>
         public bool AtLook { get; init; }
+        /// <summary>Per threshold T_l: samples whose antithetic pair has max(||U_q(z)||, ||U_q(-z)||) &gt; T_l (the kernel-tail end's event,
+        /// <see cref="TailLower"/>); empty when not counted.</summary>
+        public long[] PairCounts { get; init; } = [];
     }
 
     private static MarginResult Exact(Dataset data, double[] plane, MarginOptions options, Stopwatch clock, double cap)
@@ -467,7 +474,7 @@ public static class MarginSolver
             options.Seed, options.Delta, c, q, kOpt, est.K, lower, upper, planarPrimal);
         return new MarginResult(mode, lower, upper, estimate, options.Delta, est.Dual, primal, up.Term, primal - rawLower, up.Name, low.Name,
             kOpt, est.K, optGap, iterations, stopped, clock.Elapsed.TotalSeconds, est.Gflops, est.Float32 ? Blas.Description + ", float32 norm pass" : Blas.Description,
-            cert, SubsampleOf(data), est.RoundingAllowance, !exact && est.HasPrimal);
+            cert, SubsampleOf(data), est.RoundingAllowance, est.Seconds, !exact && est.HasPrimal);
     }
 
     /// <summary>Largest n |supp q| d for which the exact kernel lower end is computed (about 2 s of kernel evaluations on 2 cores at 4e9).</summary>
@@ -508,30 +515,40 @@ public static class MarginSolver
     /// (Y H Y q)_i / T - ||x_i|| (S_q / T - 1) P(||U_q(z)|| &gt; T), since v_T = U_q / T off that event and the two differ there by
     /// (||U_q|| / T - 1) in the direction of U_q (||U_q|| &lt;= S_q). P is bounded by the Clopper-Pearson upper bound on the count of
     /// samples above T (one event for all points: no union over n), at delta / L for each of the L thresholds. The best threshold's
-    /// bound holds with probability &gt;= 1 - delta.
+    /// bound holds with probability &gt;= 1 - delta. Antithetic form (used when the estimates carry pair counts): the difference is
+    /// c_i(z) = y_i &lt;U_q(z), x_i&gt; 1[&lt;z, x_i&gt; &gt; 0] (1/T - 1/max(||U_q(z)||, T)) &lt;= ||x_i|| (S_q/T - 1) 1[&lt;z, x_i&gt; &gt; 0] 1[||U_q(z)|| &gt; T], and
+    /// E c_i(z) = E (c_i(z) + c_i(-z)) / 2 where exactly one of the two masks of point i is 1 (almost surely), so the margin is at least
+    /// (Y H Y q)_i / T - (1/2) ||x_i|| (S_q / T - 1) P(max(||U_q(z)||, ||U_q(-z)||) &gt; T): half the penalty, on the pair's event. Where the count
+    /// is 0, the Clopper-Pearson bound is the same for both events, so the penalty halves.
     /// </summary>
     private static double TailLower(Dataset data, KernelMarginsResult kernel, Estimates est, double delta)
     {
         double best = double.NegativeInfinity;
         if (est.K < 1 || est.K > int.MaxValue) return best;
         int trials = (int)est.K;
+        bool pairs = est.PairCounts.Length == est.Thresholds.Length;
         for (int l = 0; l < est.Thresholds.Length; l++)
-            best = Math.Max(best, KernelTailLower(data, kernel, est.Thresholds[l], est.TailCounts[l], trials, delta / est.Thresholds.Length));
+            best = Math.Max(best, pairs ? KernelTailLower(data, kernel, est.Thresholds[l], est.PairCounts[l], trials, delta / est.Thresholds.Length, 0.5)
+                : KernelTailLower(data, kernel, est.Thresholds[l], est.TailCounts[l], trials, delta / est.Thresholds.Length));
         return best;
     }
 
+    /// <summary>The delta of the kernel-tail end when the interval's ends use <paramref name="delta"/> (as <see cref="IntervalOf"/>; for progress messages).</summary>
+    private static double TailDelta(Estimates est, double delta) => delta / (est.HasPrimal ? 2 : 1);
+
     /// <summary>
-    /// The kernel-tail lower end at one threshold T (THEORY.md §6): min_i ((Y H Y q)_i - allowance) / T - ||x_i|| max(0, S_q / T - 1) p, with p the
-    /// one-sided Clopper-Pearson upper bound (level 1 - delta) on P(||U_q(z)|| &gt; T) from <paramref name="above"/> of <paramref name="samples"/>.
+    /// The kernel-tail lower end at one threshold T (THEORY.md §6): min_i ((Y H Y q)_i - allowance) / T - share ||x_i|| max(0, S_q / T - 1) p, with p the
+    /// one-sided Clopper-Pearson upper bound (level 1 - delta) on the probability of the tail event from <paramref name="above"/> of <paramref name="samples"/>:
+    /// share 1 for P(||U_q(z)|| &gt; T), share 1/2 for the antithetic pair's P(max(||U_q(z)||, ||U_q(-z)||) &gt; T) (<see cref="TailLower"/>).
     /// </summary>
     /// <exception cref="ArgumentException">Counts out of range or delta outside (0, 1) (from the Clopper-Pearson bound).</exception>
-    internal static double KernelTailLower(Dataset data, KernelMarginsResult kernel, double threshold, long above, long samples, double delta)
+    internal static double KernelTailLower(Dataset data, KernelMarginsResult kernel, double threshold, long above, long samples, double delta, double share = 1)
     {
         if (!(threshold > 0)) return double.NegativeInfinity;
         double p = TheoryKit.Experiments.ClopperPearson.UpperBound((int)above, (int)samples, delta);
         double lower = double.PositiveInfinity;
         for (int i = 0; i < data.N; i++)
-            lower = Math.Min(lower, (kernel.Margins[i] - kernel.Allowance) / threshold - data.RowNorm(i) * Math.Max(0, kernel.Sup / threshold - 1) * p);
+            lower = Math.Min(lower, (kernel.Margins[i] - kernel.Allowance) / threshold - share * data.RowNorm(i) * Math.Max(0, kernel.Sup / threshold - 1) * p);
         return lower;
     }
 
@@ -642,10 +659,11 @@ public static class MarginSolver
         return plateau[plateau.Count / 2].c;
     }
 
-    /// <summary>Measured seconds of one PDHG iteration per direction (ComputeU plus MarginsOf on a 1024-direction game).</summary>
+    /// <summary>Measured seconds of one PDHG iteration per direction (ComputeU plus MarginsOf on a game of 1024 directions, fewer when its two
+    /// J x n buffers would exceed 48 MiB: 262 at n = 12000).</summary>
     private static double SecondsPerDirection(Dataset data, MarginOptions options)
     {
-        const int k = 1024;
+        int k = (int)Math.Clamp(MinChunkBytes / (16L * data.N), 64, 1024);
         var game = new MarginGame(TheoryKit.Random.Gaussian.Matrix(k, data.D, options.Seed, "calibration"), k, null, data.X, data.Y, data.N, data.D);
         var q = Enumerable.Repeat(1.0 / data.N, data.N).ToArray();
         var u = new double[k * data.D]; var m = new double[data.N];
@@ -691,7 +709,7 @@ public static class MarginSolver
         var u = single is null ? new double[(long)chunk * d] : [];
         var norms = new double[chunk]; var mirrored = new double[chunk]; var diff = new double[d];
         thresholds ??= [];
-        var counts = new long[thresholds.Length];
+        var counts = new long[thresholds.Length]; var pairCounts = new long[thresholds.Length];
         double maxNorm = 0;
         long nextLook = Math.Max(1, checkFrom);
         int looks = 0;
@@ -706,7 +724,7 @@ public static class MarginSolver
             var t0 = clock.Elapsed.TotalSeconds;
             int rows = (int)Math.Min(chunk, kTarget - k);
             TheoryKit.Random.Gaussian.Fill(z, rows, d, seed, stream, index * (1L << 32) + j, threads);
-            if (single is not null) allowanceSum += single.Norms(z, rows, norms);   // upper bounds on ||U_q(z_k)|| from float32 GEMMs
+            if (single is not null) allowanceSum += single.Norms(z, rows, norms, mirrored);   // upper bounds on ||U_q(+-z_k)|| from float32 GEMMs
             else
             {
                 Blas.MultiplyABt(z, data.X, p, rows, n, d);                     // pre-activations <z_k, x_i>
@@ -731,6 +749,8 @@ public static class MarginSolver
                 double clipped = Math.Min(norm, clip);
                 clipSum += clipped; clipSquares += clipped * clipped;
                 for (int l = thresholds.Length - 1; l >= 0 && norm > thresholds[l] * (1 - 1e-9); l--) counts[l]++;   // descending thresholds
+                double pair = Math.Max(norm, mirrored[r]);
+                for (int l = thresholds.Length - 1; l >= 0 && pair > thresholds[l] * (1 - 1e-9); l--) pairCounts[l]++;
             }
             if (primal) Blas.MultiplyABt(u, data.X, a, rows, n, d);             // <U_q(z_k), x_i>
             for (int l = 0; l < (primal ? nc : 0); l++)
@@ -763,19 +783,20 @@ public static class MarginSolver
                 && done(Summarise(data, sums[0], squares[0], dualSum, dualSquares, k, 0)[0] with
                 {
                     Thresholds = thresholds, TailCounts = counts, HasPrimal = primal, ClippedDual = clipSum / k,
-                    ClippedDualVariance = Concentration.SampleVariance(clipSum, clipSquares, k), AtLook = true,
+                    ClippedDualVariance = Concentration.SampleVariance(clipSum, clipSquares, k), AtLook = true, PairCounts = pairCounts,
                 }))
             {
                 stoppedAtLook = true;
                 break;
             }
         }
-        var result = Summarise(data, sums, squares, dualSum, dualSquares, k, clock.Elapsed.TotalSeconds - start);
+        double seconds = clock.Elapsed.TotalSeconds - start;
+        var result = Summarise(data, sums, squares, dualSum, dualSquares, k, seconds);
         for (int l = 0; l < nc; l++)
             result[l] = result[l] with
             {
-                Thresholds = thresholds, TailCounts = (long[])counts.Clone(), MaxNorm = maxNorm, HasPrimal = primal,
-                ClippedDual = k > 0 ? clipSum / k : 0, ClippedDualVariance = Concentration.SampleVariance(clipSum, clipSquares, k), AtLook = stoppedAtLook,
+                Thresholds = thresholds, TailCounts = (long[])counts.Clone(), PairCounts = (long[])pairCounts.Clone(), MaxNorm = maxNorm, HasPrimal = primal,
+                ClippedDual = k > 0 ? clipSum / k : 0, ClippedDualVariance = Concentration.SampleVariance(clipSum, clipSquares, k), AtLook = stoppedAtLook, Seconds = seconds,
                 Gflops = primal ? result[l].Gflops : result[l].Gflops * 2 / 3, RoundingAllowance = k > 0 ? allowanceSum / k : 0, Float32 = single is not null,
             };
         return result;
@@ -863,13 +884,13 @@ public static class MarginSolver
         private const double U32 = 1.0 / (1 << 24);
         private readonly int n, d;
         private readonly float[] x32, qy32, z32, p32, a32, u32;
-        private readonly double[] x, qNorm, rowThreshold, rowThreshold64, row;
-        private readonly double constant, absolute;
+        private readonly double[] x, qNorm, rowThreshold, rowThreshold64, row, w, diff;
+        private readonly double constant, absolute, wAllowance;
         private readonly List<(int r, int i, int sign)> flips = [];
 
         internal SingleNorms(Dataset data, double[] q, int chunk)
         {
-            n = data.N; d = data.D; x = data.X; row = new double[d];
+            n = data.N; d = data.D; x = data.X; row = new double[d]; w = new double[d]; diff = new double[d];
             x32 = new float[(long)n * d];
             for (long e = 0; e < x32.LongLength; e++) x32[e] = (float)data.X[e];
             qy32 = new float[n]; qNorm = new double[n]; rowThreshold = new double[n]; rowThreshold64 = new double[n];
@@ -880,7 +901,10 @@ public static class MarginSolver
                 qy32[i] = (float)(qi * data.Y[i]);
                 qNorm[i] = qi * norm * 1.01; r += qi * norm;
                 rowThreshold[i] = g * norm; rowThreshold64[i] = g64 * norm;
+                if (qi > 0) TensorPrimitives.MultiplyAdd(data.X.AsSpan(i * d, d), qi * data.Y[i], w, w);
             }
+            // W = sum_j q_j y_j x_j in double: |fl(W) - W| <= gamma_n(2^-53) R_q (entrywise sums, Cauchy-Schwarz over the entries), raised by 1%.
+            wAllowance = Gamma(n + 2, Math.ScaleB(1.0, -53)) * r * 1.01;
             absolute = (d + 1) * Math.ScaleB(1.0, -149) * 1.01;   // float32 underflow in one dot product (gradual: at most 2^-150 per product)
             double tiny = n * (d + 1.0) * Math.ScaleB(1.0, -149) * Math.Sqrt(d);
             constant = ((Gamma(n, U32) + 3 * U32) * (1 + U32) * (1 + U32) * r + tiny) * 1.01;
@@ -890,8 +914,11 @@ public static class MarginSolver
         /// <summary>gamma_k = k u / (1 - k u) (Higham 2002, Lemma 3.1); +infinity when k u &gt;= 1.</summary>
         internal static double Gamma(long k, double u) => k * u < 1 ? k * u / (1 - k * u) : double.PositiveInfinity;
 
-        /// <summary>Fills norms[0..rows) with upper bounds on ||U_q(z_k)|| and returns the sum of the allowances added to the computed norms.</summary>
-        internal double Norms(double[] z, int rows, double[] norms)
+        /// <summary>
+        /// Fills norms[0..rows) with upper bounds on ||U_q(z_k)|| and mirrored[0..rows) with upper bounds on ||U_q(-z_k)|| = ||W - U_q(z_k)||
+        /// (the same allowance, plus that of W and of the difference's rounding), and returns the sum of the allowances added to the computed norms.
+        /// </summary>
+        internal double Norms(double[] z, int rows, double[] norms, double[] mirrored)
         {
             for (long e = 0; e < (long)rows * d; e++) z32[e] = (float)z[e];
             Blas.Current.Sgemm(false, true, rows, n, d, 1f, z32, d, x32, d, 0f, p32, n);
@@ -929,6 +956,9 @@ public static class MarginSolver
                 double computed = TensorPrimitives.Norm(row);
                 double allowance = norms[r] + constant + (computed + corrected) * (d + 2) * Math.ScaleB(1.0, -53) * 1.01;
                 norms[r] = computed + allowance;
+                TensorPrimitives.Subtract(w, row, diff);
+                double other = TensorPrimitives.Norm(diff);
+                mirrored[r] = other + allowance + wAllowance + (other + computed) * (d + 2) * Math.ScaleB(1.0, -53) * 1.01;
                 total += allowance;
             }
             return total;
