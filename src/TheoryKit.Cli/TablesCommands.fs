@@ -4,13 +4,13 @@ module TheoryKit.Cli.TablesCommands
 open System
 open System.Diagnostics
 open System.IO
-open System.Text.Json.Nodes
 open Argu
 open ScottPlot
 open TheoryKit
 open TheoryKit.Bounds
 open TheoryKit.Experiments
 open TheoryKit.Tables
+open TheoryKit.Reports
 open TheoryKit.Cli.Output
 open TheoryKit.Cli.Common
 open TheoryKit.Cli.TrainCommands
@@ -110,11 +110,6 @@ let tableFiles (out: string) (t: Table) =
       Path.Combine(out, t.Id + ".csv"), TableFormat.Csv t
       Path.Combine(out, t.Id + ".tex"), TableFormat.LatexTable t ]
 
-/// JSON of the settings of the analytic tables.
-let settingsJson (s: TableSettings) =
-    jobj [ "gammas", JsonArray([| for g in s.Gammas -> jnum g |]); "epsilons", JsonArray([| for e in s.Epsilons -> jnum e |])
-           "n", jint (int64 s.N); "delta", jnum s.Delta; "eta", jnum s.Eta; "c_soft", jnum s.CSoft; "c_hard", jnum s.CHard ]
-
 /// Runs the difficulty families of `empiricalFamilies` and returns (result, teacher reports, (settings line, command),
 /// epsilon) per family. Writes only the journals.
 let runEmpirical (sh: Shared) (journals: string) (quiet: bool) (clock: Stopwatch) =
@@ -175,17 +170,17 @@ let runTables (r: ParseResults<TablesArgs>) (sh: Shared) =
         for path, text in pairs do
             writeAtomic path text
             files.Add path
-    let writeJson (name: string) (fields: (string * JsonNode) list) (tables: Table list) =
-        writeAll [ Path.Combine(out, name), TableFormat.JsonText(jobj (fields @ [ "tables", JsonArray([| for t in tables -> TableFormat.Json t :> JsonNode |]) ])) ]
+    let tablesJson (tables: Table list) = [| for t in tables -> TableFormat.Json t |]
     writeAll [ for t in analytic @ empirical do yield! tableFiles out t ]
-    writeJson "tables.json" [ "settings", settingsJson s ] analytic
+    writeAll [ Path.Combine(out, "tables.json"), TrainReports.Json(AnalyticTablesFile(TableSettingsReport.Of s, tablesJson analytic)) + "\n" ]
     let png, svg = Plots.write figure (Path.Combine(out, "bounds-vs-gamma"))
     files.AddRange [ png; svg ]
     if not runs.IsEmpty then
-        writeJson "empirical.json" [ "seed", jint (int64 sh.Seed); "commands", JsonArray([| for _, _, (_, command), _ in runs -> jstr command |]) ] empirical
+        let commands = [| for _, _, (_, command), _ in runs -> command |]
+        writeAll [ Path.Combine(out, "empirical.json"), TrainReports.Json(EmpiricalTablesFile(sh.Seed, commands, tablesJson empirical)) + "\n" ]
         for res, _, _, eps in runs do files.AddRange(difficultyPlot (Path.Combine(out, "empirical-" + res.Family)) res eps)
     if sh.Json then
-        printfn "%s" (jsonText (jobj [ "out", jstr out; "settings", settingsJson s; "files", JsonArray([| for f in files -> jstr f |]) ]))
+        printfn "%s" (TrainReports.Json(TablesReport(out, TableSettingsReport.Of s, files.ToArray())))
     else
         let struct (_, example) = (TheoryTables.Jt20Cases s).[0]
         let worked = Jt20.Theorem22 example

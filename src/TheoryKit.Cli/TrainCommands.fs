@@ -3,7 +3,6 @@ module TheoryKit.Cli.TrainCommands
 
 open System
 open System.Diagnostics
-open System.Text.Json.Nodes
 open Argu
 open TheoryKit
 open TheoryKit.Data
@@ -11,6 +10,7 @@ open TheoryKit.Margins
 open TheoryKit.Training
 open TheoryKit.Teachers
 open TheoryKit.Experiments
+open TheoryKit.Reports
 open TheoryKit.Cli.Output
 open TheoryKit.Cli.Common
 
@@ -122,11 +122,6 @@ let fitTeacher (t: TeacherSettings) (train: Dataset) (test: Dataset option) (qui
             (match Option.ofNullable report.TestAccuracy with Some a -> sprintf ", test accuracy %s" (num a) | None -> "")
     teacher, report
 
-let teacherJson (t: TeacherSettings) (r: TeacherReport) =
-    jobj [ "kind", jstr r.Kind; "description", jstr r.Description; "tau", jnum t.Tau; "train_accuracy", jnum r.TrainAccuracy
-           "train_margin", jnum r.TrainMargin; "train_risk", jnum r.TrainRisk
-           "test_accuracy", (r.TestAccuracy |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null) ]
-
 let parseLabels (s: string) =
     match s.ToLowerInvariant() with
     | "hard" -> LabelKind.Hard
@@ -140,13 +135,8 @@ let trajectoryCsv (points: TrajectoryPoint seq) =
     let lines = points |> Seq.map (fun p -> String.Join(",", [| string p.Step; inv p.Loss; inv p.Risk; inv p.Error; inv p.MaxRowMovement; inv p.FrobeniusMovement; opt p.TestError; acc p.TestError; opt p.ValidationError |]))
     "step,loss,risk,error,max_row_movement,frobenius_movement,test_error,test_accuracy,validation_error\n" + String.Join("\n", lines) + "\n"
 
-/// The outcome's spelling in tables and JSON.
-let outcomeName (o: RunOutcome) =
-    match o with
-    | RunOutcome.Converged -> "converged"
-    | RunOutcome.StepCap -> "step cap"
-    | RunOutcome.Diverged -> "diverged"
-    | _ -> "dead"
+/// The outcome's spelling in tables and JSON (TrainVerdict.OutcomeName).
+let outcomeName (o: RunOutcome) = TrainVerdict.OutcomeName o
 
 /// "gd", "sgd" or "adam" as an optimiser.
 let parseOptimiser (s: string) = OptimiserNames.Parse s
@@ -212,29 +202,9 @@ let runTrain (r: ParseResults<TrainArgs>) (sh: Shared) =
     if not quiet && steps >= 100 then eprintfn ""
     let verdict = TrainVerdict.Of(result, (teacher |> Option.bind (fun (_, rep) -> Option.ofNullable rep.TestAccuracy) |> Option.toNullable))
     r.TryGetResult TrainArgs.Trajectory |> Option.iter (fun p -> writeAtomic p (trajectoryCsv result.Trajectory))
-    let optNum (x: Nullable<float>) = x |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null
     if sh.Json then
-        printfn "%s" (jsonText (jobj [ dataJson train
-                                       "labels", jstr (if kind = LabelKind.Soft then "soft" else "hard")
-                                       "width", jint (int64 options.Width); "steps", jint (int64 steps); "eta", jnum options.Eta
-                                       "symmetric", jbool options.Symmetric
-                                       "radius", optNum options.Radius; "seed", jint (int64 seed)
-                                       "final_loss", jnum result.FinalLoss; "epoch_averaged_loss", jnum result.EpochAveragedLoss
-                                       "epoch_averaged_risk", jnum result.EpochAveragedRisk; "final_risk", jnum result.FinalRisk
-                                       "train_error", jnum result.TrainError; "test_accuracy", optNum result.TestAccuracy
-                                       "test_error", optNum result.TestError; "test_risk", optNum result.TestRisk
-                                       "outcome", jstr (outcomeName result.Outcome); "steps_run", jint (int64 result.StepsRun)
-                                       "convergence", jbool (not (isNull options.Convergence)); "optimiser", jstr (OptimiserNames.Of options.Optimiser)
-                                       "validation_error", optNum result.ValidationError
-                                       "early_stopped", (match result.EarlyStopped with
-                                                         | null -> null
-                                                         | e -> jobj [ "step", jint (int64 e.Step); "validation_error", jnum e.ValidationError
-                                                                       "test_accuracy", (e.TestError |> Option.ofNullable |> Option.map (fun x -> jnum (1.0 - x)) |> Option.defaultValue null) ])
-                                       "verdict", jstr verdict.Statement
-                                       "warning", (match verdict.Warning with null -> null | w -> jstr w)
-                                       "max_row_movement", jnum result.Trajectory[result.Trajectory.Length - 1].MaxRowMovement
-                                       "seconds_per_step", jnum result.SecondsPerStep; "backend", jstr result.Backend
-                                       "teacher", (match teacher with Some(_, rep) -> teacherJson teacherSettings rep | None -> null) ]))
+        let teacherSummary = teacher |> Option.map (fun (_, rep) -> TeacherSummary.Of(rep, tau)) |> Option.toObj
+        printfn "%s" (TrainReports.Json(TrainReport.Of(train, options, seed, result, verdict, teacherSummary)))
     else
         let last = result.Trajectory[result.Trajectory.Length - 1]
         table (sprintf "%s-label training on %s" (if kind = LabelKind.Soft then "Soft" else "Hard") train.Provenance.Description)
@@ -402,10 +372,6 @@ let sweepProgress (quiet: bool) (clock: Stopwatch) =
                            | l -> sprintf " (last: %s m = %d seed %d, loss %s, %s after %d steps)" (Experiments.SweepSpec.KindName l.Labels) l.Width l.SeedIndex (num l.EpochAveragedLoss) (outcomeName l.Outcome) l.StepsRun
                 eprintfn "[sweep] %d of %d runs done (%d from the journal)%s%s, %.0f s" p.Done p.Total p.Resumed last eta clock.Elapsed.TotalSeconds }
 
-let minimalJson (m: Experiments.MinimalWidth) =
-    let opt (x: Nullable<int>) = x |> Option.ofNullable |> Option.map (int64 >> jint) |> Option.defaultValue null
-    jobj [ "rule", jstr m.Rule; "m_star", opt m.Width; "lower", opt m.Lower; "upper", opt m.Upper; "meaning", jstr m.Meaning ]
-
 let widthText (m: Experiments.MinimalWidth) =
     match Option.ofNullable m.Width, Option.ofNullable m.Lower with
     | Some w, Some lo -> sprintf "%d (in (%d, %d])" w lo w
@@ -442,42 +408,6 @@ let sweepPlots (basePath: string) (res: Experiments.SweepResult) =
     let a = Plots.save (basePath + "-accuracy") (sprintf "Test accuracy, %s" res.DataSource) "width m" "mean test accuracy" true false
                        (series (fun w -> w.MeanTestAccuracy |> Option.ofNullable |> Option.defaultValue nan))
     [ fst s; snd s; fst a; snd a ]
-
-let sweepJson (res: Experiments.SweepResult) (journal: string) (plots: string list) =
-    let label kind = res.For kind |> Option.ofObj
-    let mstar kind (f: Experiments.MinimalWidth -> Nullable<int>) =
-        label kind |> Option.bind (fun l -> Option.ofNullable (f l.ByRate)) |> Option.map (int64 >> jint) |> Option.defaultValue null
-    let widths (l: Experiments.LabelSweep) =
-        JsonArray([| for w in l.Widths ->
-                        jobj [ "width", jint (int64 w.Width); "runs", jint (int64 w.Runs); "successes", jint (int64 w.Successes)
-                               "rate", jnum w.Rate; "rate_lower", jnum w.RateLower; "rate_upper", jnum w.RateUpper
-                               "mean_epoch_averaged_loss", jnum w.MeanEpochAveragedLoss; "mean_final_risk", jnum w.MeanFinalRisk
-                               "converged", jint (int64 w.Converged); "step_cap", jint (int64 w.StepCap); "diverged", jint (int64 w.Diverged); "dead", jint (int64 w.Dead)
-                               "mean_test_risk", (w.MeanTestRisk |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null)
-                               "mean_test_accuracy", (w.MeanTestAccuracy |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null) ] |]) :> JsonNode
-    jobj [ "data_source", jstr res.DataSource; "epsilon", jnum res.Epsilon; "seeds", jint (int64 res.Seeds)
-           "widths", JsonArray([| for w in res.Widths -> jint (int64 w) |])
-           "m_star_soft", mstar LabelKind.Soft (fun m -> m.Width); "m_star_soft_lower", mstar LabelKind.Soft (fun m -> m.Lower)
-           "m_star_soft_upper", mstar LabelKind.Soft (fun m -> m.Upper)
-           "m_star_hard", mstar LabelKind.Hard (fun m -> m.Width); "m_star_hard_lower", mstar LabelKind.Hard (fun m -> m.Lower)
-           "m_star_hard_upper", mstar LabelKind.Hard (fun m -> m.Upper)
-           "m_star_kind", jstr "objective-based (not comparable across label kinds)"
-           "by_accuracy", (match res.ByAccuracy with
-                           | null -> null
-                           | a -> jobj [ "target", jnum a.Target; "rule", jstr a.TargetRule
-                                         "m_star_soft", (a.Soft |> Option.ofNullable |> Option.map (int64 >> jint) |> Option.defaultValue null)
-                                         "m_star_hard", (a.Hard |> Option.ofNullable |> Option.map (int64 >> jint) |> Option.defaultValue null)
-                                         "ratio_hard_over_soft", (a.Ratio |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null)
-                                         "relation", jstr a.Relation; "statement", jstr a.Statement ])
-           "gaps", JsonArray([| for g in res.Gaps ->
-                                  jobj [ "width", jint (int64 g.Width); "mean", jnum g.Gap.Mean; "lower", jnum g.Gap.Lower; "upper", jnum g.Gap.Upper
-                                         "positive_pairs", jint (int64 g.Gap.Positive); "pairs", jint (int64 g.Gap.N) ] |])
-           "rule", jstr (sprintf "objective-based: smallest grid width with success rate >= %s (epoch-averaged training objective <= epsilon)" (num res.SuccessThreshold))
-           "by_label", JsonArray([| for l in res.Labels ->
-                                      jobj [ "labels", jstr (Experiments.SweepSpec.KindName l.Labels); "by_rate", minimalJson l.ByRate
-                                             "by_clopper_pearson", minimalJson l.ByClopperPearson; "widths", widths l ] |])
-           "new_runs", jint (int64 res.NewRuns); "resumed_runs", jint (int64 res.ResumedRuns)
-           "journal", jstr journal; "plots", JsonArray([| for p in plots -> jstr p |]) ]
 
 let sweepRows (res: Experiments.SweepResult) =
     [ for l in res.Labels do
@@ -545,7 +475,7 @@ let epsilonConfidence = 0.95
 let sweepShard (sh: Shared) (clock: Stopwatch) (sd: ShardSpec) (specs: SweepSpec list) (journals: string list) (train: Dataset) (test: Dataset option)
                (softLabels: Dataset -> float[]) (teacherReport: TeacherReport option ref) =
     let plan = ShardSweeps.Plan(List.toArray specs, train.N, train.D, sd.Count)
-    if plan |> Array.exists (fun a -> ShardPlan.NeedsTeacher(a.Part(sd, JsonObject()))) then softLabels train |> ignore
+    if plan |> Array.exists (fun a -> ShardPlan.NeedsTeacher(a.Part(sd, System.Text.Json.Nodes.JsonObject()))) then softLabels train |> ignore
     let tag = sd.Tag(List.toArray sh.Command, Option.toObj teacherReport.Value)
     let results =
         [ for (spec, journal), a in List.zip (List.zip specs journals) (List.ofArray plan) ->
@@ -668,20 +598,15 @@ let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
         table (sprintf "Width sweep on %s, epsilon = %s (%d seeds, step cap %d, eta = %s)" train.Provenance.Description (num spec.Epsilon) spec.Seeds spec.Training.Steps (num spec.Training.Eta))
             (sweepRows res @ teacherRows res @ [ "journal", journal, sprintf "%d new runs, %d from the journal" res.NewRuns res.ResumedRuns
                                                  "plots", String.Join(", ", plots), "" ])
-    let teacherNode () = match teacherReport.Value with Some rep -> teacherJson teacher rep | None -> null
+    let teacherSummary () = match teacherReport.Value with Some rep -> TeacherSummary.Of(rep, teacher.Tau) | None -> null
     match outcomes with
     | [ spec, journal, res, plots ] ->
         if sh.Json then
-            let json = sweepJson res journal plots
-            json["teacher"] <- teacherNode ()
-            match teacherReport.Value |> Option.bind (fun rep -> Option.ofNullable rep.TestAccuracy) with
-            | Some acc ->
-                let c = TeacherComparison.Of(acc, res)
-                json["teacher_versus_best_hard"] <- jobj [ "teacher_test_accuracy", jnum acc; "best_hard_width", jint (int64 c.BestHardWidth)
-                                                           "best_hard_test_accuracy", jnum c.BestHardAccuracy
-                                                           "warning", (match c.Warning with null -> null | w -> jstr w) ]
-            | None -> ()
-            printfn "%s" (jsonText json)
+            let versus =
+                match teacherReport.Value |> Option.bind (fun rep -> Option.ofNullable rep.TestAccuracy) with
+                | Some acc -> TeacherVersusBestHard.Of(TeacherComparison.Of(acc, res))
+                | None -> null
+            printfn "%s" (TrainReports.Json(SingleSweepReport(SweepReport.Of(res, journal, plots), teacherSummary (), versus)))
         else sweepTable spec journal res plots
     | _ ->
         // THEORY.md §9: ln m*(eps) against ln(1/eps) per label kind, beside the theory (soft 1 [MLS25]; hard: no power of 1/eps).
@@ -704,35 +629,13 @@ let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
             + (if r.Contains SweepArgs.Steps_Times_Epsilon then ""
                else " With the same T for every eps, a small eps can fail for want of steps rather than of width (the theorems' step counts grow like 1/eps; see --steps-times-epsilon).")
         let mstarOf (res: SweepResult) kind = res.For kind |> Option.ofObj |> Option.map (fun l -> widthText l.ByRate) |> Option.defaultValue "-"
-        let optNum (x: float) = if Double.IsNaN x then null else jnum x
         if sh.Json then
-            let sweeps =
-                JsonArray([| for spec, journal, res, plots in outcomes ->
-                                let json = sweepJson res journal plots
-                                json["steps"] <- jint (int64 spec.Training.Steps)
-                                json |])
-            let fitJson (f: EpsilonSlopeComparison) =
-                let field (get: ScalingFitResult -> float) = match f.Fit with null -> null | fit -> optNum (get fit)
-                jobj [ "labels", jstr (SweepSpec.KindName f.Labels); "n", jint (int64 f.N)
-                       "slope", field (fun x -> x.Slope); "slope_lower", field (fun x -> x.SlopeLower); "slope_upper", field (fun x -> x.SlopeUpper)
-                       "intercept", field (fun x -> x.Intercept); "r_squared", field (fun x -> x.RSquared)
-                       "epsilons", JsonArray([| for e in f.Epsilons -> jnum e |])
-                       "m_star", JsonArray([| for m in f.MinimalWidths -> jint (int64 m) |])
-                       "theory", JsonArray([| for t in f.Theory -> jobj [ "slope", jnum t.Slope; "source", jstr t.Source ] |])
-                       "theory_note", jstr f.TheoryNote; "statement", jstr f.Statement
-                       "excluded", JsonArray([| for e in f.Excluded ->
-                                                   jobj [ "epsilon", jnum e.Epsilon
-                                                          "m_star", (e.MinimalWidth |> Option.ofNullable |> Option.map (int64 >> jint) |> Option.defaultValue null)
-                                                          "reason", jstr e.Reason ] |]) ]
-            let json =
-                jobj [ "data_source", jstr source; "epsilons", JsonArray([| for spec in specs -> jnum spec.Epsilon |])
-                       "steps_times_epsilon", (r.TryGetResult SweepArgs.Steps_Times_Epsilon |> Option.map jnum |> Option.defaultValue null)
-                       "sweeps", sweeps
-                       "epsilon_scaling", jobj [ "confidence", jnum epsilonConfidence
-                                                 "fits", JsonArray([| for f in fits -> fitJson f |])
-                                                 "note", jstr note; "plots", JsonArray([| for p in scalingPlots -> jstr p |]) ]
-                       "teacher", teacherNode () ]
-            printfn "%s" (jsonText json)
+            let sweeps = [| for spec, journal, res, plots in outcomes -> EpsilonSweepReport(SweepReport.Of(res, journal, plots), spec.Training.Steps) |]
+            let scaling = EpsilonScalingReport(epsilonConfidence, [| for f in fits -> EpsilonFitReport.Of f |], note, List.toArray scalingPlots)
+            let report =
+                EpsilonSweepsReport(source, [| for spec in specs -> spec.Epsilon |], Option.toNullable (r.TryGetResult SweepArgs.Steps_Times_Epsilon),
+                                    sweeps, scaling, teacherSummary ())
+            printfn "%s" (TrainReports.Json report)
         else
             for spec, journal, res, plots in outcomes do sweepTable spec journal res plots
             let epsilonRows =
@@ -879,35 +782,9 @@ let runDifficulty (r: ParseResults<SweepArgs>) (sh: Shared) =
         with _ ->
             if created then TheoryKit.IO.SafeOutput.RemoveIfEmpty folder
             reraise ()
-    let optInt (x: Nullable<int>) = x |> Option.ofNullable |> Option.map (int64 >> jint) |> Option.defaultValue null
     if sh.Json then
-        printfn "%s" (jsonText (jobj [ "family", jstr res.Family; "epsilon", jnum template.Epsilon
-                                       "members", JsonArray([| for m, t in Array.zip (Seq.toArray res.Members) teachers ->
-                                                                jobj [ "name", jstr m.Member.Name; "parameter", jstr m.Member.Parameter; "value", jnum m.Member.Value
-                                                                       "teacher", teacherJson teacher t
-                                                                       "gamma_lower", jnum m.Margin.GammaLower; "gamma_upper", jnum m.Margin.GammaUpper
-                                                                       "gamma_estimate", jnum m.Margin.GammaEstimate
-                                                                       "m_star_soft", (m.Sweep.For LabelKind.Soft |> Option.ofObj |> Option.map (fun l -> optInt l.ByRate.Width) |> Option.defaultValue null)
-                                                                       "m_star_hard", (m.Sweep.For LabelKind.Hard |> Option.ofObj |> Option.map (fun l -> optInt l.ByRate.Width) |> Option.defaultValue null)
-                                                                       "m_star_kind", jstr "objective-based (not comparable across label kinds)"
-                                                                       "by_accuracy", (match m.Sweep.ByAccuracy with
-                                                                                       | null -> null
-                                                                                       | a -> jobj [ "target", jnum a.Target; "m_star_soft", optInt a.Soft; "m_star_hard", optInt a.Hard
-                                                                                                     "ratio_hard_over_soft", (a.Ratio |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null)
-                                                                                                     "relation", jstr a.Relation; "statement", jstr a.Statement ])
-                                                                       "gaps", JsonArray([| for g in m.Sweep.Gaps ->
-                                                                                              jobj [ "width", jint (int64 g.Width); "mean", jnum g.Gap.Mean; "lower", jnum g.Gap.Lower; "upper", jnum g.Gap.Upper
-                                                                                                     "positive_pairs", jint (int64 g.Gap.Positive); "pairs", jint (int64 g.Gap.N) ] |])
-                                                                       "journal", jstr m.JournalPath ] |])
-                                       "slopes", JsonArray([| for sl in res.Slopes ->
-                                                               jobj [ "labels", jstr (SweepSpec.KindName sl.Labels)
-                                                                      "slope", (match sl.Fit with null -> null | f -> jnum f.Slope)
-                                                                      "slope_lower", (match sl.Fit with null -> null | f -> jnum f.SlopeLower)
-                                                                      "slope_upper", (match sl.Fit with null -> null | f -> jnum f.SlopeUpper)
-                                                                      "theory", JsonArray([| for t in sl.Theory -> jobj [ "slope", jnum t.Slope; "source", jstr t.Source ] |])
-                                                                      "statement", jstr sl.Statement
-                                                                      "excluded", JsonArray([| for e in sl.Excluded -> jstr e |]) ] |])
-                                       "note", jstr res.Note; "plots", JsonArray([| for p in plots -> jstr p |]) ]))
+        let summaries = [| for t in teachers -> TeacherSummary.Of(t, teacher.Tau) |]
+        printfn "%s" (TrainReports.Json(DifficultyReport.Of(res, template.Epsilon, summaries, List.toArray plots)))
     else
         let memberRows =
             [ for m, t in Array.zip (Seq.toArray res.Members) teachers ->
