@@ -121,7 +121,7 @@ let runEmpirical (sh: Shared) (journals: string) (quiet: bool) (clock: Stopwatch
         Directory.CreateDirectory folder |> ignore
         if not quiet then eprintfn "[tables] difficulty %s (%.0f s)" args clock.Elapsed.TotalSeconds
         let res = difficultyRun quiet clock members options teacher template folder
-        let teachers = teacherReports teacher members
+        let teachers = teacherReports res
         let command = sprintf "theorykit difficulty %s --seed %d" args sh.Seed
         let setting =
             sprintf "%s: $\\varepsilon = %s$, %d steps, $\\eta = %s$, $\\tau = %s$, widths %d to %d, %d seeds" family (TableFormat.Short template.Epsilon)

@@ -62,22 +62,15 @@ type TrainArgs =
             | Tau _ -> "temperature tau of the soft labels p = sigmoid(g / tau) (default 1)"
             | Teacher_Width _ -> "width of the wide-network teacher (default 2048)"
             | Teacher_Steps _ -> "steps of the kernel or wide-network teacher (default 3000)"
-            | Teacher_Certificate _ -> "margin certificate for the margin teacher (default: certify now with a 10 s budget)"
+            | Teacher_Certificate _ -> "margin certificate for the margin teacher (default: certify now with 2048 optimisation and 20000 certification samples on one thread, so the soft labels depend on the seed alone)"
             | Beta _ -> "scale beta of the margin teacher's logit (default 2 / the middle of the certified interval)"
             | Float32 -> "train in float32 instead of float64"
             | Record_Every _ -> "record the trajectory every this many steps (default: about 200 points)"
             | Trajectory _ -> "write the trajectory (step, loss, risk, error, max row movement, Frobenius movement, held-out error and accuracy, validation error) as CSV"
             | Test _ -> "held-out data file (for file datasets)"
 
-/// Settings of a teacher as given on the command line.
-type TeacherSettings =
-    { Kind: string; Tau: float; Width: int; Steps: int; Eta: float; Certificate: string option; Beta: float option; Seed: uint64
-      /// Validation split for early stopping of the kernel teacher (None: the last step).
-      EarlyStop: Dataset option }
-
-/// Default step size and step count of the kernel and wide-network teachers (THEORY.md §9, measured on Fashion-MNIST shirt vs
-/// T-shirt, n = 1000: eta 1 and 1000 steps give 0.8145 held-out accuracy, below a hard student; eta 16 and 3000 steps 0.841).
-let defaultTeacherEta, defaultTeacherSteps = 16.0, 3000
+/// Default step size and step count of the kernel and wide-network teachers (TeacherSpec.DefaultEta, DefaultSteps).
+let defaultTeacherEta, defaultTeacherSteps = TeacherSpec.DefaultEta, TeacherSpec.DefaultSteps
 
 /// The convergence rule of train, sweep, difficulty and distill: the objective drops by less than 1% or less than 1e-4 nats over
 /// the last 10% of the steps, checked every 10 steps from step 1000. Earlier checks see windows of a few dozen steps: on Fashion-MNIST shirt vs
@@ -85,42 +78,11 @@ let defaultTeacherEta, defaultTeacherSteps = 16.0, 3000
 /// window from step 700 to 5000 as the network memorises the flipped labels.
 let defaultConvergence () = ConvergenceRule(0.01, 0.1, 1000, 10)
 
-/// Checks the teacher's numbers before any data are loaded.
-let checkTeacherArgs (width: int) (steps: int) (eta: float) (beta: float option) =
-    if width < 1 then raise (InputException.Parameter("teacher-width", sprintf "must be >= 1, got %d" width))
-    if steps < 1 then raise (InputException.Parameter("teacher-steps", sprintf "must be >= 1, got %d" steps))
-    if not (eta > 0.0) || Double.IsInfinity eta then raise (InputException.Parameter("teacher-eta", sprintf "must be positive, got %g" eta))
-    match beta with
-    | Some b when not (b > 0.0) || Double.IsInfinity b -> raise (InputException.Parameter("beta", sprintf "must be positive, got %g" b))
-    | _ -> ()
-
-/// Fits the teacher (THEORY.md §4) on the training data and returns it with its report.
-let fitTeacher (t: TeacherSettings) (train: Dataset) (test: Dataset option) (quiet: bool) : ITeacher * TeacherReport =
-    let teacher : ITeacher =
-        match t.Kind.ToLowerInvariant() with
-        | "kernel" ->
-            match t.EarlyStop with
-            | Some v -> KernelTeacher.FitMany(train, [| train.Y |], t.Eta, t.Steps, v, [| v.Y |]).[0]
-            | None -> KernelTeacher.Fit(train, t.Eta, t.Steps)
-        | "wide" -> WideNetworkTeacher.Fit(train, t.Width, t.Steps, t.Eta, Random.SeedSequence.Derive(t.Seed, "teacher"))
-        | "margin" ->
-            let cert =
-                match t.Certificate with
-                | Some path -> MarginCertificate.Load path
-                | None ->
-                    if not quiet then eprintfn "[teacher] certifying the margin (10 s budget) for the margin teacher"
-                    MarginSolver.Certify(train, MarginOptions(TimeBudget = 10.0, Seed = t.Seed)).Certificate
-            let middle = (cert.GammaLower + cert.GammaUpper) / 2.0
-            if middle <= 0.0 && t.Beta.IsNone then
-                raise (InputException.Parameter("beta", "the certified margin interval is [0, 0]; give --beta explicitly"))
-            let beta = t.Beta |> Option.defaultWith (fun () -> 2.0 / middle)
-            MarginTeacher.FromCertificate(train, cert, beta, 20000, Random.SeedSequence.Derive(t.Seed, "teacher"))
-        | other -> raise (InputException.Parameter("teacher", sprintf "must be kernel, margin or wide, got '%s'" other))
-    let report = TeacherReport.Evaluate(teacher, train, Option.toObj test)
+/// Prints the fitted teacher's accuracies and margin to stderr unless `quiet`.
+let describeTeacher (quiet: bool) (report: TeacherReport) =
     if not quiet then
-        eprintfn "[teacher] %s: train accuracy %s, train margin min y g = %s%s" teacher.Description (num report.TrainAccuracy) (num report.TrainMargin)
+        eprintfn "[teacher] %s: train accuracy %s, train margin min y g = %s%s" report.Description (num report.TrainAccuracy) (num report.TrainMargin)
             (match Option.ofNullable report.TestAccuracy with Some a -> sprintf ", test accuracy %s" (num a) | None -> "")
-    teacher, report
 
 let parseLabels (s: string) =
     match s.ToLowerInvariant() with
@@ -160,9 +122,11 @@ let runTrain (r: ParseResults<TrainArgs>) (sh: Shared) =
     if r.Contains TrainArgs.Teacher_Early_Stop && not (r.Contains TrainArgs.Validation) then
         raise (InputException.Parameter("teacher-early-stop", "needs a validation split: give --validation FRACTION"))
     let tau = r.GetResult(TrainArgs.Tau, 1.0)
-    if not (tau > 0.0) then raise (InputException.Parameter("tau", sprintf "must be positive, got %g" tau))
-    let teacherEta = r.GetResult(TrainArgs.Teacher_Eta, defaultTeacherEta)
-    checkTeacherArgs (r.GetResult(TrainArgs.Teacher_Width, 2048)) (r.GetResult(TrainArgs.Teacher_Steps, defaultTeacherSteps)) teacherEta (r.TryGetResult TrainArgs.Beta)
+    let teacherSpec =
+        TeacherSpec(TeacherSpec.ParseKind(r.GetResult(TrainArgs.Teacher, "kernel")), tau, r.GetResult(TrainArgs.Teacher_Width, 2048),
+                    r.GetResult(TrainArgs.Teacher_Steps, TeacherSpec.DefaultSteps), r.GetResult(TrainArgs.Teacher_Eta, TeacherSpec.DefaultEta), seed,
+                    r.Contains TrainArgs.Teacher_Early_Stop, Option.toObj (r.TryGetResult TrainArgs.Teacher_Certificate), Option.toNullable (r.TryGetResult TrainArgs.Beta))
+    teacherSpec.Validate()
     if kind = LabelKind.Hard && not quiet then
         for name, given in [ "teacher", r.Contains TrainArgs.Teacher; "tau", r.Contains TrainArgs.Tau; "teacher-width", r.Contains TrainArgs.Teacher_Width
                              "teacher-steps", r.Contains TrainArgs.Teacher_Steps; "teacher-eta", r.Contains TrainArgs.Teacher_Eta
@@ -186,14 +150,12 @@ let runTrain (r: ParseResults<TrainArgs>) (sh: Shared) =
         | Some t -> eprintfn "[data] held-out: %s (n = %d)" t.Provenance.Description t.N
         | None -> eprintfn "[data] no held-out set (give --test PATH)"
         validation |> Option.iter (fun v -> eprintfn "[data] validation split: %d of %d points; training on the other %d" v.N loaded.N train.N)
-    let teacherSettings =
-        { Kind = r.GetResult(TrainArgs.Teacher, "kernel"); Tau = tau; Width = r.GetResult(TrainArgs.Teacher_Width, 2048)
-          Steps = r.GetResult(TrainArgs.Teacher_Steps, defaultTeacherSteps); Eta = teacherEta; Certificate = r.TryGetResult TrainArgs.Teacher_Certificate
-          Beta = r.TryGetResult TrainArgs.Beta; Seed = seed; EarlyStop = (if r.Contains TrainArgs.Teacher_Early_Stop then validation else None) }
     let teacher =
         if kind = LabelKind.Soft then
-            let t, report = fitTeacher teacherSettings train test quiet
-            Some(SoftLabels.From(t.Logits train, tau), report)
+            let labels = TeacherLabels(teacherSpec, train, Option.toObj test, Option.toObj validation, progress quiet "teacher")
+            let report = labels.Fit()
+            describeTeacher quiet report
+            Some(labels.Probabilities(), report)
         else None
     let prog =
         { new IProgress<int> with
@@ -347,16 +309,16 @@ let sweepTraining (r: ParseResults<SweepArgs>) (sh: Shared) (steps: int) =
                     (if r.Contains SweepArgs.Float32 then Precision.Single else Precision.Double), max 1 (steps / 100),
                     Convergence = (if r.Contains SweepArgs.No_Convergence then null else defaultConvergence ()))
 
+/// The teacher of `sweep` and `difficulty` as given on the command line.
 let teacherOf (r: ParseResults<SweepArgs>) seed =
-    let eta = r.GetResult(SweepArgs.Teacher_Eta, defaultTeacherEta)
-    { Kind = r.GetResult(SweepArgs.Teacher, "kernel"); Tau = r.GetResult(SweepArgs.Tau, 1.0); Width = r.GetResult(SweepArgs.Teacher_Width, 2048)
-      Steps = r.GetResult(SweepArgs.Teacher_Steps, defaultTeacherSteps); Eta = eta; Certificate = None; Beta = None; Seed = seed; EarlyStop = None }
+    TeacherSpec(TeacherSpec.ParseKind(r.GetResult(SweepArgs.Teacher, "kernel")), r.GetResult(SweepArgs.Tau, 1.0), r.GetResult(SweepArgs.Teacher_Width, 2048),
+                r.GetResult(SweepArgs.Teacher_Steps, TeacherSpec.DefaultSteps), r.GetResult(SweepArgs.Teacher_Eta, TeacherSpec.DefaultEta), seed)
 
-let sweepSpec (r: ParseResults<SweepArgs>) (sh: Shared) (source: string) (teacher: TeacherSettings) (eps: float) (steps: int) =
+let sweepSpec (r: ParseResults<SweepArgs>) (sh: Shared) (source: string) (teacher: TeacherSpec) (eps: float) (steps: int) =
     Experiments.SweepSpec(source, eps, r.GetResult(SweepArgs.Min_Width, 16), r.GetResult(SweepArgs.Max_Width, 1024),
               r.GetResult(SweepArgs.Seeds, 5), sweepTraining r sh steps,
               Factor = r.GetResult(SweepArgs.Factor, 2.0), Labels = parseKinds (r.GetResult(SweepArgs.Labels, "soft,hard")),
-              Temperature = teacher.Tau, Teacher = sprintf "%s (eta %s, %d steps)" teacher.Kind (num teacher.Eta) teacher.Steps,
+              Temperature = teacher.Tau, Teacher = teacher.Label,
               SuccessThreshold = r.GetResult(SweepArgs.Threshold, 0.5),
               DeltaS = r.GetResult(SweepArgs.Delta_S, 0.5), MasterSeed = sh.Seed,
               TargetAccuracy = Option.toNullable (r.TryGetResult SweepArgs.Target_Accuracy),
@@ -435,8 +397,7 @@ let sweepRows (res: Experiments.SweepResult) =
 /// The teacher settings and the checked sweep spec at epsilon `eps` with `steps` steps, shared by `sweep` and `difficulty`.
 let sweepSetupAt (r: ParseResults<SweepArgs>) (sh: Shared) (source: string) (eps: float) (steps: int) =
     let teacher = teacherOf r sh.Seed
-    checkTeacherArgs teacher.Width teacher.Steps teacher.Eta None
-    if not (teacher.Tau > 0.0) then raise (InputException.Parameter("tau", sprintf "must be positive, got %g" teacher.Tau))
+    teacher.Validate()
     let spec = sweepSpec r sh source teacher eps steps
     spec.Validate()
     teacher, spec
@@ -473,16 +434,17 @@ let epsilonConfidence = 0.95
 /// One shard of `sweep` (THEORY.md §9): one assignment over every epsilon's runs; the teacher is fitted first when the shard owns a
 /// soft-label run (its report goes into the shard's tag, for the merge); then each epsilon's owned runs into the shard's journal.
 let sweepShard (sh: Shared) (clock: Stopwatch) (sd: ShardSpec) (specs: SweepSpec list) (journals: string list) (train: Dataset) (test: Dataset option)
-               (softLabels: Dataset -> float[]) (teacherReport: TeacherReport option ref) =
+               (teacher: TeacherLabels) =
     let plan = ShardSweeps.Plan(List.toArray specs, train.N, train.D, sd.Count)
-    if plan |> Array.exists (fun a -> ShardPlan.NeedsTeacher(a.Part(sd, System.Text.Json.Nodes.JsonObject()))) then softLabels train |> ignore
-    let tag = sd.Tag(List.toArray sh.Command, Option.toObj teacherReport.Value)
+    if plan |> Array.exists (fun a -> ShardPlan.NeedsTeacher(a.Part(sd, System.Text.Json.Nodes.JsonObject()))) then
+        teacher.Fit() |> describeTeacher sh.Quiet
+    let tag = sd.Tag(List.toArray sh.Command, teacher.Report)
     let results =
         [ for (spec, journal), a in List.zip (List.zip specs journals) (List.ofArray plan) ->
             let part = a.Part(sd, tag)
             let path = sd.JournalPath journal
             if not sh.Quiet then eprintfn "[sweep] shard %d of %d: %d of %d runs at epsilon %s; journal %s" sd.Index sd.Count part.Keys.Count a.Keys.Count (num spec.Epsilon) path
-            let res = WidthSweep.Run(spec, train, Option.toObj test, Func<Dataset, float[]>(softLabels), path, sweepProgress sh.Quiet clock, spec.Training.Threads,
+            let res = WidthSweep.Run(spec, train, Option.toObj test, teacher, path, sweepProgress sh.Quiet clock, spec.Training.Threads,
                                      Threading.CancellationToken.None, part)
             path, part.Keys.Count, res ]
     ShardCommands.shardSummary sh
@@ -553,41 +515,36 @@ let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
     for spec in specs do TheoryKit.IO.MemoryBudget.Check(sprintf "the widest network's weights m x d = %d x %d (W0, W and the gradient)" spec.MaxWidth train.D, float spec.MaxWidth * float train.D, 24, null, "max-width")
     let test = DataSource.LoadTest(source, dataOpts, Option.toObj (r.TryGetResult SweepArgs.Test), train) |> Option.ofObj
     describeData train quiet sh.Threads
-    let teacherReport = ref None
-    let softCache = ref None
     // The teacher and its soft labels do not depend on epsilon: fitted at most once, they serve every sweep.
-    let softLabels (ds: Dataset) =
-        match softCache.Value with
-        | Some p -> p
-        | None ->
-            let t, report = fitTeacher teacher ds test quiet
-            teacherReport.Value <- Some report
-            let p = SoftLabels.From(t.Logits ds, teacher.Tau)
-            softCache.Value <- Some p
-            p
+    let teacherLabels = TeacherLabels(teacher, train, Option.toObj test, null, progress quiet "teacher")
     match shard with
-    | Some sd -> sweepShard sh clock sd specs journals train test softLabels teacherReport
+    | Some sd -> sweepShard sh clock sd specs journals train test teacherLabels
     | None ->
     let merged = merge |> Option.map (sweepMerge specs journals train test)
     match merged with
     | Some(Error report) -> ShardCommands.reportIncomplete sh report
     | _ ->
-    let counts = match merged with Some(Ok(c, t)) -> teacherReport.Value <- t; Some c | _ -> None
+    // A merge takes the teacher's report from the shards' journals.
+    let mergedTeacher = match merged with Some(Ok(_, t)) -> t | _ -> None
+    let counts = match merged with Some(Ok(c, _)) -> Some c | _ -> None
     let outcomes =
         [ for i, (spec, journal, plotBase) in List.indexed (List.zip3 specs journals plotBases) ->
             if not quiet then
                 if several then eprintfn "[sweep] epsilon %s (%d of %d)" (num spec.Epsilon) (i + 1) specs.Length
                 eprintfn "[sweep] widths %s x %d seeds x %s, T = %d, eta = %s; journal %s" (String.Join(",", spec.Widths())) spec.Seeds
                     (String.Join("+", spec.LabelOrder() |> Array.map Experiments.SweepSpec.KindName)) spec.Training.Steps (num spec.Training.Eta) journal
-            let res = Experiments.WidthSweep.Run(spec, train, Option.toObj test, Func<Dataset, float[]>(softLabels), journal, sweepProgress quiet clock, spec.Training.Threads)
+            let fitted = teacherLabels.Report
+            let res = Experiments.WidthSweep.Run(spec, train, Option.toObj test, teacherLabels, journal, sweepProgress quiet clock, spec.Training.Threads)
+            if isNull fitted then Option.ofObj teacherLabels.Report |> Option.iter (describeTeacher quiet)
             let res = match counts with Some c -> (let struct (a, e) = List.item i c in ShardCounts.Of(res, a, e)) | None -> res
             spec, journal, res, sweepPlots plotBase res ]
     // A journal that needed no more soft-label runs fitted no teacher: fit it now (deterministic, the same numbers),
     // so a resumed sweep reports the teacher as a fresh one does.
-    if teacherReport.Value.IsNone && specs |> List.exists (fun s -> s.LabelOrder() |> Array.contains LabelKind.Soft) then
-        softLabels train |> ignore
+    if mergedTeacher.IsNone && isNull teacherLabels.Report && specs |> List.exists (fun s -> s.LabelOrder() |> Array.contains LabelKind.Soft) then
+        teacherLabels.Fit() |> describeTeacher quiet
+    let teacherReport = match mergedTeacher with Some t -> Some t | None -> Option.ofObj teacherLabels.Report
     let teacherRows (res: SweepResult) =
-        match teacherReport.Value |> Option.bind (fun rep -> Option.ofNullable rep.TestAccuracy) with
+        match teacherReport |> Option.bind (fun rep -> Option.ofNullable rep.TestAccuracy) with
         | Some acc ->
             let c = TeacherComparison.Of(acc, res)
             if not quiet then match c.Warning with null -> () | w -> eprintfn "[sweep] warning: %s" w
@@ -598,12 +555,12 @@ let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
         table (sprintf "Width sweep on %s, epsilon = %s (%d seeds, step cap %d, eta = %s)" train.Provenance.Description (num spec.Epsilon) spec.Seeds spec.Training.Steps (num spec.Training.Eta))
             (sweepRows res @ teacherRows res @ [ "journal", journal, sprintf "%d new runs, %d from the journal" res.NewRuns res.ResumedRuns
                                                  "plots", String.Join(", ", plots), "" ])
-    let teacherSummary () = match teacherReport.Value with Some rep -> TeacherSummary.Of(rep, teacher.Tau) | None -> null
+    let teacherSummary () = match teacherReport with Some rep -> TeacherSummary.Of(rep, teacher.Tau) | None -> null
     match outcomes with
     | [ spec, journal, res, plots ] ->
         if sh.Json then
             let versus =
-                match teacherReport.Value |> Option.bind (fun rep -> Option.ofNullable rep.TestAccuracy) with
+                match teacherReport |> Option.bind (fun rep -> Option.ofNullable rep.TestAccuracy) with
                 | Some acc -> TeacherVersusBestHard.Of(TeacherComparison.Of(acc, res))
                 | None -> null
             printfn "%s" (TrainReports.Json(SingleSweepReport(SweepReport.Of(res, journal, plots), teacherSummary (), versus)))
@@ -696,13 +653,7 @@ let difficultySetup (r: ParseResults<SweepArgs>) (sh: Shared) =
     family, Difficulty.Members(family, options), options, teacher, template
 
 /// Runs the members of a difficulty family (journals in `folder`, which must exist), reporting progress on stderr.
-/// A difficulty member's soft labels: the teacher fitted on its training set (quietly).
-let difficultySoftLabels (teacher: TeacherSettings) (ds: Dataset) =
-    let t, _ = fitTeacher teacher ds None true
-    SoftLabels.From(t.Logits ds, teacher.Tau)
-
-let difficultyRun (quiet: bool) (clock: Stopwatch) (members: Collections.Generic.IReadOnlyList<DifficultyMember>) (options: DifficultyOptions) (teacher: TeacherSettings) (template: Experiments.SweepSpec) (folder: string) =
-    let softLabels = difficultySoftLabels teacher
+let difficultyRun (quiet: bool) (clock: Stopwatch) (members: Collections.Generic.IReadOnlyList<DifficultyMember>) (options: DifficultyOptions) (teacher: TeacherSpec) (template: Experiments.SweepSpec) (folder: string) =
     let prog =
         { new IProgress<DifficultyProgress> with
             member _.Report p =
@@ -711,16 +662,10 @@ let difficultyRun (quiet: bool) (clock: Stopwatch) (members: Collections.Generic
                     | null -> eprintfn "[difficulty] member %d of %d, %s: %s (%.0f s)" p.Member p.Members p.Name p.Phase clock.Elapsed.TotalSeconds
                     | s when s.Done = s.Total -> eprintfn "[difficulty] member %d of %d, %s: %d runs done (%.0f s)" p.Member p.Members p.Name s.Total clock.Elapsed.TotalSeconds
                     | _ -> () }
-    Difficulty.Run(members, options, template, Func<Dataset, float[]>(softLabels), folder, prog, template.Training.Threads)
+    Difficulty.Run(members, options, template, teacher, folder, prog, template.Training.Threads)
 
-/// The teacher's report on each member: the member's training set (and held-out set, when it has one) loaded again
-/// and the teacher fitted as in the sweep (the fit is deterministic), so that the report exists also when every run
-/// of a member came from its journal.
-let teacherReports (teacher: TeacherSettings) (members: Collections.Generic.IReadOnlyList<DifficultyMember>) =
-    [| for m in members ->
-        let train = DataSource.Load(m.Source, m.Data)
-        let test = match m.TestData with null -> None | t -> Some(DataSource.Load(m.Source, t))
-        snd (fitTeacher teacher train test true) |]
+/// The teacher's report on each member (fitted on the member's training set, evaluated on its held-out set too).
+let teacherReports (res: DifficultyResult) = [| for m in res.Members -> m.Teacher |]
 
 /// A teacher's accuracies as text: "teacher accuracy A (held-out B)".
 let teacherText (r: TeacherReport) =
@@ -766,7 +711,7 @@ let runDifficulty (r: ParseResults<SweepArgs>) (sh: Shared) =
             { new IProgress<DifficultyProgress> with
                 member _.Report p = if not quiet then eprintfn "[difficulty] shard %d of %d: member %d of %d, %s (%.0f s)" sd.Index sd.Count p.Member p.Members p.Name clock.Elapsed.TotalSeconds }
         let summary =
-            try ShardSweeps.RunDifficulty(members, template, Func<Dataset, float[]>(difficultySoftLabels teacher), folder, sd, List.toArray sh.Command, prog, template.Training.Threads)
+            try ShardSweeps.RunDifficulty(members, template, teacher, folder, sd, List.toArray sh.Command, prog, template.Training.Threads)
             with _ -> cleanUp (); reraise ()
         ShardCommands.shardSummary sh summary
     | None ->
@@ -777,7 +722,7 @@ let runDifficulty (r: ParseResults<SweepArgs>) (sh: Shared) =
         try
             Plots.check plotBase
             let res = difficultyRun quiet clock members options teacher template folder
-            let teachers = teacherReports teacher members
+            let teachers = teacherReports res
             res, teachers, difficultyPlot plotBase res template.Epsilon
         with _ ->
             if created then TheoryKit.IO.SafeOutput.RemoveIfEmpty folder
