@@ -50,16 +50,6 @@ let settingsOf (r: ParseResults<TablesArgs>) (sh: Shared) =
     s.Validate()
     s
 
-/// The difficulty families of `--empirical`, each as the arguments of `theorykit difficulty` that it runs
-/// (with --seed, --threads and the journal folder of `tables`). Sample counts of the margins are fixed so that
-/// the tables depend on the seed alone.
-let empiricalFamilies =
-    let margins = "--margin-optimisation-samples 2048 --margin-samples 100000"
-    [ "two-point --epsilon 0.2 --min-width 2 --max-width 1024 --steps 8000 --eta 4 --tau 1 " + margins
-      "noisy-xor --epsilon 0.2 --min-width 2 --max-width 512 --steps 4000 --eta 4 --tau 0.5 " + margins
-      "gaussians --values 2,3,4,6,8 --epsilon 0.2 --min-width 2 --max-width 512 --steps 4000 --eta 4 --tau 1 " + margins
-      "fashion-mnist --pair trouser-vs-bag --values 0,0.02,0.03,0.05 --epsilon 0.25 --min-width 2 --max-width 64 --steps 2000 --eta 4 --tau 0.5 " + margins ]
-
 /// The figure of the bounds against gamma (log-log), built but not written: for each epsilon, in one colour, the
 /// [MLS25] rates m_soft (circles) and m_hard (squares), straight lines on these axes, drawn through 12 points from the
 /// smallest grid gamma to exactly 1/2, with the rate crossover gamma* marked by a large diamond. Curves are told apart by
@@ -110,21 +100,19 @@ let tableFiles (out: string) (t: Table) =
       Path.Combine(out, t.Id + ".csv"), TableFormat.Csv t
       Path.Combine(out, t.Id + ".tex"), TableFormat.LatexTable t ]
 
-/// Runs the difficulty families of `empiricalFamilies` and returns (result, teacher reports, (settings line, command),
-/// epsilon) per family. Writes only the journals.
+/// Runs the difficulty families of the empirical tables (EmpiricalFamily.Defaults) and returns (result, teacher reports,
+/// (settings line, command), epsilon) per family. Writes only the journals.
 let runEmpirical (sh: Shared) (journals: string) (quiet: bool) (clock: Stopwatch) =
-    let parser = ArgumentParser.Create<SweepArgs>(programName = "theorykit difficulty")
-    [ for args in empiricalFamilies ->
-        let r = parser.Parse(args.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-        let family, members, options, teacher, template = difficultySetup r sh
-        let folder = Path.Combine(journals, family)
+    [ for f in EmpiricalFamily.Defaults ->
+        let members, options, teacher, template = empiricalSetup f sh
+        let folder = Path.Combine(journals, f.Family)
         Directory.CreateDirectory folder |> ignore
-        if not quiet then eprintfn "[tables] difficulty %s (%.0f s)" args clock.Elapsed.TotalSeconds
+        if not quiet then eprintfn "[tables] difficulty %s (%.0f s)" f.Arguments clock.Elapsed.TotalSeconds
         let res = difficultyRun quiet clock members options teacher template folder
         let teachers = teacherReports res
-        let command = sprintf "theorykit difficulty %s --seed %d" args sh.Seed
+        let command = sprintf "theorykit difficulty %s --seed %d" f.Arguments sh.Seed
         let setting =
-            sprintf "%s: $\\varepsilon = %s$, %d steps, $\\eta = %s$, $\\tau = %s$, widths %d to %d, %d seeds" family (TableFormat.Short template.Epsilon)
+            sprintf "%s: $\\varepsilon = %s$, %d steps, $\\eta = %s$, $\\tau = %s$, widths %d to %d, %d seeds" f.Family (TableFormat.Short template.Epsilon)
                 template.Training.Steps (TableFormat.Short template.Training.Eta) (TableFormat.Short teacher.Tau) template.MinWidth template.MaxWidth template.Seeds
         res, teachers, (setting, command), template.Epsilon ]
 

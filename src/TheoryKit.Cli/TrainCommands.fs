@@ -72,11 +72,8 @@ type TrainArgs =
 /// Default step size and step count of the kernel and wide-network teachers (TeacherSpec.DefaultEta, DefaultSteps).
 let defaultTeacherEta, defaultTeacherSteps = TeacherSpec.DefaultEta, TeacherSpec.DefaultSteps
 
-/// The convergence rule of train, sweep, difficulty and distill: the objective drops by less than 1% or less than 1e-4 nats over
-/// the last 10% of the steps, checked every 10 steps from step 1000. Earlier checks see windows of a few dozen steps: on Fashion-MNIST shirt vs
-/// T-shirt with 30% label noise (width 16, eta 16) the hard-label risk drops 0.86% over steps 450-500, then 1.2-2.5% per
-/// window from step 700 to 5000 as the network memorises the flipped labels.
-let defaultConvergence () = ConvergenceRule(0.01, 0.1, 1000, 10)
+/// The convergence rule of train, sweep, difficulty and distill (SweepSettings.CommandConvergence).
+let defaultConvergence () = SweepSettings.CommandConvergence()
 
 /// Prints the fitted teacher's accuracies and margin to stderr unless `quiet`.
 let describeTeacher (quiet: bool) (report: TeacherReport) =
@@ -293,6 +290,17 @@ let parseEpsilons (s: string) =
     | Some(v, _) -> raise (InputException.Parameter("epsilon", sprintf "%s is given twice" (num v)))
     | None -> values
 
+/// The sweep settings of the command line (each default in SweepSettings).
+let sweepSettings (r: ParseResults<SweepArgs>) =
+    let d = SweepSettings()
+    SweepSettings(MinWidth = r.GetResult(SweepArgs.Min_Width, d.MinWidth), MaxWidth = r.GetResult(SweepArgs.Max_Width, d.MaxWidth),
+                  Factor = r.GetResult(SweepArgs.Factor, d.Factor), Seeds = r.GetResult(SweepArgs.Seeds, d.Seeds), Steps = r.GetResult(SweepArgs.Steps, d.Steps),
+                  Eta = r.GetResult(SweepArgs.Eta, d.Eta), Symmetric = r.Contains SweepArgs.Symmetric, Radius = Option.toNullable (r.TryGetResult SweepArgs.Radius),
+                  Float32 = r.Contains SweepArgs.Float32, Labels = (match r.TryGetResult SweepArgs.Labels with Some k -> parseKinds k | None -> List.ofSeq d.Labels),
+                  Convergence = not (r.Contains SweepArgs.No_Convergence), TargetAccuracy = Option.toNullable (r.TryGetResult SweepArgs.Target_Accuracy),
+                  AccuracyTolerancePoints = r.GetResult(SweepArgs.Accuracy_Tolerance, d.AccuracyTolerancePoints),
+                  Threshold = r.GetResult(SweepArgs.Threshold, d.Threshold), DeltaS = r.GetResult(SweepArgs.Delta_S, d.DeltaS))
+
 /// The step budget of the sweep at `eps`: ceil(C / eps) with `--steps-times-epsilon C`, else `--steps` (default 3000).
 /// The two options together are refused.
 let sweepSteps (r: ParseResults<SweepArgs>) (eps: float) =
@@ -301,13 +309,7 @@ let sweepSteps (r: ParseResults<SweepArgs>) (eps: float) =
         if r.Contains SweepArgs.Steps then
             raise (InputException.Parameter("steps-times-epsilon", "cannot be combined with --steps (it sets T = ceil(C / epsilon) itself)"))
         EpsilonScaling.StepsFor(c, eps)
-    | None -> r.GetResult(SweepArgs.Steps, 3000)
-
-let sweepTraining (r: ParseResults<SweepArgs>) (sh: Shared) (steps: int) =
-    TrainingOptions(2, steps, r.GetResult(SweepArgs.Eta, 16.0), LabelKind.Hard, r.Contains SweepArgs.Symmetric,
-                    Option.toNullable (r.TryGetResult SweepArgs.Radius), sh.Seed, defaultArg sh.Threads 0,
-                    (if r.Contains SweepArgs.Float32 then Precision.Single else Precision.Double), max 1 (steps / 100),
-                    Convergence = (if r.Contains SweepArgs.No_Convergence then null else defaultConvergence ()))
+    | None -> (sweepSettings r).Steps
 
 /// The teacher of `sweep` and `difficulty` as given on the command line.
 let teacherOf (r: ParseResults<SweepArgs>) seed =
@@ -315,14 +317,7 @@ let teacherOf (r: ParseResults<SweepArgs>) seed =
                 r.GetResult(SweepArgs.Teacher_Steps, TeacherSpec.DefaultSteps), r.GetResult(SweepArgs.Teacher_Eta, TeacherSpec.DefaultEta), seed)
 
 let sweepSpec (r: ParseResults<SweepArgs>) (sh: Shared) (source: string) (teacher: TeacherSpec) (eps: float) (steps: int) =
-    Experiments.SweepSpec(source, eps, r.GetResult(SweepArgs.Min_Width, 16), r.GetResult(SweepArgs.Max_Width, 1024),
-              r.GetResult(SweepArgs.Seeds, 5), sweepTraining r sh steps,
-              Factor = r.GetResult(SweepArgs.Factor, 2.0), Labels = parseKinds (r.GetResult(SweepArgs.Labels, "soft,hard")),
-              Temperature = teacher.Tau, Teacher = teacher.Label,
-              SuccessThreshold = r.GetResult(SweepArgs.Threshold, 0.5),
-              DeltaS = r.GetResult(SweepArgs.Delta_S, 0.5), MasterSeed = sh.Seed,
-              TargetAccuracy = Option.toNullable (r.TryGetResult SweepArgs.Target_Accuracy),
-              AccuracyTolerance = r.GetResult(SweepArgs.Accuracy_Tolerance, 1.0) / 100.0)
+    (sweepSettings r).Spec(source, eps, steps, teacher, sh.Seed, defaultArg sh.Threads 0)
 
 let sweepProgress (quiet: bool) (clock: Stopwatch) =
     { new IProgress<Experiments.SweepProgress> with
@@ -340,25 +335,6 @@ let widthText (m: Experiments.MinimalWidth) =
     | Some w, None -> sprintf "<= %d (smallest grid width)" w
     | None, Some lo -> sprintf "> %d (beyond the grid)" lo
     | None, None -> "none"
-
-/// m*_hard / m*_soft by the rate rule with what the grid allows one to say: "=" when both m* lie inside
-/// the grid, ">=" when m*_soft is only bounded above (smallest width), "<=" when m*_hard is, ">" when
-/// m*_hard is beyond the grid (ratio above max width / m*_soft); None when nothing can be said.
-let ratioBound (res: Experiments.SweepResult) : (string * float) option =
-    match res.For LabelKind.Soft |> Option.ofObj, res.For LabelKind.Hard |> Option.ofObj with
-    | Some s, Some h ->
-        let sw, sl = Option.ofNullable s.ByRate.Width, Option.ofNullable s.ByRate.Lower
-        let hw, hl = Option.ofNullable h.ByRate.Width, Option.ofNullable h.ByRate.Lower
-        match sw, hw with
-        | Some sv, Some hv ->
-            match sl, hl with
-            | Some _, Some _ -> Some("=", float hv / float sv)
-            | None, Some _ -> Some(">=", float hv / float sv)
-            | Some _, None -> Some("<=", float hv / float sv)
-            | None, None -> None
-        | Some sv, None -> hl |> Option.map (fun lo -> ">", float lo / float sv)
-        | _ -> None
-    | _ -> None
 
 let sweepPlots (basePath: string) (res: Experiments.SweepResult) =
     let series f =
@@ -405,7 +381,7 @@ let sweepSetupAt (r: ParseResults<SweepArgs>) (sh: Shared) (source: string) (eps
 /// `sweepSetupAt` for a command that takes a single epsilon and `--steps`.
 let sweepSetup (r: ParseResults<SweepArgs>) (sh: Shared) (source: string) =
     match parseEpsilons (r.GetResult SweepArgs.Epsilon) with
-    | [ eps ] -> sweepSetupAt r sh source eps (r.GetResult(SweepArgs.Steps, 3000))
+    | [ eps ] -> sweepSetupAt r sh source eps (sweepSettings r).Steps
     | _ -> raise (InputException.Parameter("epsilon", "takes one value here; a list of epsilons belongs to `theorykit sweep`"))
 
 /// The default journal of a sweep on `source` at `eps`.
@@ -418,15 +394,8 @@ let withoutJsonl (path: string) = if path.EndsWith ".jsonl" then path.[.. path.L
 /// line and each theory slope through the fit's centre (mean ln x, mean ln y), over the measured range.
 let scalingSeries (kind: string) (logX: float[]) (logY: float[]) (fit: ScalingFitResult) (theory: TheorySlope seq) =
     [ yield { Plots.Name = sprintf "%s labels: measured m*" kind; Plots.X = logX |> Array.map exp; Plots.Y = logY |> Array.map exp; Plots.MarkersOnly = true }
-      match fit with
-      | null -> ()
-      | fit ->
-          let x0, x1 = Array.min logX, Array.max logX
-          let line slope name =
-              let xm, ym = Array.average logX, Array.average logY
-              { Plots.Name = name; Plots.X = [| exp x0; exp x1 |]; Plots.Y = [| exp (ym + slope * (x0 - xm)); exp (ym + slope * (x1 - xm)) |]; Plots.MarkersOnly = false }
-          yield line fit.Slope (sprintf "%s fit: slope %s [%s, %s]" kind (Tables.TableFormat.Short fit.Slope) (Tables.TableFormat.Short fit.SlopeLower) (Tables.TableFormat.Short fit.SlopeUpper))
-          for t in theory -> line t.Slope (sprintf "%s theory: slope %s %s" kind (num t.Slope) t.Source) ]
+      for l in ScalingLines.Of(kind, logX, logY, fit, theory) ->
+          { Plots.Name = l.Name; Plots.X = [| l.X0; l.X1 |]; Plots.Y = [| l.Y0; l.Y1 |]; Plots.MarkersOnly = false } ]
 
 /// Confidence level of the epsilon fit's slope interval.
 let epsilonConfidence = 0.95
@@ -637,13 +606,8 @@ let difficultySetup (r: ParseResults<SweepArgs>) (sh: Shared) =
     let teacher, template = sweepSetup r sh family
     if family.Trim().ToLowerInvariant() = "fashion-mnist" then FashionMnist.CheckPair(r.GetResult(SweepArgs.Pair, "trouser-vs-bag")) |> ignore
     let values = r.TryGetResult SweepArgs.Values |> Option.map (parseNumbers "values" >> List.toArray)
-    // With both sample counts fixed the margins run on one thread, so that they depend on the seed alone: OpenBLAS's
-    // threaded GEMM changes last bits with the thread count, and the solver's iterations amplify them.
     let optimisation, certification = r.TryGetResult SweepArgs.Margin_Optimisation_Samples, r.TryGetResult SweepArgs.Margin_Samples
-    let margin =
-        MarginOptions(Width = 0.01, TimeBudget = r.GetResult(SweepArgs.Margin_Time, 5.0), Seed = seed,
-                      OptimisationSamples = Option.toNullable optimisation, CertificationSamples = Option.toNullable certification,
-                      Threads = (if optimisation.IsSome && certification.IsSome then 1 else 0))
+    let margin = DifficultyOptions.MarginFor(seed, r.GetResult(SweepArgs.Margin_Time, 5.0), Option.toNullable optimisation, Option.toNullable certification)
     margin.Validate()
     checkTimeAndSamples "margin-time" (r.TryGetResult SweepArgs.Margin_Time) certification optimisation sh.Quiet
     let options =
@@ -651,6 +615,17 @@ let difficultySetup (r: ParseResults<SweepArgs>) (sh: Shared) =
                           N = Option.toNullable sh.N, D = Option.toNullable sh.D,
                           Pair = r.GetResult(SweepArgs.Pair, "shirt-vs-t-shirt"), DataSeed = seed, Margin = margin)
     family, Difficulty.Members(family, options), options, teacher, template
+
+/// The checked settings of one family of the empirical tables, as `difficultySetup` gives them for its command line
+/// (`EmpiricalFamily.Arguments`) with the shared --seed, --threads, --n and --d.
+let empiricalSetup (f: Tables.EmpiricalFamily) (sh: Shared) =
+    let teacher = f.Teacher sh.Seed
+    teacher.Validate()
+    let template = f.Sweep.Spec(f.Family, f.Epsilon, f.Steps, teacher, sh.Seed, defaultArg sh.Threads 0)
+    template.Validate()
+    let options = f.Options(sh.Seed, Option.toNullable sh.N, Option.toNullable sh.D)
+    options.Margin.Validate()
+    Difficulty.Members(f.Family, options), options, teacher, template
 
 /// Runs the members of a difficulty family (journals in `folder`, which must exist), reporting progress on stderr.
 let difficultyRun (quiet: bool) (clock: Stopwatch) (members: Collections.Generic.IReadOnlyList<DifficultyMember>) (options: DifficultyOptions) (teacher: TeacherSpec) (template: Experiments.SweepSpec) (folder: string) =

@@ -47,6 +47,19 @@ public sealed record DifficultyOptions
 
     /// <summary>Confidence level of the slope intervals (default 0.95).</summary>
     public double Confidence { get; init; } = 0.95;
+
+    /// <summary>
+    /// The members' margin certification of the `difficulty` command: width 0.01, the time budget, and the sample counts given; with
+    /// both counts fixed the margins run on one thread, so that they depend on the seed alone (OpenBLAS's threaded GEMM changes last
+    /// bits with the thread count, and the solver's iterations amplify them).
+    /// </summary>
+    /// <param name="seed">Seed of the samples.</param>
+    /// <param name="timeBudget">Time budget in seconds.</param>
+    /// <param name="optimisationSamples">Directions q is fitted on, or null.</param>
+    /// <param name="certificationSamples">Fresh certification samples, or null.</param>
+    public static MarginOptions MarginFor(ulong seed, double timeBudget, int? optimisationSamples, long? certificationSamples) =>
+        new(Width: 0.01, TimeBudget: timeBudget, Seed: seed, OptimisationSamples: optimisationSamples, CertificationSamples: certificationSamples,
+            Threads: optimisationSamples is not null && certificationSamples is not null ? 1 : 0);
 }
 
 /// <summary>One dataset of a difficulty family.</summary>
