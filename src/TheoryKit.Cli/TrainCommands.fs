@@ -14,6 +14,15 @@ open TheoryKit.Reports
 open TheoryKit.Cli.Output
 open TheoryKit.Cli.Common
 
+/// Help texts that `train`, `sweep` and `difficulty` share (each union lists its options again, as Argu has no inheritance),
+/// with the defaults of Core.
+module private Help =
+    let eta = sprintf "step size eta (default %g)" (SweepSettings().Eta)
+    let teacherWidth = sprintf "width of the wide-network teacher (default %d)" (TeacherSpec().Width)
+    let teacherSteps = sprintf "steps of the kernel or wide-network teacher (default %d)" TeacherSpec.DefaultSteps
+    let teacherEta = sprintf "step size of the kernel or wide-network teacher (default %g)" TeacherSpec.DefaultEta
+    let test = "held-out data file (for file datasets)"
+
 type TrainArgs =
     | [<MainCommand; ExactlyOnce>] Data of data: string
     | Labels of kind: string
@@ -44,7 +53,7 @@ type TrainArgs =
         member a.Usage =
             match a with
             | Data _ -> "training data (as for `theorykit margin`); its held-out set is found automatically (Fashion-MNIST's other split, a generator's fresh draw) or given by --test"
-            | Teacher_Eta _ -> "step size of the kernel or wide-network teacher (default 16)"
+            | Teacher_Eta _ -> Help.teacherEta
             | Teacher_Early_Stop -> "keep the teacher's step of lowest error on the validation split (needs --validation; kernel teacher)"
             | No_Convergence -> "run all --steps instead of stopping when the objective has converged (a drop < 1% or < 1e-4 nats over the last 10% of steps, checked from step 1000)"
             | Validation _ -> "hold out this fraction of the training points as a validation split: its error is recorded per step, and the run reports its early-stopped state (lowest validation error)"
@@ -55,19 +64,19 @@ type TrainArgs =
             | Labels _ -> "hard (logistic loss on the true labels, default) or soft (KL to the teacher's probabilities)"
             | Width _ -> "width m of the student (default 256)"
             | Steps _ -> "step cap T (default 3000; the run stops earlier when the objective has converged)"
-            | Eta _ -> "step size eta (default 16)"
+            | Eta _ -> Help.eta
             | Symmetric -> "symmetric initialisation: neurons in pairs (w, a), (w, -a), so f(x; W0) = 0 (m even)"
             | Radius _ -> "projected GD: keep every row within rho / sqrt(m) of its initialisation"
             | Teacher _ -> "teacher of the soft labels: kernel (infinite-width network, default), margin (from a margin certificate) or wide (a wide network trained on hard labels)"
             | Tau _ -> "temperature tau of the soft labels p = sigmoid(g / tau) (default 1)"
-            | Teacher_Width _ -> "width of the wide-network teacher (default 2048)"
-            | Teacher_Steps _ -> "steps of the kernel or wide-network teacher (default 3000)"
+            | Teacher_Width _ -> Help.teacherWidth
+            | Teacher_Steps _ -> Help.teacherSteps
             | Teacher_Certificate _ -> "margin certificate for the margin teacher (default: certify now with 2048 optimisation and 20000 certification samples on one thread, so the soft labels depend on the seed alone)"
             | Beta _ -> "scale beta of the margin teacher's logit (default 2 / the middle of the certified interval)"
             | Float32 -> "train in float32 instead of float64"
             | Record_Every _ -> "record the trajectory every this many steps (default: about 200 points)"
             | Trajectory _ -> "write the trajectory (step, loss, risk, error, max row movement, Frobenius movement, held-out error and accuracy, validation error) as CSV"
-            | Test _ -> "held-out data file (for file datasets)"
+            | Test _ -> Help.test
 
 /// Default step size and step count of the kernel and wide-network teachers (TeacherSpec.DefaultEta, DefaultSteps).
 let defaultTeacherEta, defaultTeacherSteps = TeacherSpec.DefaultEta, TeacherSpec.DefaultSteps
@@ -255,16 +264,16 @@ type SweepArgs =
             | Seeds _ -> "seeds S per width and label kind (default 5)"
             | Steps _ -> "step cap T per run (default 3000; a run stops earlier when its objective has converged)"
             | Steps_Times_Epsilon _ -> "sweep: T = ceil(C / epsilon) steps for each epsilon instead of --steps (the theorems' step counts grow like 1/epsilon)"
-            | Eta _ -> "step size eta (default 16)"
+            | Eta _ -> Help.eta
             | Symmetric -> "symmetric initialisation (f(x; W0) = 0)"
             | Radius _ -> "projected GD radius rho (rows within rho / sqrt(m) of their start)"
             | Float32 -> "train in float32"
             | Labels _ -> "label kinds to sweep: soft,hard (default both)"
             | Teacher _ -> "teacher of the soft labels: kernel (default), margin or wide"
             | Tau _ -> "temperature tau of the soft labels (default 1)"
-            | Teacher_Width _ -> "width of the wide-network teacher (default 2048)"
-            | Teacher_Steps _ -> "steps of the kernel or wide-network teacher (default 3000)"
-            | Teacher_Eta _ -> "step size of the kernel or wide-network teacher (default 16)"
+            | Teacher_Width _ -> Help.teacherWidth
+            | Teacher_Steps _ -> Help.teacherSteps
+            | Teacher_Eta _ -> Help.teacherEta
             | No_Convergence -> "run every student to the step cap (default: stop when the objective drops by < 1% or < 1e-4 nats over the last 10% of steps, checked from step 1000)"
             | Target_Accuracy _ -> "accuracy-based m* (compared across label kinds): the smallest width whose mean held-out accuracy reaches this (default: 1 point below the best mean of any width and label kind)"
             | Accuracy_Tolerance _ -> "points below the best mean held-out accuracy that define the default target (default 1)"
@@ -272,7 +281,7 @@ type SweepArgs =
             | Delta_S _ -> "Clopper-Pearson rule: m* is the smallest width whose one-sided 95% lower bound >= 1 - delta_s (default 0.5)"
             | Journal _ -> "JSON Lines journal of every run; rerunning the same command resumes it (default <data>-eps<E>.sweep.jsonl; with several epsilons -eps<E> is inserted before .sweep.jsonl or the extension)"
             | Plot _ -> "base path of the plots (default: the journal's path without .jsonl); writes -success and -accuracy .png/.svg; with several epsilons P-eps<E>-success... and P-epsilon-scaling .png/.svg"
-            | Test _ -> "held-out data file (for file datasets)"
+            | Test _ -> Help.test
 
 /// A file-name-safe form of a data spec, for default journal names.
 let slug (s: string) =
