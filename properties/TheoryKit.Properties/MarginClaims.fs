@@ -1,19 +1,19 @@
 /// Claims about the separation margin gamma of THEORY.md §6. Expected values come from closed forms
-/// written here and from an independent evaluator for planar data: the dual value of any q and the
-/// margins of any primal v that is constant on the arcs of the circle are computed as explicit sums over
-/// the arcs between the angles a_i ± π/2 (plain loops, no code of TheoryKit.Margins). Exact planar
+/// written here and from the independent evaluator for planar data (Reference.PlanarEvaluator: the dual value
+/// of any q and the margins of any primal v constant on the arcs of the circle, as explicit sums over the arcs
+/// between the angles a_i ± π/2, plain loops, no code of TheoryKit.Margins). Exact planar
 /// results are cached by Generators.exactPlanar, so claims that look at the same planar cases share them.
 module TheoryKit.Properties.MarginClaims
 
 open System
 open FsCheck
 open FsCheck.FSharp
-open MathNet.Numerics.Distributions
 open TheoryKit.Data
 open TheoryKit.Margins
 open TheoryKit.Properties.Claim
 open TheoryKit.Properties.Generators
 open TheoryKit.Properties.Reference
+open TheoryKit.Properties.Reference.PlanarEvaluator
 
 let private section = "§6 Separation margin"
 let private twoPi = 2.0 * Math.PI
@@ -29,77 +29,6 @@ let private sameLabel theta = (theta + (Math.PI - theta) * cos (theta / 2.0)) / 
 
 /// The noisy 2-XOR lower bound arctan(1/sqrt(d-2)) / (pi sqrt(2) sqrt(d-1)).
 let private xorBound (d: int) = atan (1.0 / sqrt (float d - 2.0)) / (Math.PI * sqrt 2.0 * sqrt (float d - 1.0))
-
-// ---- independent planar evaluator ---------------------------------------------------------------
-
-/// Points of a plane in orthonormal coordinates (Px, Py) with labels Y.
-type private Plane =
-    { Px: float[]
-      Py: float[]
-      Y: float[] }
-    member p.N = p.Y.Length
-
-/// The points of a planar case in its own coordinates.
-let private ofPlanar (p: Planar) =
-    { Px = Array.map2 (fun r a -> r * cos a) p.Radii p.Angles
-      Py = Array.map2 (fun r a -> r * sin a) p.Radii p.Angles
-      Y = p.Labels }
-
-/// Points from n x 2 row-major coordinates.
-let private ofCoordinates (c: float[]) (y: float[]) =
-    { Px = Array.init y.Length (fun i -> c.[2 * i]); Py = Array.init y.Length (fun i -> c.[2 * i + 1]); Y = y }
-
-/// The arcs (lo, hi) of constant activation pattern: consecutive sorted cut angles a_i ± π/2 of the
-/// non-zero points, the last arc wrapping round to the first cut + 2 pi; arcs of length <= 1e-15 (repeated
-/// cuts) are dropped. With no non-zero point the whole circle is one arc.
-let private arcs (pl: Plane) =
-    let cuts =
-        [| for i in 0 .. pl.N - 1 do
-               if pl.Px.[i] <> 0.0 || pl.Py.[i] <> 0.0 then
-                   let a = atan2 pl.Py.[i] pl.Px.[i]
-                   yield wrap (a + Math.PI / 2.0)
-                   yield wrap (a - Math.PI / 2.0) |]
-        |> Array.sort
-    if cuts.Length = 0 then [| 0.0, twoPi |]
-    else
-        [| for k in 0 .. cuts.Length - 1 do
-               let lo = cuts.[k]
-               let hi = if k + 1 < cuts.Length then cuts.[k + 1] else cuts.[0] + twoPi
-               if hi - lo > 1e-15 then yield lo, hi |]
-
-/// Whether point i is active (<z, x_i> > 0) on the arc, judged at its midpoint.
-let private active (pl: Plane) (lo: float, hi: float) i =
-    let mid = (lo + hi) / 2.0
-    pl.Px.[i] * cos mid + pl.Py.[i] * sin mid > 0.0
-
-/// U_q on the arc: sum_i q_i y_i x_i over the active points.
-let private arcU (pl: Plane) (q: float[]) arc =
-    let mutable ux = 0.0
-    let mutable uy = 0.0
-    for i in 0 .. pl.N - 1 do
-        if active pl arc i then
-            ux <- ux + q.[i] * pl.Y.[i] * pl.Px.[i]
-            uy <- uy + q.[i] * pl.Y.[i] * pl.Py.[i]
-    ux, uy
-
-/// Dual value of q: sum over arcs of length / (2 pi) times ||U_q|| on the arc.
-let private dualValue (pl: Plane) (q: float[]) =
-    arcs pl |> Array.sumBy (fun (lo, hi) -> let ux, uy = arcU pl q (lo, hi) in (hi - lo) / twoPi * sqrt (ux * ux + uy * uy))
-
-/// Margins y_i sum_arcs (length / 2 pi) <v_arc, x_i> 1[x_i active] of a primal constant on each arc.
-let private margins (pl: Plane) (arcList: (float * float)[]) (v: (float * float)[]) =
-    Array.init pl.N (fun i ->
-        let mutable m = 0.0
-        for k in 0 .. arcList.Length - 1 do
-            let lo, hi = arcList.[k]
-            if active pl (lo, hi) i then
-                let vx, vy = v.[k]
-                m <- m + (hi - lo) / twoPi * (vx * pl.Px.[i] + vy * pl.Py.[i])
-        pl.Y.[i] * m)
-
-/// Rows scaled into the unit ball (a feasible primal has ||v(z)|| <= 1).
-let private clip (v: (float * float)[]) =
-    v |> Array.map (fun (x, y) -> let r = sqrt (x * x + y * y) in if r > 1.0 then x / r, y / r else x, y)
 
 /// The exact certificate's primal (J x 2 in the plane coordinates of PlanarMargin.PlaneCoordinates,
 /// arcs in increasing angle order), clipped to the unit ball.
@@ -128,10 +57,6 @@ let private exactCase (p: Planar) =
     let r = exactPlanar p
     let pl, isometry = certificatePlane (planarData p)
     r, pl, isometry, arcs pl, certificatePrimal r
-
-/// min_i ||x_i|| / 2, the cap on the certified upper end (each margin is at most E[||x_i|| 1[<z,x_i> > 0]]).
-let private capOf (pl: Plane) =
-    Array.init pl.N (fun i -> sqrt (pl.Px.[i] * pl.Px.[i] + pl.Py.[i] * pl.Py.[i]) / 2.0) |> Array.min
 
 /// Orthonormal e1, e2 of R^d from 2 d frame numbers by Gram-Schmidt.
 let private orthonormalPair d (frame: float[]) =
@@ -418,12 +343,6 @@ let private noisyXor d =
                   Array.append [| a * s; b * s |] (Array.init (d - 2) (fun j -> if (bits >>> j) &&& 1 = 1 then s else -s)), y ]
     Array.concat (List.map fst rows), Array.ofList (List.map snd rows)
 
-/// Two-sided Clopper-Pearson interval at level alpha (MathNet Beta quantiles), for M7's fraction.
-let private clopperPearson (s: int) (t: int) alpha =
-    let lo = if s = 0 then 0.0 else Beta.InvCDF(float s, float (t - s + 1), alpha / 2.0)
-    let hi = if s = t then 1.0 else Beta.InvCDF(float (s + 1), float (t - s), 1.0 - alpha / 2.0)
-    lo, hi
-
 let private m7 =
     { Id = "M7"
       Section = section
@@ -487,7 +406,7 @@ let private m7 =
                 let lnN = log (float n / 1e-6)
                 let slack = sqrt (2.0 * 0.5 * lnN / float k) + 2.0 * 2.0 * lnN / (3.0 * float k)
                             + sqrt (2.0 * 0.25 * log (1.0 / 1e-6) / float k) + 2.0 * log (1.0 / 1e-6) / (3.0 * float k)
-                let lo, hi = clopperPearson vanish k 1e-6
+                let struct (lo, hi) = TheoryKit.Experiments.ClopperPearson.Interval(vanish, k, 1e-6)
                 let data = dataset x y d
                 let verified =
                     MarginSolver.Verify(monteCarloCertificate data (Array.create n q) 1e-9 0.01 (int64 k), data, s, threads = 1)

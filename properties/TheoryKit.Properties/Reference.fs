@@ -178,3 +178,84 @@ let plainDescent (s: Small) (w0: float[]) (a: float[]) (p: float[] option) eta s
 let epochMean (v: float[]) =
     let steps = v.Length - 1
     Array.sum (Array.sub v 0 steps) / float steps
+
+// ---- planar margins (THEORY.md §6) ----------------------------------------------------------------
+
+/// The independent evaluator of planar margins: the dual value of any q and the margins of any primal v that is
+/// constant on the arcs of the circle, as explicit sums over the arcs between the angles a_i ± π/2 (plain loops,
+/// no code of TheoryKit.Margins; Core's PlanarMargin is what it checks).
+module PlanarEvaluator =
+    let private twoPi = 2.0 * Math.PI
+
+    /// Points of a plane in orthonormal coordinates (Px, Py) with labels Y.
+    type Plane =
+        { Px: float[]
+          Py: float[]
+          Y: float[] }
+        member p.N = p.Y.Length
+
+    /// The points of a planar case in its own coordinates.
+    let ofPlanar (p: Planar) =
+        { Px = Array.map2 (fun r a -> r * cos a) p.Radii p.Angles
+          Py = Array.map2 (fun r a -> r * sin a) p.Radii p.Angles
+          Y = p.Labels }
+
+    /// Points from n x 2 row-major coordinates.
+    let ofCoordinates (c: float[]) (y: float[]) =
+        { Px = Array.init y.Length (fun i -> c.[2 * i]); Py = Array.init y.Length (fun i -> c.[2 * i + 1]); Y = y }
+
+    /// The arcs (lo, hi) of constant activation pattern: consecutive sorted cut angles a_i ± π/2 of the
+    /// non-zero points, the last arc wrapping round to the first cut + 2 pi; arcs of length <= 1e-15 (repeated
+    /// cuts) are dropped. With no non-zero point the whole circle is one arc.
+    let arcs (pl: Plane) =
+        let cuts =
+            [| for i in 0 .. pl.N - 1 do
+                   if pl.Px.[i] <> 0.0 || pl.Py.[i] <> 0.0 then
+                       let a = atan2 pl.Py.[i] pl.Px.[i]
+                       yield wrap (a + Math.PI / 2.0)
+                       yield wrap (a - Math.PI / 2.0) |]
+            |> Array.sort
+        if cuts.Length = 0 then [| 0.0, twoPi |]
+        else
+            [| for k in 0 .. cuts.Length - 1 do
+                   let lo = cuts.[k]
+                   let hi = if k + 1 < cuts.Length then cuts.[k + 1] else cuts.[0] + twoPi
+                   if hi - lo > 1e-15 then yield lo, hi |]
+
+    /// Whether point i is active (<z, x_i> > 0) on the arc, judged at its midpoint.
+    let active (pl: Plane) (lo: float, hi: float) i =
+        let mid = (lo + hi) / 2.0
+        pl.Px.[i] * cos mid + pl.Py.[i] * sin mid > 0.0
+
+    /// U_q on the arc: sum_i q_i y_i x_i over the active points.
+    let arcU (pl: Plane) (q: float[]) arc =
+        let mutable ux = 0.0
+        let mutable uy = 0.0
+        for i in 0 .. pl.N - 1 do
+            if active pl arc i then
+                ux <- ux + q.[i] * pl.Y.[i] * pl.Px.[i]
+                uy <- uy + q.[i] * pl.Y.[i] * pl.Py.[i]
+        ux, uy
+
+    /// Dual value of q: sum over arcs of length / (2 pi) times ||U_q|| on the arc.
+    let dualValue (pl: Plane) (q: float[]) =
+        arcs pl |> Array.sumBy (fun (lo, hi) -> let ux, uy = arcU pl q (lo, hi) in (hi - lo) / twoPi * sqrt (ux * ux + uy * uy))
+
+    /// Margins y_i sum_arcs (length / 2 pi) <v_arc, x_i> 1[x_i active] of a primal constant on each arc.
+    let margins (pl: Plane) (arcList: (float * float)[]) (v: (float * float)[]) =
+        Array.init pl.N (fun i ->
+            let mutable m = 0.0
+            for k in 0 .. arcList.Length - 1 do
+                let lo, hi = arcList.[k]
+                if active pl (lo, hi) i then
+                    let vx, vy = v.[k]
+                    m <- m + (hi - lo) / twoPi * (vx * pl.Px.[i] + vy * pl.Py.[i])
+            pl.Y.[i] * m)
+
+    /// Rows scaled into the unit ball (a feasible primal has ||v(z)|| <= 1).
+    let clip (v: (float * float)[]) =
+        v |> Array.map (fun (x, y) -> let r = sqrt (x * x + y * y) in if r > 1.0 then x / r, y / r else x, y)
+
+    /// min_i ||x_i|| / 2, the cap on the certified upper end (each margin is at most E[||x_i|| 1[<z,x_i> > 0]]).
+    let capOf (pl: Plane) =
+        Array.init pl.N (fun i -> sqrt (pl.Px.[i] * pl.Px.[i] + pl.Py.[i] * pl.Py.[i]) / 2.0) |> Array.min

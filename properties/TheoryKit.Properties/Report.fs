@@ -4,9 +4,7 @@
 module TheoryKit.Properties.Report
 
 open System
-open System.Globalization
 open System.Text
-open System.Text.Json
 open System.Text.Json.Nodes
 open TheoryKit.Properties.Claim
 open TheoryKit.Properties.Runner
@@ -42,52 +40,25 @@ let lastOf (profile: Profile) (o: Outcome) =
       Message = o.Message
       Seconds = Math.Round(o.Seconds, 3) }
 
-let private f3 (x: float) = x.ToString("0.###", CultureInfo.InvariantCulture)
-
-let private jstrOpt (s: string option) : JsonNode =
-    match s with
-    | Some v -> JsonValue.Create v
-    | None -> null
-
-let private statusJson (s: LastStatus) : JsonNode =
-    let o = JsonObject()
-    o["id"] <- JsonValue.Create s.Id
-    o["status"] <- JsonValue.Create s.Status
-    o["profile"] <- JsonValue.Create s.Profile
-    o["seed"] <- JsonValue.Create s.Seed
-    o["cases"] <- JsonValue.Create s.Cases
-    o["undecided_cases"] <- JsonValue.Create s.Undecided
-    o["counterexample"] <- jstrOpt s.Counterexample
-    o["replay"] <- jstrOpt s.Replay
-    o["message"] <- JsonValue.Create s.Message
-    o["seconds"] <- JsonValue.Create s.Seconds
-    o
+/// The JSON record of a last status (with the claim's section and kind in check.json).
+let private statusReport (s: LastStatus) (claim: Claim option) =
+    TheoryKit.Reports.ClaimStatusReport(s.Id, s.Status, s.Profile, s.Seed, s.Cases, s.Undecided, Option.toObj s.Counterexample,
+                                        Option.toObj s.Replay, s.Message, s.Seconds,
+                                        (claim |> Option.map (fun c -> c.Section) |> Option.toObj),
+                                        (claim |> Option.map (fun c -> kindText c.Kind) |> Option.toObj))
 
 /// How many of `claims` have `status` as their last status ("not run" for those without one).
 let private statusCount (claims: Claim list) (last: Map<string, LastStatus>) (status: string) =
     claims |> List.filter (fun c -> (match last.TryFind c.Id with Some s -> s.Status | None -> "not run") = status) |> List.length
 
-let private options = JsonSerializerOptions(WriteIndented = true, Encoder = Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping)
-
 /// theory/check.json: the last status of every claim that has one, in registry order.
 let checkJson (claims: Claim list) (last: Map<string, LastStatus>) =
-    let arr = JsonArray()
-    for c in claims do
-        match last.TryFind c.Id with
-        | Some s ->
-            let o = statusJson s :?> JsonObject
-            o["section"] <- JsonValue.Create c.Section
-            o["kind"] <- JsonValue.Create(kindText c.Kind)
-            arr.Add(o)
-        | None -> ()
-    let root = JsonObject()
-    root["tool"] <- JsonValue.Create "theorykit check"
-    let summary = JsonObject()
-    for k in [ "held"; "falsified"; "inconclusive" ] do
-        summary[k] <- JsonValue.Create(statusCount claims last k)
-    root["summary"] <- summary
-    root["claims"] <- arr
-    root.ToJsonString options + "\n"
+    let entries = [| for c in claims do
+                       match last.TryFind c.Id with
+                       | Some s -> yield statusReport s (Some c)
+                       | None -> () |]
+    let count = statusCount claims last
+    TheoryKit.Reports.CheckReport("theorykit check", TheoryKit.Reports.CheckSummary(count "held", count "falsified", count "inconclusive"), entries).ToJson()
 
 /// Reads the last statuses from the text of a check.json written by `checkJson`; entries that do not
 /// parse are ignored (a missing or damaged file only means the statuses are "not run").
@@ -142,7 +113,7 @@ let runMarkdown (title: string) (claims: Claim list) (last: Map<string, LastStat
         match last.TryFind c.Id with
         | Some s ->
             line (sprintf "| %s | %s | %s | %s | %s | %d | %s | %s | %s | %s |" c.Id (kindText c.Kind) s.Status s.Profile s.Seed s.Cases
-                      (f3 s.Seconds) (cell (defaultArg s.Counterexample "")) (cell (defaultArg s.Replay "")) (cell s.Message))
+                      (TheoryKit.Numbers.Millis s.Seconds) (cell (defaultArg s.Counterexample "")) (cell (defaultArg s.Replay "")) (cell s.Message))
         | None -> ()
     let count = statusCount claims last
     line ""
@@ -228,22 +199,8 @@ let mutantsMarkdown (profile: Profile) (results: MutantOutcome list) =
 
 /// Mutation report as JSON (theory/mutants.json).
 let mutantsJson (profile: Profile) (results: MutantOutcome list) =
-    let arr = JsonArray()
-    for r in results do
-        let o = JsonObject()
-        o["mutant"] <- JsonValue.Create r.Mutant.Name
-        o["field"] <- JsonValue.Create r.Mutant.Field
-        o["description"] <- JsonValue.Create r.Mutant.Description
-        o["claims_run"] <- JsonArray(r.Ran |> List.map (fun s -> JsonValue.Create s :> JsonNode) |> Array.ofList)
-        o["caught"] <- JsonValue.Create r.Caught
-        let by = JsonArray()
-        for c in r.CaughtBy do
-            by.Add(statusJson (lastOf profile c))
-        o["caught_by"] <- by
-        arr.Add(o)
-    let root = JsonObject()
-    root["tool"] <- JsonValue.Create "theorykit check --mutants"
-    root["profile"] <- JsonValue.Create(profileName profile)
-    root["seed"] <- JsonValue.Create(string profile.Replay)
-    root["mutants"] <- arr
-    root.ToJsonString options + "\n"
+    let mutants =
+        [| for r in results ->
+             TheoryKit.Reports.MutantReport(r.Mutant.Name, r.Mutant.Field, r.Mutant.Description, List.toArray r.Ran, r.Caught,
+                                            [| for c in r.CaughtBy -> statusReport (lastOf profile c) None |]) |]
+    TheoryKit.Reports.MutantsReport("theorykit check --mutants", profileName profile, string profile.Replay, mutants).ToJson()

@@ -3,13 +3,13 @@ module TheoryKit.Cli.MarginCommands
 
 open System
 open System.Diagnostics
-open System.Text.Json.Nodes
 open Argu
 open TheoryKit
 open TheoryKit.Data
 open TheoryKit.Margins
 open TheoryKit.Bounds
 open TheoryKit.LinearAlgebra
+open TheoryKit.Reports
 open TheoryKit.Cli.Output
 open TheoryKit.Cli.Common
 
@@ -101,7 +101,7 @@ let marginRows (m: MarginResult) =
         (if m.Mode = "exact-planar" then "exact (planar data, no sampling)" else sprintf "holds with probability >= %s" (num m.Confidence))
       "gamma estimate", num m.GammaEstimate, (if m.Mode = "exact-planar" then "exact value" else "midpoint of the primal (clamped at 0) and dual estimates")
       "interval width", num m.Width, sprintf "stopped by: %s" m.StoppedBy
-      "mode", m.Mode, ""
+      "mode", MarginModes.Of m, (if m.Mode = "monte-carlo" && not m.MonteCarloPrimal then "the Monte Carlo primal was not estimated: the lower end comes from the kernel margins" else "")
       "dual estimate", num m.DualEstimate, (if m.Mode = "exact-planar" then "" else sprintf "+ %s (%s)" (num m.UpperTerm) m.UpperBound)
       "primal estimate", num m.PrimalEstimate, (if m.Mode = "exact-planar" then ""
                                                      elif m.LowerBound = "exact-kernel" then "lower end min_i (YHYq)_i / S_q, S_q >= sup_z ||U_q(z)|| (exact-kernel, no sampling)"
@@ -122,19 +122,6 @@ let marginRows (m: MarginResult) =
          | _ -> "a subset's margin is at least the whole set's, so the upper end bounds the whole dataset's margin")
       "solver gap", num m.SolverGap, sprintf "%d iterations" m.Iterations
       "time", sprintf "%.1f s" m.Seconds, (if m.CertificationGflops > 0 then sprintf "%.1f GFLOP/s certifying" m.CertificationGflops else "") ]
-
-let marginJson (m: MarginResult) =
-    [ "gamma_lower", jnum m.GammaLower; "gamma_upper", jnum m.GammaUpper; "gamma_estimate", jnum m.GammaEstimate
-      "delta", jnum m.Delta; "confidence", jnum m.Confidence; "mode", jstr m.Mode; "width", jnum m.Width
-      "dual_estimate", jnum m.DualEstimate; "primal_estimate", jnum m.PrimalEstimate
-      "upper_term", jnum m.UpperTerm; "lower_term", jnum m.LowerTerm; "upper_bound", jstr m.UpperBound; "lower_bound", jstr m.LowerBound
-      "optimisation_samples", jint (int64 m.OptimisationSamples); "certification_samples", jint m.CertificationSamples
-      "solver_gap", jnum m.SolverGap; "iterations", jint (int64 m.Iterations); "stopped_by", jstr m.StoppedBy
-      "seed", jint (int64 m.Certificate.Seed); "seconds", jnum m.Seconds; "certification_gflops", jnum m.CertificationGflops
-      "backend", jstr m.Backend
-      "rounding_allowance", jnum m.RoundingAllowance
-      "subsample_of", (match m.SubsampleOf with null -> null | s -> jstr s)
-      "transfers_to_full_dataset", jobj [ "upper", jbool m.UpperTransfersToFullDataset; "lower", jbool m.LowerTransfersToFullDataset ] ]
 
 let saveCertificate (path: string option) (quiet: bool) (m: MarginResult) =
     match path with
@@ -172,13 +159,11 @@ let runMargin (r: ParseResults<MarginArgs>) (sh: Shared) =
             MarginSolver.Certify(ds, marginOptions (), progress quiet "margin")
     saveCertificate (r.TryGetResult MarginArgs.Certificate) quiet result
     let consistent =
-        verified |> Option.map (fun (_, cert) -> cert, result.GammaLower <= cert.GammaUpper && cert.GammaLower <= result.GammaUpper)
+        verified |> Option.map (fun (_, cert) -> cert, VerifiedMarginReport.Overlaps(MarginReport.Of(ds, result), cert))
     if sh.Json then
-        let extra =
-            match consistent with
-            | Some(cert, ok) -> [ "verified", jbool ok; "certificate_lower", jnum cert.GammaLower; "certificate_upper", jnum cert.GammaUpper ]
-            | None -> []
-        printfn "%s" (jsonText (jobj ([ dataJson ds ] @ marginJson result @ extra)))
+        match verified with
+        | Some(_, cert) -> printfn "%s" (VerifiedMarginReport.Of(ds, result, cert).ToJson())
+        | None -> printfn "%s" (MarginReport.Of(ds, result).ToJson())
     else
         let rows =
             marginRows result
@@ -218,23 +203,8 @@ let runBounds (r: ParseResults<BoundsArgs>) (sh: Shared) =
                             r.GetResult(BoundsArgs.Delta, 0.1), r.GetResult(BoundsArgs.Eta, 1.0), r.GetResult(BoundsArgs.C_Soft, 1.0),
                             r.GetResult(BoundsArgs.C_Hard, 1.0), r.GetResult(BoundsArgs.C_Mosw, 1.0), Option.toNullable (r.TryGetResult BoundsArgs.Width))
     p.Validate()
-    let jt = Jt20.Theorem22 p
     let rate, jtx = crossoverFields p
-    if sh.Json then
-        let bound (b: NeuronBound) =
-            jobj [ "id", jstr b.Id; "value", jnum (b.Evaluate p); "is_rate", jbool b.IsRate; "label", jstr b.Label
-                   "source", jstr b.Source; "latex", jstr b.Latex ]
-        let arr = JsonArray([| for b in NeuronBounds.All -> bound b |])
-        printfn "%s" (jsonText (jobj [ "gamma", jnum p.Gamma; "epsilon", jnum p.Epsilon; "n", jint (int64 p.N); "delta", jnum p.Delta
-                                       "eta", jnum p.Eta; "c_soft", jnum p.CSoft; "c_hard", jnum p.CHard; "c_mosw", jnum p.CMosw
-                                       "lambda", jnum jt.Lambda; "M", jnum jt.M; "T", jnum jt.T; "radius", jnum jt.Radius
-                                       "radius_width", jnum jt.WidthUsed
-                                       "m_soft", jnum (NeuronBounds.Mls25Soft.Evaluate p); "m_hard", jnum (NeuronBounds.Mls25Hard.Evaluate p)
-                                       "m_mosw", jnum (NeuronBounds.Mosw22.Evaluate p)
-                                       "gamma_star", (rate.GammaStar |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null)
-                                       "gamma_star_method", jstr rate.Method
-                                       "gamma_star_jt20", (jtx.GammaStar |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null)
-                                       "bounds", arr ]))
+    if sh.Json then printfn "%s" (BoundsReport.Of(p).ToJson())
     else
         table (sprintf "Neuron bounds at gamma = %s, epsilon = %s, n = %d, delta = %s, eta = %s" (num p.Gamma) (num p.Epsilon) p.N (num p.Delta) (num p.Eta))
             (boundsRows p
@@ -279,27 +249,9 @@ let runCrossover (r: ParseResults<CrossoverArgs>) (sh: Shared) =
     let m = MarginSolver.Certify(ds, o, progress quiet "margin")
     saveCertificate (r.TryGetResult CrossoverArgs.Certificate) quiet m
     let p = parameters ds.N
-    let star = Crossover.Solve(soft, hardBound, p)
-    let verdict =
-        if m.GammaUpper <= 0.0 then None
-        else
-            let est = if m.GammaEstimate > 0.0 then m.GammaEstimate else m.GammaUpper
-            Some(Crossover.Verdict(soft, hardBound, p, m.GammaLower, min m.GammaUpper 0.5, min est 0.5))
-    let verdictText = verdict |> Option.map (fun v -> v.Label) |> Option.defaultValue "not separable (gamma = 0): no bound applies"
-    if sh.Json then
-        let opt (f: VerdictResult -> float) = verdict |> Option.map (f >> jnum) |> Option.defaultValue null
-        let optN (f: VerdictResult -> Nullable<float>) = verdict |> Option.bind (f >> Option.ofNullable) |> Option.map jnum |> Option.defaultValue null
-        printfn "%s" (jsonText (jobj ([ dataJson ds ] @ marginJson m
-                                      @ [ "epsilon", jnum epsilon; "soft_bound", jstr soft.Id; "hard_bound", jstr hardBound.Id
-                                          "c_soft", jnum p.CSoft; "c_hard", jnum p.CHard; "bounds_are_rates", jbool (soft.IsRate && hardBound.IsRate)
-                                          "m_soft", opt (fun v -> v.MSoft); "m_hard", opt (fun v -> v.MHard)
-                                          "ratio_hard_over_soft", opt (fun v -> v.Ratio)
-                                          "ratio_at_lower", optN (fun v -> v.RatioAtLower); "ratio_at_upper", optN (fun v -> v.RatioAtUpper)
-                                          "gamma_star", (star.GammaStar |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null)
-                                          "gamma_star_method", jstr star.Method
-                                          "verdict", jstr verdictText
-                                          "verdict_transfers_to_full_dataset",
-                                            (verdict |> Option.map (fun v -> jbool (m.VerdictTransfersToFullDataset v.Verdict)) |> Option.defaultValue null) ])))
+    let c = MarginCrossover.Assess(m, soft, hardBound, p)
+    let verdict = Option.ofObj c.Verdict
+    if sh.Json then printfn "%s" (CrossoverReport.Of(ds, c).ToJson())
     else
         let rows =
             marginRows m
@@ -312,20 +264,11 @@ let runCrossover (r: ParseResults<CrossoverArgs>) (sh: Shared) =
                        sprintf "at the interval ends: %s .. %s" (v.RatioAtLower |> Option.ofNullable |> Option.map num |> Option.defaultValue "inf")
                                                                 (v.RatioAtUpper |> Option.ofNullable |> Option.map num |> Option.defaultValue "n/a") ]
                | None -> [])
-            @ [ "gamma*", gammaStarText star, star.Method
-                "verdict", verdictText,
-                  (match verdict with
-                   | Some v when v.Verdict = CrossoverVerdict.SoftFavoured -> "m_soft < m_hard on the whole interval: soft labels need fewer neurons"
-                   | Some v when v.Verdict = CrossoverVerdict.HardFavoured -> "m_soft > m_hard on the whole interval: hard labels need fewer neurons"
-                   | Some _ -> "the interval straddles gamma*"
-                   | None -> "") ]
-            @ (match verdict, m.SubsampleOf with
-               | Some v, s when not (isNull s) ->
-                   [ "whole dataset verdict",
-                     (if m.VerdictTransfersToFullDataset v.Verdict then v.Label else "not established"),
-                     (if m.VerdictTransfersToFullDataset v.Verdict then "soft favoured rests on the upper end, which bounds the whole dataset's margin"
-                      else "rests on the lower end, which holds for this subsample only") ]
-               | _ -> [])
+            @ [ "gamma*", gammaStarText c.Star, c.Star.Method
+                "verdict", c.VerdictText, c.VerdictReason ]
+            @ (match c.WholeDatasetVerdict with
+               | null -> []
+               | whole -> [ "whole dataset verdict", whole, c.WholeDatasetReason ])
         table (sprintf "Crossover for %s" ds.Provenance.Description) (pointsRow ds :: rows)
     if not quiet then eprintfn "[crossover] done in %.1f s" clock.Elapsed.TotalSeconds
     0

@@ -8,10 +8,7 @@ open System.Text.Json.Nodes
 open Spectre.Console
 
 /// Formats a number with 6 significant digits in invariant culture ("inf" for infinity).
-let num (x: float) =
-    if Double.IsPositiveInfinity x then "inf"
-    elif Double.IsNaN x then "n/a"
-    else x.ToString("G6", Globalization.CultureInfo.InvariantCulture)
+let num (x: float) = TheoryKit.Numbers.Cell x
 
 /// A two-column table (quantity, value[, note]) written to stdout; plain Unicode when redirected.
 let table (title: string) (rows: (string * string * string) list) =

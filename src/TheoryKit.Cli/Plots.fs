@@ -15,8 +15,8 @@ let logTicks (axis: IAxis) (atData: bool) (values: float[]) =
         if v >= 1e4 || v < 1e-3 then
             let e = Math.Floor(Math.Log10 v + 1e-9)
             let m = Math.Round(v / Math.Pow(10.0, e), 3)
-            (if m = 1.0 then "" else m.ToString("G4", Globalization.CultureInfo.InvariantCulture)) + (if m = 1.0 then "1e" else "e") + e.ToString("0", Globalization.CultureInfo.InvariantCulture)
-        else v.ToString("G4", Globalization.CultureInfo.InvariantCulture)
+            (if m = 1.0 then "" else TheoryKit.Numbers.G4 m) + (if m = 1.0 then "1e" else "e") + e.ToString("0", Globalization.CultureInfo.InvariantCulture)
+        else TheoryKit.Numbers.G4 v
     let distinct = values |> Array.filter (fun v -> v > 0.0 && Double.IsFinite v) |> Array.distinct |> Array.sort
     if distinct.Length > 0 then
         let ticks =

@@ -73,7 +73,9 @@ let internalErrorCode = 70
 
 /// Parses a command line and runs its command (`theorykit merge` runs the merged command through it again).
 let rec dispatch (parser: ArgumentParser<Args>) (argv: string[]) : int =
-    if argv.Length > 0 && argv.[0] = "slurm" then
+    if argv.Length > 0 && argv.[0] = "merge" && argv |> Array.exists (fun a -> a = "--help" || a = "-h") then
+        printfn "%s" (ShardCommands.mergeUsage ()); 0
+    elif argv.Length > 0 && argv.[0] = "slurm" then
         ShardCommands.runSlurm argv.[1..] (fun a -> parser.ParseCommandLine(a, raiseOnUsage = true) |> ignore)
     else
     let results = parser.ParseCommandLine(argv, raiseOnUsage = true)

@@ -5,10 +5,10 @@ module TheoryKit.Cli.ShardCommands
 open System
 open System.IO
 open System.Text.RegularExpressions
-open System.Text.Json.Nodes
 open Argu
 open TheoryKit
 open TheoryKit.Experiments
+open TheoryKit.Reports
 open TheoryKit.Cli.Output
 open TheoryKit.Cli.Common
 
@@ -60,14 +60,12 @@ let selfCommand () =
         [ (if isNull host then "dotnet" else host); Reflection.Assembly.GetEntryAssembly().Location ]
     else [ host ]
 
-/// Prints what one shard did (table or JSON) and returns exit code 0.
+/// Prints what one shard did (table, nothing with --quiet, or JSON) and returns exit code 0.
 let shardSummary (sh: Shared) (s: ShardSummary) =
-    let share = if s.TotalCost > 0.0 then s.Load / s.TotalCost else 0.0
+    let share = ShardSummaryReport.ShareOf s
     let merge = String.Join(" ", "theorykit" :: (sh.Command |> List.map shellQuote)) + sprintf " --merge %d" s.Shard.Count
-    if sh.Json then
-        printfn "%s" (jsonText (jobj [ "shard", jint (int64 s.Shard.Index); "shards", jint (int64 s.Shard.Count); "runs", jint (int64 s.Runs)
-                                       "new_runs", jint (int64 s.NewRuns); "resumed_runs", jint (int64 s.ResumedRuns); "cost_share", jnum share
-                                       "journals", JsonArray([| for j in s.Journals -> jstr j |]); "merge", jstr merge ]))
+    if sh.Json then printfn "%s" (ShardSummaryReport.Of(s, merge).ToJson())
+    elif sh.Quiet then ()   // a shard's summary is bookkeeping, not a result: --quiet hides it (--json still prints it)
     else
         table (sprintf "Shard %d of %d (0-based): its part of the runs, to be merged" s.Shard.Index s.Shard.Count)
             [ "runs", sprintf "%d (%d new, %d from the journal)" s.Runs s.NewRuns s.ResumedRuns, sprintf "%s%% of the estimated cost (width x steps x n x d)" (num (100.0 * share))
@@ -79,14 +77,7 @@ let shardSummary (sh: Shared) (s: ShardSummary) =
 /// Prints an incomplete merge (the missing runs by shard, the array indices to resubmit) and returns its exit code
 /// (ShardMergeReport.IncompleteExitCode); nothing has been written.
 let reportIncomplete (sh: Shared) (r: ShardMergeReport) =
-    if sh.Json then
-        printfn "%s" (jsonText (jobj [ "complete", jbool false; "shards", jint (int64 r.Shards); "runs", jint (int64 r.Runs); "missing_runs", jint (int64 r.MissingRuns)
-                                       "resubmit", JsonArray([| for i in r.Resubmit -> jint (int64 i) |])
-                                       "missing", JsonArray([| for g in r.Missing ->
-                                                                 jobj [ "shard", jint (int64 g.Shard); "array_index", jint (int64 g.Shard); "runs", jint (int64 g.Runs)
-                                                                        "journal", jstr g.Journal; "journal_given", jbool g.Given
-                                                                        "examples", JsonArray([| for e in g.Examples -> jstr e |]) ] |])
-                                       "statement", jstr r.Statement ]))
+    if sh.Json then printfn "%s" (MergeIncompleteReport.Of(r).ToJson())
     else
         table (sprintf "Merge incomplete: %d of %d runs missing" r.MissingRuns r.Runs)
             ([ for g in r.Missing ->
@@ -103,6 +94,18 @@ type MergeArgs =
         member a.Usage =
             match a with
             | Journals _ -> "the shard journals (every journal each shard wrote, e.g. *.shard-*-of-4.jsonl)"
+
+/// The help of `theorykit merge`: its own arguments and the top-level options that apply to it (the data, seed and training
+/// options come from the command recorded in the journals' headers, so they are not listed).
+let mergeUsage () =
+    let own = ArgumentParser.Create<MergeArgs>(programName = "theorykit merge").PrintUsage()
+    own.TrimEnd()
+    + "\n\nOPTIONS that apply as well:\n\n"
+    + "    --json                print the merged result as JSON\n"
+    + "    --quiet               no progress messages on stderr\n"
+    + "    --threads <count>     threads (default: all cores)\n"
+    + "    --max-memory <size>   memory budget, e.g. 512M or 4G\n\n"
+    + "The data, seed and every setting come from the command recorded in the journals' headers; run merge in the folder the shards ran in."
 
 /// `theorykit merge J...`: reads the command recorded in the journals' headers and runs it again with `--merge N
 /// --merge-journals J...` (through `dispatch`), which prints exactly what the unsharded command prints, or the missing runs

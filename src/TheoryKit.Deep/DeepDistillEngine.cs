@@ -21,6 +21,10 @@ public sealed class DeepDistillEngine(DeepSettings settings) : IDistillEngine
     /// <summary>The settings.</summary>
     public DeepSettings Deep { get; } = settings ?? throw new ArgumentNullException(nameof(settings));
 
+    /// <summary>Folder libtorch was loaded from for an installed tool, or null (<see cref="LibTorch.EnsureLoaded"/>; run first,
+    /// so that a missing libtorch is one line before any output).</summary>
+    public string? LibTorchFolder { get; } = LibTorch.EnsureLoaded();
+
     /// <summary>Seconds between two progress texts of one call.</summary>
     private const double StatusSeconds = 10;
 

@@ -234,6 +234,7 @@ public static class TorchRuntime
     public static void Configure()
     {
         if (_configured) return;
+        LibTorch.EnsureLoaded();
         set_num_threads(1);
         _configured = true;
     }

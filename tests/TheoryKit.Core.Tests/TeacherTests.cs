@@ -74,6 +74,35 @@ public class TeacherTests
     // ---- Kernel teacher (THEORY.md §4, §5) ----
 
     [Fact]
+    public void Early_stopped_kernel_teachers_keep_the_checked_step_of_lowest_validation_risk()
+    {
+        // Independent slow reference: a separate teacher trained for exactly T steps at every checked T, its validation
+        // logistic risk (1/n_v) sum ln(1 + exp(-y g)) summed here by hand (T = 0: g = 0, risk ln 2).
+        var points = Load("noisy-xor:3", n: 120, d: 3, seed: 5);
+        var (train, val) = TheoryKit.Experiments.Distill.Split(points, 0.25, 5);
+        var noisy = Enumerable.Range(0, 3).Select(s => TheoryKit.Experiments.Distill.Noisy(train, 0.3, 5, s, 0)).ToArray();
+        var noisyVal = Enumerable.Range(0, 3).Select(s => TheoryKit.Experiments.Distill.Noisy(val, 0.3, 5, s, 1)).ToArray();
+        const double eta = 8; const int steps = 120, every = 10;
+        var kept = KernelTeacher.FitMany(train, noisy.Select(t => t.Y).ToArray(), eta, steps, val, noisyVal.Select(v => v.Y).ToArray(), every);
+        var stops = new List<int>();
+        for (int j = 0; j < 3; j++)
+        {
+            int bestStep = 0; double bestRisk = Math.Log(2); KernelTeacher? bestTeacher = null;
+            for (int t = every; t <= steps; t += every)
+            {
+                var alone = KernelTeacher.Fit(noisy[j], eta, t);
+                var g = alone.Logits(val);
+                double risk = g.Select((x, i) => Math.Log(1 + Math.Exp(-noisyVal[j].Y[i] * x))).Average();
+                if (risk <= bestRisk) { bestRisk = risk; bestStep = t; bestTeacher = alone; }
+            }
+            Assert.Equal(bestStep, kept[j].StoppedAt);
+            stops.Add(bestStep);
+            for (int i = 0; i < train.N; i++) Assert.Equal(bestTeacher!.Alpha[i], kept[j].Alpha[i], Tolerance.Independent);
+        }
+        Assert.Contains(stops, t => t < steps);   // the case does stop early somewhere, so the rule is exercised
+    }
+
+    [Fact]
     public void Kernel_teacher_one_step_from_zero_is_eta_over_2n_times_H_y()
     {
         var data = Load("separable:0.1", n: 40, d: 5, seed: 3);

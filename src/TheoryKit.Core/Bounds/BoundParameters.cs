@@ -1,4 +1,3 @@
-using System.Globalization;
 
 namespace TheoryKit.Bounds;
 
@@ -65,20 +64,20 @@ public sealed record BoundParameters(
     {
         if (!(Gamma > 0 && Gamma <= 0.5))
             throw InputException.Parameter("gamma",
-                $"must lie in (0, 0.5] (the margin of unit-norm data is at most 1/2), got {F(Gamma)}");
+                $"must lie in (0, 0.5] (the margin of unit-norm data is at most 1/2), got {Numbers.R(Gamma)}");
         if (!(Epsilon > 0 && Epsilon < 1))
-            throw InputException.Parameter("epsilon", $"must lie in (0, 1), got {F(Epsilon)}");
+            throw InputException.Parameter("epsilon", $"must lie in (0, 1), got {Numbers.R(Epsilon)}");
         if (Epsilon < SmallestNormal)
-            throw InputException.Parameter("epsilon", $"must be at least 2.2e-308 (the smallest normal double, so that 1/epsilon is finite), got {F(Epsilon)}");
+            throw InputException.Parameter("epsilon", $"must be at least 2.2e-308 (the smallest normal double, so that 1/epsilon is finite), got {Numbers.R(Epsilon)}");
         if (Gamma < SmallestNormal)
-            throw InputException.Parameter("gamma", $"must be at least 2.2e-308 (the smallest normal double), got {F(Gamma)}");
+            throw InputException.Parameter("gamma", $"must be at least 2.2e-308 (the smallest normal double), got {Numbers.R(Gamma)}");
         if (N < 1)
             throw InputException.Parameter("n", $"number of training points must be at least 1, got {N}");
         if (!(Delta > 0 && Delta < 1.0 / 3.0))
             throw InputException.Parameter("delta",
-                $"must lie in (0, 1/3) as [JT20] Theorem 2.2 requires (guarantee holds with probability >= 1 - 3 delta), got {F(Delta)}");
+                $"must lie in (0, 1/3) as [JT20] Theorem 2.2 requires (guarantee holds with probability >= 1 - 3 delta), got {Numbers.R(Delta)}");
         if (!(Eta > 0 && Eta <= 1))
-            throw InputException.Parameter("eta", $"step size must lie in (0, 1] ([JT20] Theorem 2.2), got {F(Eta)}");
+            throw InputException.Parameter("eta", $"step size must lie in (0, 1] ([JT20] Theorem 2.2), got {Numbers.R(Eta)}");
         CheckConstant("c_soft", CSoft);
         CheckConstant("c_hard", CHard);
         CheckConstant("c_mosw", CMosw);
@@ -111,8 +110,7 @@ public sealed record BoundParameters(
     private static void CheckConstant(string name, double c)
     {
         if (!(c > 0 && double.IsFinite(c)))
-            throw InputException.Parameter(name, $"constant must be finite and > 0, got {F(c)}");
+            throw InputException.Parameter(name, $"constant must be finite and > 0, got {Numbers.R(c)}");
     }
 
-    internal static string F(double x) => x.ToString("R", CultureInfo.InvariantCulture);
 }

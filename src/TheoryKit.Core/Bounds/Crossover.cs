@@ -112,11 +112,11 @@ public static class Crossover
         p.Validate();
         var ratio = p.CHard / p.CSoft;
         var g = Math.Sqrt(ratio * p.Epsilon * Math.Log(1 / p.Epsilon));
-        var consts = $"rate, constant c: c_hard/c_soft = {BoundParameters.F(ratio)}";
+        var consts = $"rate, constant c: c_hard/c_soft = {Numbers.R(ratio)}";
         var note = g <= MaxGamma
             ? $"m_soft < m_hard for gamma < gamma*, m_soft > m_hard for gamma > gamma* ({consts}). "
               + "The paper's condition gamma <= eps is sufficient, not necessary."
-            : $"gamma* = {BoundParameters.F(g)} exceeds 1/2, the largest possible margin of unit-norm data: "
+            : $"gamma* = {Numbers.R(g)} exceeds 1/2, the largest possible margin of unit-norm data: "
               + $"every possible margin lies below it, so the soft-label rate is smaller for every dataset ({consts}).";
         return new CrossoverResult(g, ClosedForm, note);
     }
@@ -218,16 +218,16 @@ public static class Crossover
         if (double.IsNaN(gammaLower))
             throw InputException.Parameter("gammaLower", "must be a number, got NaN");
         if (!(gammaUpper > 0 && double.IsFinite(gammaUpper)))
-            throw InputException.Parameter("gammaUpper", $"must be finite and > 0, got {BoundParameters.F(gammaUpper)}");
+            throw InputException.Parameter("gammaUpper", $"must be finite and > 0, got {Numbers.R(gammaUpper)}");
         if (!(gammaLower <= gammaUpper))
             throw InputException.Parameter("gammaLower",
-                $"must not exceed gammaUpper = {BoundParameters.F(gammaUpper)}, got {BoundParameters.F(gammaLower)}");
+                $"must not exceed gammaUpper = {Numbers.R(gammaUpper)}, got {Numbers.R(gammaLower)}");
         if (!(gammaEstimate > 0 && gammaEstimate <= MaxGamma))
             throw InputException.Parameter("gammaEstimate",
-                $"must lie in (0, 0.5] (the margin of unit-norm data is at most 1/2), got {BoundParameters.F(gammaEstimate)}");
+                $"must lie in (0, 0.5] (the margin of unit-norm data is at most 1/2), got {Numbers.R(gammaEstimate)}");
         if (!(gammaEstimate >= gammaLower && gammaEstimate <= gammaUpper))
             throw InputException.Parameter("gammaEstimate",
-                $"must lie in [gammaLower, gammaUpper] = [{BoundParameters.F(gammaLower)}, {BoundParameters.F(gammaUpper)}], got {BoundParameters.F(gammaEstimate)}");
+                $"must lie in [gammaLower, gammaUpper] = [{Numbers.R(gammaLower)}, {Numbers.R(gammaUpper)}], got {Numbers.R(gammaEstimate)}");
         var q = p with { Gamma = gammaEstimate };
         q.Validate();
 
@@ -236,7 +236,7 @@ public static class Crossover
         if (upper > MaxGamma)
         {
             upper = MaxGamma;
-            notes.Add($"upper end {BoundParameters.F(gammaUpper)} capped at 0.5, the largest possible margin");
+            notes.Add($"upper end {Numbers.R(gammaUpper)} capped at 0.5, the largest possible margin");
         }
         var lower = gammaLower;
         if (lower < MinGamma)
@@ -256,7 +256,7 @@ public static class Crossover
         if (cross.GammaStar is { } gs && gs > lower && gs < upper)
         {
             verdict = CrossoverVerdict.Undecided;
-            notes.Add($"the interval straddles gamma* = {BoundParameters.F(gs)}");
+            notes.Add($"the interval straddles gamma* = {Numbers.R(gs)}");
         }
         else
         {

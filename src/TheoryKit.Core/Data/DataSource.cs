@@ -40,7 +40,7 @@ public static class DataSource
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(options);
         if (!(options.Noise >= 0 && options.Noise < 0.5))
-            throw InputException.Parameter("noise", $"must lie in [0, 0.5), got {Num.F(options.Noise)}");
+            throw InputException.Parameter("noise", $"must lie in [0, 0.5), got {Numbers.G6(options.Noise)}");
         if (options.N is < 1) throw InputException.Parameter("n", $"must be >= 1, got {options.N}");
         if (options.D is < 1) throw InputException.Parameter("d", $"must be >= 1, got {options.D}");
         return Finish(spec, Read(spec.Trim(), options), options);
@@ -131,7 +131,7 @@ public static class DataSource
             int flips = 0;
             for (int i = 0; i < r.N; i++)
                 if (rng.NextDouble() < o.Noise) { r.Y[i] = -r.Y[i]; flips++; }
-            r.Notes.Add($"label noise: each label flipped with probability {Num.F(o.Noise)} (seed {o.Seed}); {flips} of {r.N} flipped");
+            r.Notes.Add($"label noise: each label flipped with probability {Numbers.G6(o.Noise)} (seed {o.Seed}); {flips} of {r.N} flipped");
             r.UsesSeed = true;
         }
         int d = r.D;

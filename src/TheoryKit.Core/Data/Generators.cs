@@ -35,9 +35,9 @@ internal static class Generators
         var raw = new RawData
         {
             File = spec, X = x, Y = [1.0, same ? 1.0 : -1.0], N = 2, D = d, PositiveClass = "+1", NegativeClass = "-1",
-            Description = $"two unit vectors at angle {Num.F(theta)} rad, {(same ? "same labels (+1, +1)" : "opposite labels (+1, -1)")}, in R^{d}",
+            Description = $"two unit vectors at angle {Numbers.G6(theta)} rad, {(same ? "same labels (+1, +1)" : "opposite labels (+1, -1)")}, in R^{d}",
         };
-        raw.Notes.Add($"generator two-point: theta = {Num.F(theta)} rad, {(same ? "same" : "opposite")} labels, d = {d}");
+        raw.Notes.Add($"generator two-point: theta = {Numbers.G6(theta)} rad, {(same ? "same" : "opposite")} labels, d = {d}");
         return raw;
     }
 
@@ -135,9 +135,9 @@ internal static class Generators
         var raw = new RawData
         {
             File = spec, X = x, Y = y, N = n, D = d, PositiveClass = "+1", NegativeClass = "-1", UsesSeed = true,
-            Description = $"two Gaussians N(+-{Num.F(sep / 2)} e1, I) in R^{d}: {npos} points +1, {n - npos} points -1",
+            Description = $"two Gaussians N(+-{Numbers.G6(sep / 2)} e1, I) in R^{d}: {npos} points +1, {n - npos} points -1",
         };
-        raw.Notes.Add($"generator gaussians: sep = {Num.F(sep)}, n = {n}, d = {d} (seed {o.Seed})");
+        raw.Notes.Add($"generator gaussians: sep = {Numbers.G6(sep)}, n = {n}, d = {d} (seed {o.Seed})");
         return raw;
     }
 
@@ -169,9 +169,9 @@ internal static class Generators
         var raw = new RawData
         {
             File = spec, X = x, Y = y, N = n, D = d, PositiveClass = "+1", NegativeClass = "-1", UsesSeed = true,
-            Description = $"linearly separable unit vectors in R^{d}: {n} points, y <e1, x> >= {Num.F(margin)} (margin coordinate uniform, not uniform on the sphere)",
+            Description = $"linearly separable unit vectors in R^{d}: {n} points, y <e1, x> >= {Numbers.G6(margin)} (margin coordinate uniform, not uniform on the sphere)",
         };
-        raw.Notes.Add($"generator separable: margin = {Num.F(margin)}, n = {n}, d = {d}, alternating labels (seed {o.Seed})");
+        raw.Notes.Add($"generator separable: margin = {Numbers.G6(margin)}, n = {n}, d = {d}, alternating labels (seed {o.Seed})");
         return raw;
     }
 

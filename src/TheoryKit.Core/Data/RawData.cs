@@ -42,8 +42,6 @@ internal static class Num
         return v;
     }
 
-    public static string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
-
     /// <summary>Throws when an n x d double matrix exceeds the memory budget (<see cref="IO.MemoryBudget"/>) or one array.</summary>
     /// <exception cref="InputException">Naming the file and the sizes.</exception>
     public static void CheckSize(string file, double n, double d) => IO.MemoryBudget.CheckMatrix("data matrix n x d =", n, d, file);

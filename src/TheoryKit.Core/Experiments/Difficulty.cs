@@ -1,4 +1,3 @@
-using System.Globalization;
 using TheoryKit.Data;
 using TheoryKit.Margins;
 using TheoryKit.Random;
@@ -325,8 +324,8 @@ public static class Difficulty
         return Path.Combine(folder, $"{member.Family}-{index:D2}-{member.Parameter}-{Sanitise(R(member.Value))}.jsonl");
     }
 
-    private static string R(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-    private static string G(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+    private static string R(double v) => Numbers.R(v);
+    private static string G(double v) => Numbers.G4(v);
     private static string Sanitise(string s) => new(s.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' ? c : '_').ToArray());
 
     /// <summary>Reports synchronously on the calling thread (Progress&lt;T&gt; would post to a synchronisation context).</summary>

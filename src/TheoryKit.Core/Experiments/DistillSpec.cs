@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using TheoryKit.Data;
 using TheoryKit.Random;
@@ -14,7 +13,7 @@ namespace TheoryKit.Experiments;
 /// <param name="Eta">Step size of the teacher's functional gradient descent (default 16: GD on the limiting kernel is
 /// stable for eta &lt; 8 / lambda_max(H / n), and lambda_max(H / n) &lt;= 1/2 on unit-norm rows).</param>
 /// <param name="Steps">Step cap (default 3000).</param>
-/// <param name="EarlyStop">Keep the step with the lowest validation error (default true).</param>
+/// <param name="EarlyStop">Keep the step with the lowest logistic risk on the noisy validation split (default true; <see cref="TheoryKit.Teachers.KernelTeacher.FitMany"/>).</param>
 /// <param name="CheckEvery">Steps between validation checks (default 10).</param>
 /// <param name="Temperature">tau of the soft labels p = sigmoid(g / tau) [HVD15] (default 1).</param>
 public sealed record DistillTeacher(double Eta = 16, int Steps = 3000, bool EarlyStop = true, int CheckEvery = 10, double Temperature = 1)
@@ -149,7 +148,7 @@ public sealed record DistillSpec(string DataSource, IReadOnlyList<double> Noise,
         return header;
     }
 
-    internal static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+    internal static string F(double v) => Numbers.G4(v);
 }
 
 /// <summary>Which run of a distillation grid a record holds.</summary>

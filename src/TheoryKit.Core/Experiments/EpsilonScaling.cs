@@ -1,4 +1,3 @@
-using System.Globalization;
 using TheoryKit.Training;
 
 namespace TheoryKit.Experiments;
@@ -71,7 +70,7 @@ public static class EpsilonScaling
         if (!(confidence > 0 && confidence < 1)) throw InputException.Parameter("confidence", $"must lie in (0, 1), got {confidence}");
         foreach (var p in points)
             if (!(p.Epsilon > 0) || !double.IsFinite(p.Epsilon)) throw InputException.Parameter("epsilon", $"must be positive, got {p.Epsilon}");
-        var (used, x, y, censored) = ScalingFit.Censor(points, p => p.Epsilon, p => p.MinimalWidth, p => p.AtSmallestWidth, p => $"eps = {E(p.Epsilon)}");
+        var (used, x, y, censored) = ScalingFit.Censor(points, p => p.Epsilon, p => p.MinimalWidth, p => p.AtSmallestWidth, p => $"eps = {Numbers.G6(p.Epsilon)}");
         var excluded = censored.Select(c => new ExcludedEpsilon(c.Point.Epsilon, c.Point.MinimalWidth, c.Reason)).ToList();
         var theory = TheorySlopes(kind);
         string who = ScalingFit.Who(kind);
@@ -106,11 +105,11 @@ public static class EpsilonScaling
     public static int StepsFor(double stepsTimesEpsilon, double epsilon)
     {
         if (!(stepsTimesEpsilon > 0) || !double.IsFinite(stepsTimesEpsilon))
-            throw InputException.Parameter("steps-times-epsilon", $"must be positive, got {E(stepsTimesEpsilon)}");
-        if (!(epsilon > 0) || !double.IsFinite(epsilon)) throw InputException.Parameter("epsilon", $"must be positive, got {E(epsilon)}");
+            throw InputException.Parameter("steps-times-epsilon", $"must be positive, got {Numbers.G6(stepsTimesEpsilon)}");
+        if (!(epsilon > 0) || !double.IsFinite(epsilon)) throw InputException.Parameter("epsilon", $"must be positive, got {Numbers.G6(epsilon)}");
         double q = stepsTimesEpsilon / epsilon;
         double t = Math.Max(1, Math.Ceiling(q * (1 - 1e-12)));
-        if (!(t <= int.MaxValue)) throw InputException.Parameter("steps-times-epsilon", $"{E(stepsTimesEpsilon)} / {E(epsilon)} is more steps than {int.MaxValue}");
+        if (!(t <= int.MaxValue)) throw InputException.Parameter("steps-times-epsilon", $"{Numbers.G6(stepsTimesEpsilon)} / {Numbers.G6(epsilon)} is more steps than {int.MaxValue}");
         return (int)t;
     }
 
@@ -131,9 +130,8 @@ public static class EpsilonScaling
             ? name[^sweepSuffix.Length..]
             : Path.GetExtension(name);
         string stem = name[..(name.Length - suffix.Length)];
-        string file = $"{stem}-eps{E(epsilon)}{suffix}";
+        string file = $"{stem}-eps{Numbers.G6(epsilon)}{suffix}";
         return dir.Length == 0 ? file : Path.Combine(dir, file);
     }
 
-    private static string E(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
 }

@@ -104,7 +104,7 @@ public static class PairedStats
             return new Trend(double.NaN, double.NaN, double.NaN, x.Count, TrendKind.Undecided,
                 $"{what}: no trend, {x.Distinct().Count()} difficulty level(s) and {x.Count} point(s) (a slope needs 2 levels and 3 points).");
         var fit = ScalingFit.Fit(x.ToArray(), y.ToArray(), confidence);
-        string level = F(100 * confidence) + "%";
+        string level = Numbers.G4(100 * confidence) + "%";
         string per = $"slope {Points(fit.Slope)} points per {unit}, {level} interval [{Points(fit.SlopeLower)}, {Points(fit.SlopeUpper)}]";
         if (fit.SlopeLower > 0)
             return new Trend(fit.Slope, fit.SlopeLower, fit.SlopeUpper, x.Count, TrendKind.Grows, $"{what} grows with difficulty: {per}, above 0.");
@@ -118,5 +118,4 @@ public static class PairedStats
     /// <param name="fraction">The fraction.</param>
     public static string Points(double fraction) => (100 * fraction).ToString("+0.0##;-0.0##;0.0", CultureInfo.InvariantCulture);
 
-    private static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 }

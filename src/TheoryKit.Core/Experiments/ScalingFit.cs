@@ -1,4 +1,3 @@
-using System.Globalization;
 using MathNet.Numerics.Distributions;
 
 namespace TheoryKit.Experiments;
@@ -130,11 +129,11 @@ public static class ScalingFit
         if (x.Length < 3) return (null, tooFew);
         if (x.Max() - x.Min() <= 1e-12 * Math.Max(1, Math.Abs(x.Max()))) return (null, noSpread);
         if (y.All(v => v == y[0]))
-            return (null, $"{who}: no fit, all {x.Length} {points} have the same measured minimal width m* = {G(Math.Exp(y[0]))}: "
+            return (null, $"{who}: no fit, all {x.Length} {points} have the same measured minimal width m* = {Numbers.G4(Math.Exp(y[0]))}: "
                 + "it does not change over this range at this resolution, and a least-squares interval from equal values would have zero width.");
         var fit = Fit(x, y, confidence);
-        string ci = $"{G(100 * confidence)}% CI {G(fit.SlopeLower)} to {G(fit.SlopeUpper)}";
-        static string Names(IEnumerable<TheorySlope> ts) => string.Join(" and ", ts.Select(t => $"{G(t.Slope)} {t.Source}"));
+        string ci = $"{Numbers.G4(100 * confidence)}% CI {Numbers.G4(fit.SlopeLower)} to {Numbers.G4(fit.SlopeUpper)}";
+        static string Names(IEnumerable<TheorySlope> ts) => string.Join(" and ", ts.Select(t => $"{Numbers.G4(t.Slope)} {t.Source}"));
         var inside = theory.Where(t => fit.Contains(t.Slope)).ToList();
         var below = theory.Where(t => fit.SlopeUpper < t.Slope).ToList();
         var above = theory.Where(t => fit.SlopeLower > t.Slope).ToList();
@@ -146,8 +145,7 @@ public static class ScalingFit
                 + " not tight over this range");
         if (above.Count > 0) parts.Add($"disagrees with the paper: above {Names(above)}, which the interval excludes");
         string verdict = theory.Count > 0 ? string.Join("; ", parts) : withoutTheory;
-        return (fit, $"{who}: slope {G(fit.Slope)} ({ci}) over {x.Length} {points}: {verdict}.");
+        return (fit, $"{who}: slope {Numbers.G4(fit.Slope)} ({ci}) over {x.Length} {points}: {verdict}.");
     }
 
-    private static string G(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 }

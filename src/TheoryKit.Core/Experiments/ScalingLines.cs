@@ -50,10 +50,7 @@ public static class ScalingLines
             Through($"{kind} fit: slope {Tables.TableFormat.Short(fit.Slope)} [{Tables.TableFormat.Short(fit.SlopeLower)}, {Tables.TableFormat.Short(fit.SlopeUpper)}]", logX, logY, fit.Slope),
         };
         foreach (var t in theory)
-            lines.Add(Through($"{kind} theory: slope {G6(t.Slope)} {t.Source}", logX, logY, t.Slope));
+            lines.Add(Through($"{kind} theory: slope {Numbers.Cell(t.Slope)} {t.Source}", logX, logY, t.Slope));
         return lines;
     }
-
-    private static string G6(double x) =>
-        double.IsPositiveInfinity(x) ? "inf" : double.IsNaN(x) ? "n/a" : x.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
 }

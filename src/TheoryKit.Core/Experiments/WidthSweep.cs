@@ -421,5 +421,5 @@ public static class WidthSweep
     private static string Counts(WidthStats s, string level) =>
         $"{s.Successes}/{s.Runs} succeeded, rate {F(s.Rate)}, {level} Clopper-Pearson interval [{F(s.RateLower)}, {F(s.RateUpper)}]";
 
-    internal static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+    internal static string F(double v) => Numbers.G4(v);
 }

@@ -65,11 +65,13 @@ public sealed record MarginOptions(double Width = 0.01, double TimeBudget = 30, 
 /// <param name="Certificate">The re-checkable certificate.</param>
 /// <param name="SubsampleOf">When the data are a subsample of a larger set (e.g. "1000 of 12000 points"): its description; null otherwise.</param>
 /// <param name="RoundingAllowance">Allowance for floating-point rounding inside both ends (float32 GEMMs; 0 in double).</param>
+/// <param name="MonteCarloPrimal">Whether the Monte Carlo primal was estimated on the fresh samples (false in exact mode, and when the
+/// kernel-tail end was predicted to beat it: the lower end then comes from the kernel margins; see <see cref="MarginModes"/>).</param>
 public sealed record MarginResult(string Mode, double GammaLower, double GammaUpper, double GammaEstimate, double Delta,
     double DualEstimate, double PrimalEstimate, double UpperTerm, double LowerTerm, string UpperBound, string LowerBound,
     int OptimisationSamples, long CertificationSamples, double SolverGap, int Iterations, string StoppedBy,
     double Seconds, double CertificationGflops, string Backend, MarginCertificate Certificate, string? SubsampleOf = null,
-    double RoundingAllowance = 0)
+    double RoundingAllowance = 0, bool MonteCarloPrimal = true)
 {
     /// <summary>GammaUpper - GammaLower.</summary>
     public double Width => GammaUpper - GammaLower;
@@ -465,7 +467,7 @@ public static class MarginSolver
             options.Seed, options.Delta, c, q, kOpt, est.K, lower, upper, planarPrimal);
         return new MarginResult(mode, lower, upper, estimate, options.Delta, est.Dual, primal, up.Term, primal - rawLower, up.Name, low.Name,
             kOpt, est.K, optGap, iterations, stopped, clock.Elapsed.TotalSeconds, est.Gflops, est.Float32 ? Blas.Description + ", float32 norm pass" : Blas.Description,
-            cert, SubsampleOf(data), est.RoundingAllowance);
+            cert, SubsampleOf(data), est.RoundingAllowance, !exact && est.HasPrimal);
     }
 
     /// <summary>Largest n |supp q| d for which the exact kernel lower end is computed (about 2 s of kernel evaluations on 2 cores at 4e9).</summary>

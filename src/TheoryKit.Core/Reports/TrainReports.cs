@@ -9,25 +9,6 @@ using TheoryKit.Training;
 
 namespace TheoryKit.Reports;
 
-/// <summary>The dataset of a report (the `data` member of the `--json` contracts).</summary>
-/// <param name="Source">The DATA argument as given.</param>
-/// <param name="Description">Human description with sizes.</param>
-/// <param name="N">Points n.</param>
-/// <param name="D">Dimension d.</param>
-/// <param name="Normalised">Whether rows were scaled to the unit sphere.</param>
-/// <param name="PositiveClass">Original label mapped to +1.</param>
-/// <param name="NegativeClass">Original label mapped to -1.</param>
-public sealed record DataReport(string Source, string Description, int N, int D, bool Normalised, string PositiveClass, string NegativeClass)
-{
-    /// <summary>The report of a loaded dataset.</summary>
-    /// <param name="ds">The dataset.</param>
-    public static DataReport Of(Dataset ds)
-    {
-        ArgumentNullException.ThrowIfNull(ds);
-        return new(ds.Provenance.Source, ds.Provenance.Description, ds.N, ds.D, ds.Provenance.Normalised, ds.PositiveClass, ds.NegativeClass);
-    }
-}
-
 /// <summary>A teacher's fit in a report (THEORY.md §4): <see cref="TeacherReport"/> with the temperature of its soft labels.</summary>
 /// <param name="Kind">"kernel", "margin" or "wide-network".</param>
 /// <param name="Description">The teacher's description with its parameters.</param>
@@ -165,12 +146,12 @@ public sealed record LabelReport(string Labels, MinimalWidthReport ByRate, Minim
 /// <param name="Upper">Its upper end (null when undefined).</param>
 /// <param name="PositivePairs">Pairs with a positive gap.</param>
 /// <param name="Pairs">Pairs.</param>
-public sealed record GapReport(int Width, double? Mean, double? Lower, double? Upper, int PositivePairs, int Pairs)
+public sealed record WidthGapReport(int Width, double? Mean, double? Lower, double? Upper, int PositivePairs, int Pairs)
 {
     /// <summary>The reports of a sweep's gaps.</summary>
     /// <param name="gaps">The gaps.</param>
-    public static IReadOnlyList<GapReport> Of(IEnumerable<AccuracyGap> gaps) =>
-        gaps.Select(g => new GapReport(g.Width, ReportJson.Finite(g.Gap.Mean), ReportJson.Finite(g.Gap.Lower), ReportJson.Finite(g.Gap.Upper), g.Gap.Positive, g.Gap.N)).ToList();
+    public static IReadOnlyList<WidthGapReport> Of(IEnumerable<AccuracyGap> gaps) =>
+        gaps.Select(g => new WidthGapReport(g.Width, ReportJson.Finite(g.Gap.Mean), ReportJson.Finite(g.Gap.Lower), ReportJson.Finite(g.Gap.Upper), g.Gap.Positive, g.Gap.N)).ToList();
 }
 
 /// <summary>Accuracy-based m* of a sweep (the one compared across label kinds).</summary>
@@ -181,7 +162,7 @@ public sealed record GapReport(int Width, double? Mean, double? Lower, double? U
 /// <param name="RatioHardOverSoft">m*_hard / m*_soft, or null.</param>
 /// <param name="Relation">"=", "&gt;=", "&lt;=", "&gt;", "&lt;" or a sentence.</param>
 /// <param name="Statement">The comparison in words.</param>
-public sealed record AccuracyReport(double? Target, string Rule, int? MStarSoft, int? MStarHard, double? RatioHardOverSoft, string Relation, string Statement);
+public sealed record AccuracyWidthsReport(double? Target, string Rule, int? MStarSoft, int? MStarHard, double? RatioHardOverSoft, string Relation, string Statement);
 
 /// <summary>The teacher's held-out accuracy beside the best hard-label student's.</summary>
 /// <param name="TeacherTestAccuracy">The teacher's.</param>
@@ -220,7 +201,7 @@ public sealed record TeacherVersusBestHard(double? TeacherTestAccuracy, int Best
 /// <param name="Journal">The journal's path.</param>
 /// <param name="Plots">The plots' paths.</param>
 public record SweepReport(string DataSource, double Epsilon, int Seeds, IReadOnlyList<int> Widths, int? MStarSoft, int? MStarSoftLower, int? MStarSoftUpper,
-    int? MStarHard, int? MStarHardLower, int? MStarHardUpper, string MStarKind, AccuracyReport? ByAccuracy, IReadOnlyList<GapReport> Gaps, string Rule,
+    int? MStarHard, int? MStarHardLower, int? MStarHardUpper, string MStarKind, AccuracyWidthsReport? ByAccuracy, IReadOnlyList<WidthGapReport> Gaps, string Rule,
     IReadOnlyList<LabelReport> ByLabel, int NewRuns, int ResumedRuns, string Journal, IReadOnlyList<string> Plots)
 {
     /// <summary>The report of a sweep.</summary>
@@ -235,8 +216,8 @@ public record SweepReport(string DataSource, double Epsilon, int Seeds, IReadOnl
         return new(res.DataSource, res.Epsilon, res.Seeds, res.Widths,
             M(LabelKind.Soft)?.Width, M(LabelKind.Soft)?.Lower, M(LabelKind.Soft)?.Upper,
             M(LabelKind.Hard)?.Width, M(LabelKind.Hard)?.Lower, M(LabelKind.Hard)?.Upper, TrainReports.ObjectiveKind,
-            a is null ? null : new AccuracyReport(ReportJson.Finite(a.Target), a.TargetRule, a.Soft, a.Hard, TrainReports.Finite(a.Ratio), a.Relation, a.Statement),
-            GapReport.Of(res.Gaps), TrainReports.SuccessRule(res.SuccessThreshold),
+            a is null ? null : new AccuracyWidthsReport(ReportJson.Finite(a.Target), a.TargetRule, a.Soft, a.Hard, TrainReports.Finite(a.Ratio), a.Relation, a.Statement),
+            WidthGapReport.Of(res.Gaps), TrainReports.SuccessRule(res.SuccessThreshold),
             res.Labels.Select(l => new LabelReport(SweepSpec.KindName(l.Labels), MinimalWidthReport.Of(l.ByRate), MinimalWidthReport.Of(l.ByClopperPearson),
                 l.Widths.Select(WidthReport.Of).ToList())).ToList(),
             res.NewRuns, res.ResumedRuns, journal, plots);
@@ -336,7 +317,7 @@ public sealed record EpsilonScalingReport(double Confidence, IReadOnlyList<Epsil
 public sealed record EpsilonSweepsReport(string DataSource, IReadOnlyList<double> Epsilons, double? StepsTimesEpsilon, IReadOnlyList<EpsilonSweepReport> Sweeps,
     EpsilonScalingReport EpsilonScaling, TeacherSummary? Teacher);
 
-/// <summary>The accuracy-based m* of a difficulty member (as <see cref="AccuracyReport"/> without the target's rule).</summary>
+/// <summary>The accuracy-based m* of a difficulty member (as <see cref="AccuracyWidthsReport"/> without the target's rule).</summary>
 /// <param name="Target">Target accuracy.</param>
 /// <param name="MStarSoft">Soft-label m*, or null.</param>
 /// <param name="MStarHard">Hard-label m*, or null.</param>
@@ -360,7 +341,7 @@ public sealed record MemberAccuracyReport(double? Target, int? MStarSoft, int? M
 /// <param name="Gaps">Paired gaps.</param>
 /// <param name="Journal">The member's journal.</param>
 public sealed record MemberReport(string Name, string Parameter, double Value, TeacherSummary Teacher, double? GammaLower, double? GammaUpper, double? GammaEstimate,
-    int? MStarSoft, int? MStarHard, string MStarKind, MemberAccuracyReport? ByAccuracy, IReadOnlyList<GapReport> Gaps, string Journal)
+    int? MStarSoft, int? MStarHard, string MStarKind, MemberAccuracyReport? ByAccuracy, IReadOnlyList<WidthGapReport> Gaps, string Journal)
 {
     /// <summary>The report of a member.</summary>
     /// <param name="m">The member's outcome.</param>
@@ -372,7 +353,7 @@ public sealed record MemberReport(string Name, string Parameter, double Value, T
         return new(m.Member.Name, m.Member.Parameter, m.Member.Value, teacher, ReportJson.Finite(m.Margin.GammaLower), ReportJson.Finite(m.Margin.GammaUpper),
             ReportJson.Finite(m.Margin.GammaEstimate), m.Sweep.For(LabelKind.Soft)?.ByRate.Width, m.Sweep.For(LabelKind.Hard)?.ByRate.Width, TrainReports.ObjectiveKind,
             a is null ? null : new MemberAccuracyReport(ReportJson.Finite(a.Target), a.Soft, a.Hard, TrainReports.Finite(a.Ratio), a.Relation, a.Statement),
-            GapReport.Of(m.Sweep.Gaps), m.JournalPath);
+            WidthGapReport.Of(m.Sweep.Gaps), m.JournalPath);
     }
 }
 
@@ -464,7 +445,7 @@ public static class TrainReports
     /// <summary>The success rule of a sweep in words.</summary>
     /// <param name="threshold">The success-rate threshold.</param>
     public static string SuccessRule(double threshold) =>
-        $"objective-based: smallest grid width with success rate >= {threshold.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)} (epoch-averaged training objective <= epsilon)";
+        $"objective-based: smallest grid width with success rate >= {Numbers.G6(threshold)} (epoch-averaged training objective <= epsilon)";
 
     /// <summary>A finite number or null (null stays null).</summary>
     /// <param name="x">The number.</param>

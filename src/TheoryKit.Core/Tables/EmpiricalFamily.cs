@@ -1,4 +1,3 @@
-using System.Globalization;
 using TheoryKit.Experiments;
 using TheoryKit.Margins;
 using TheoryKit.Teachers;
@@ -41,8 +40,8 @@ public sealed record EmpiricalFamily(string Family, IReadOnlyList<double>? Value
     public string Arguments =>
         Family
         + (Pair is null ? "" : $" --pair {Pair}")
-        + (Values is null ? "" : $" --values {string.Join(",", Values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}")
-        + $" --epsilon {G(Epsilon)} --min-width {MinWidth} --max-width {MaxWidth} --steps {Steps} --eta {G(Eta)} --tau {G(Tau)}"
+        + (Values is null ? "" : $" --values {string.Join(",", Values.Select(v => Numbers.R(v)))}")
+        + $" --epsilon {Numbers.R(Epsilon)} --min-width {MinWidth} --max-width {MaxWidth} --steps {Steps} --eta {Numbers.R(Eta)} --tau {Numbers.R(Tau)}"
         + $" --margin-optimisation-samples {MarginOptimisationSamples} --margin-samples {MarginSamples}";
 
     /// <summary>The teacher: the default kernel teacher at temperature <see cref="Tau"/>.</summary>
@@ -65,6 +64,4 @@ public sealed record EmpiricalFamily(string Family, IReadOnlyList<double>? Value
         };
         return Pair is null ? o : o with { Pair = Pair };
     }
-
-    private static string G(double x) => x.ToString("R", CultureInfo.InvariantCulture);
 }

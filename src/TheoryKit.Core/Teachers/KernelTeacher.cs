@@ -55,7 +55,7 @@ public sealed class KernelTeacher : ITeacher
     /// <summary>Number of steps T (the cap, with early stopping).</summary>
     public int Steps { get; }
 
-    /// <summary>With early stopping: the step whose alpha the teacher keeps (lowest validation error); null without.</summary>
+    /// <summary>With early stopping: the step whose alpha the teacher keeps (lowest validation logistic risk); null without.</summary>
     public int? StoppedAt { get; }
 
     /// <summary>With early stopping: the validation error at <see cref="StoppedAt"/> (ties g = 0 count half); null without.</summary>
@@ -85,10 +85,12 @@ public sealed class KernelTeacher : ITeacher
     /// together: the n x n Gram matrix is built once and each step is one GEMM H (n x n) times the n x k matrix of the
     /// teachers' alphas. Teacher j is exactly <see cref="Fit"/> on (train.X, labels[j]) when there is no validation
     /// set. With a validation set (validation.X, validationLabels[j]) each teacher is early-stopped: every
-    /// <paramref name="checkEvery"/> steps (and at step 0 and T) its validation error is measured (ties g = 0 count
-    /// half) and the alpha with the lowest error is kept (the latest on ties: on a plateau of the validation error the teacher
-    /// keeps training, measured on Fashion-MNIST shirt vs T-shirt without noise). THEORY.md §4, §9 (teachers early-stopped
-    /// on a validation split).
+    /// <paramref name="checkEvery"/> steps (and at step 0 and T) its validation logistic risk (1/n_v) sum_i ln(1 + exp(-y_i g(x_i)))
+    /// is measured and the alpha with the lowest risk is kept (the latest on ties). The risk, not the 0-1 error: on 200
+    /// validation points the error moves in steps of 0.5 points and its minimum falls at chance steps. Measured on Fashion-MNIST
+    /// shirt vs T-shirt (n = 1000, eta = 16, 3000 steps, 5 seeds), the teachers' mean held-out accuracy at label-flip rates 0,
+    /// 0.1, 0.2, 0.3 was 83.4%, 81.4%, 81.5%, 77.2% when stopped at the lowest error (steps as early as 10) and 83.85%,
+    /// 81.85%, 80.6%, 79.0% at the lowest risk. THEORY.md §4, §9 (teachers early-stopped on a validation split).
     /// </summary>
     /// <param name="train">Training points (n x d row-major, n &lt;= <see cref="MaxTrainingPoints"/>); its labels are not used.</param>
     /// <param name="labels">Per teacher, n labels +-1.</param>
@@ -130,7 +132,8 @@ public sealed class KernelTeacher : ITeacher
         var g = new double[(long)n * k];        // g_t = H alpha_t; g_0 = 0
         var v = new double[(long)nv * k];
         var best = new double[(long)n * k];
-        var bestErr = Enumerable.Repeat(double.PositiveInfinity, k).ToArray();
+        var bestRisk = Enumerable.Repeat(double.PositiveInfinity, k).ToArray();
+        var bestErr = new double[k];
         var bestStep = new int[k];
         double scale = eta / n;
         void Check(int t)
@@ -138,13 +141,18 @@ public sealed class KernelTeacher : ITeacher
             Blas.MultiplyAB(cv, alpha, v, nv, k, n);
             for (int j = 0; j < k; j++)
             {
-                double err = 0;
+                double err = 0, risk = 0;
                 var yv = validationLabels![j];
-                for (int i = 0; i < nv; i++) { double m = yv[i] * v[i * k + j]; if (m < 0) err++; else if (m == 0) err += 0.5; }
-                err /= nv;
-                if (err <= bestErr[j])
+                for (int i = 0; i < nv; i++)
                 {
-                    bestErr[j] = err; bestStep[j] = t;
+                    double m = yv[i] * v[i * k + j];
+                    if (m < 0) err++; else if (m == 0) err += 0.5;
+                    risk += Losses.Softplus(-m);
+                }
+                err /= nv; risk /= nv;
+                if (risk <= bestRisk[j])
+                {
+                    bestRisk[j] = risk; bestErr[j] = err; bestStep[j] = t;
                     for (int i = 0; i < n; i++) best[i * k + j] = alpha[i * k + j];
                 }
             }

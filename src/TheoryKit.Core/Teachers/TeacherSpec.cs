@@ -1,4 +1,3 @@
-using System.Globalization;
 using TheoryKit.Data;
 using TheoryKit.Margins;
 using TheoryKit.Random;
@@ -57,7 +56,7 @@ public sealed record TeacherSpec(TeacherKind Kind = TeacherKind.Kernel, double T
     public string KindName => Kind switch { TeacherKind.Kernel => "kernel", TeacherKind.Margin => "margin", _ => "wide" };
 
     /// <summary>The teacher as a sweep records it in its journal header: "KIND (eta E, T steps)".</summary>
-    public string Label => $"{KindName} (eta {Eta.ToString("G6", CultureInfo.InvariantCulture)}, {Steps} steps)";
+    public string Label => $"{KindName} (eta {Numbers.G6(Eta)}, {Steps} steps)";
 
     /// <summary>The kind named "kernel", "margin" or "wide" (case ignored).</summary>
     /// <param name="name">The name.</param>
@@ -81,9 +80,9 @@ public sealed record TeacherSpec(TeacherKind Kind = TeacherKind.Kernel, double T
     {
         if (Width < 1) throw InputException.Parameter("teacher-width", $"must be >= 1, got {Width}");
         if (Steps < 1) throw InputException.Parameter("teacher-steps", $"must be >= 1, got {Steps}");
-        if (!(Eta > 0) || double.IsInfinity(Eta)) throw InputException.Parameter("teacher-eta", $"must be positive, got {G(Eta)}");
-        if (Beta is { } b && (!(b > 0) || double.IsInfinity(b))) throw InputException.Parameter("beta", $"must be positive, got {G(b)}");
-        if (!(Tau > 0)) throw InputException.Parameter("tau", $"must be positive, got {G(Tau)}");
+        if (!(Eta > 0) || double.IsInfinity(Eta)) throw InputException.Parameter("teacher-eta", $"must be positive, got {Numbers.R(Eta)}");
+        if (Beta is { } b && (!(b > 0) || double.IsInfinity(b))) throw InputException.Parameter("beta", $"must be positive, got {Numbers.R(b)}");
+        if (!(Tau > 0)) throw InputException.Parameter("tau", $"must be positive, got {Numbers.R(Tau)}");
         if (MarginOptimisationSamples < 1) throw InputException.Parameter("margin-optimisation-samples", $"must be >= 1, got {MarginOptimisationSamples}");
         if (MarginSamples < 1) throw InputException.Parameter("margin-samples", $"must be >= 1, got {MarginSamples}");
     }
@@ -143,8 +142,6 @@ public sealed record TeacherSpec(TeacherKind Kind = TeacherKind.Kernel, double T
         if (!(middle > 0)) throw InputException.Parameter("beta", "the certified margin interval is [0, 0]; give --beta explicitly");
         return 2 / middle;
     }
-
-    private static string G(double x) => x.ToString("G", CultureInfo.InvariantCulture);
 }
 
 /// <summary>
