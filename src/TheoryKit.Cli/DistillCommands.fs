@@ -56,7 +56,7 @@ type DistillArgs =
             | Seeds _ -> "seeds S: label flips, teacher and initialisation are paired by seed; the training/validation split is made once (default 5)"
             | Steps _ -> "step cap of every student run (default 2000; held-out and validation errors are recorded every cap/100 steps)"
             | Eta _ -> "student step size eta (default 16)"
-            | No_Convergence -> "run every student to the step cap instead of stopping when the objective has converged (a drop < 1% or < 1e-4 nats over the last 10% of steps, checked from step 1000)"
+            | No_Convergence -> "run every student to its cap (steps for two-layer, epochs for mlp/cnn) instead of stopping when the objective has converged (two-layer: a drop < 1% or < 1e-4 nats over the last 10% of steps, checked from step 1000; mlp/cnn: a line fitted to the epoch-averaged objective over the last 20% of the epochs moves by < 1% or < 1e-4 nats, checked from epoch 10)"
             | Standard_Init -> "standard instead of symmetric initialisation (width 2 then fails whenever both a_s share a sign)"
             | Train_Output -> "also train the output layer"
             | Optimiser _ -> "gd (full batch, default), sgd (with momentum) or adam"
@@ -112,14 +112,15 @@ let private deepEngine (r: ParseResults<DistillArgs>) (family: TheoryKit.Deep.De
     settings.Validate()
     TheoryKit.Deep.DeepDistillEngine(settings)
 
-/// The convergence rule of deep students, on the epoch-averaged objective: a drop < 1% or < 1e-4 nats over the last 20% of the epochs,
-/// checked every epoch from epoch 10.
+/// The thresholds of the deep students' convergence rule (TheoryKit.Deep.MinibatchConvergence): a line fitted to the epoch-averaged
+/// objective over the last 20% of the epochs (at least 5) moves by < 1% or < 1e-4 nats, checked every epoch from epoch 10.
 let deepConvergence () = ConvergenceRule(0.01, 0.2, 10, 1)
 
 /// The checked settings of `distill --student mlp|cnn`: students of the given family, minibatch Adam by default (learning rate 1e-3,
 /// batch 64), a cap of --epochs 30 with the deep convergence rule, float32; teachers of the same family (see deepEngine).
 let private deepSpec (r: ParseResults<DistillArgs>) (sh: Shared) (source: string) (noise: float list) (widths: int list) family =
     let epochs = r.GetResult(DistillArgs.Epochs, 30)
+    if epochs < 1 then raise (InputException.Parameter("epochs", sprintf "must be >= 1, got %d" epochs))
     let optimiser = TrainCommands.parseOptimiser (r.GetResult(DistillArgs.Optimiser, "adam"))
     let eta = r.GetResult(DistillArgs.Eta, (if optimiser = Optimiser.Adam then 1e-3 else 0.05))
     let student =
@@ -166,7 +167,8 @@ let distillSpec (r: ParseResults<DistillArgs>) (sh: Shared) (source: string) =
     spec.Validate()
     spec
 
-let private countsText (c: RunCounts) = sprintf "%d converged, %d at the step cap, %d diverged, %d dead" c.Converged c.StepCap c.Diverged c.Dead
+/// Run counts as text; unit "step" (two-layer students) or "epoch" (deep students).
+let private countsText (unit: string) (c: RunCounts) = sprintf "%d converged, %d at the %s cap, %d diverged, %d dead" c.Converged c.StepCap unit c.Diverged c.Dead
 
 let private pct (x: float) = if Double.IsNaN x then "n/a" else (100.0 * x).ToString("0.0", Globalization.CultureInfo.InvariantCulture)
 
@@ -232,8 +234,15 @@ let runDistill (r: ParseResults<DistillArgs>) (sh: Shared) =
     let plotBase = r.GetResult(DistillArgs.Plot, TrainCommands.withoutJsonl journal)
     checkWritable plotBase
     let dataOpts = sharedData { sh with Noise = None } (defaultPoints source)
-    let dataOpts = match r.TryGetResult DistillArgs.Cifar_Dir with Some dir -> dataOpts.WithCifarDir dir | None -> dataOpts
+    let dataOpts =
+        match r.TryGetResult DistillArgs.Cifar_Dir with
+        | Some _ when not (source.Trim().StartsWith("cifar10:", StringComparison.OrdinalIgnoreCase)) ->
+            raise (InputException.Parameter("cifar-dir", sprintf "is for cifar10:A-vs-B data, not '%s'" source))
+        | Some dir -> dataOpts.WithCifarDir dir
+        | None -> dataOpts
     let points = DataSource.Load(source, dataOpts)
+    // the student family against the data's shape (a CNN needs image rows) before anything is printed or written
+    spec.Engine.Validate(spec, points.D)
     let test =
         match DataSource.LoadTest(source, dataOpts, Option.toObj (r.TryGetResult DistillArgs.Test), points) with
         | null -> raise (InputException.Parameter("test", "distill needs a held-out set: give --test PATH for a file dataset"))
@@ -274,24 +283,25 @@ let runDistill (r: ParseResults<DistillArgs>) (sh: Shared) =
     let plots = distillPlots plotBase res
     if sh.Json then printfn "%s" (DistillReport.Of(res, journal, List.toArray plots, points).ToJson())
     else
+        let unit = if spec.Engine.Student = "two-layer" then "step" else "epoch"
         let rows =
             [ for l in res.Levels do
                 yield sprintf "noise %s: teacher" (num l.Noise), accText l.Teacher,
                       sprintf "best hard student: width %d, %s%s" l.BestHardWidth (pct l.BestHardAccuracy)
-                          (match Option.ofNullable l.TeacherStoppedAt with Some t -> sprintf "; teachers kept step %.0f on average (early stopping)" t | None -> "")
+                          (match Option.ofNullable l.TeacherStoppedAt with Some t -> sprintf "; teachers kept %s %.0f on average (early stopping)" unit t | None -> "")
                 for w in l.Widths do
                     yield sprintf "noise %s, m = %d" (num l.Noise) w.Width,
                           sprintf "soft %s, hard %s, early-stopped hard %s" (accText w.Soft) (accText w.Hard) (accText w.HardEarlyStopped),
                           sprintf "gap soft - hard %s; soft - early-stopped hard %s" (gapText w.Gap) (gapText w.GapEarlyStopped)
                 yield sprintf "noise %s: mean gap" (num l.Noise), gapText l.MeanGap, "soft - hard averaged over widths per seed"
                 yield sprintf "noise %s: control" (num l.Noise), gapText l.MeanGapEarlyStopped, "soft - early-stopped hard averaged over widths per seed"
-                yield sprintf "noise %s: runs" (num l.Noise), sprintf "soft: %s" (countsText l.Soft), sprintf "hard: %s" (countsText l.Hard)
+                yield sprintf "noise %s: runs" (num l.Noise), sprintf "soft: %s" (countsText unit l.Soft), sprintf "hard: %s" (countsText unit l.Hard)
                 match l.TeacherWarning with
                 | null -> ()
                 | w -> yield sprintf "noise %s: warning" (num l.Noise), "teacher weaker", w ]
             @ [ "trend (soft - hard)", res.Trend.Word, res.Trend.Statement
                 "trend (soft - early-stopped hard)", res.TrendEarlyStopped.Word, res.TrendEarlyStopped.Statement
-                "student runs", countsText res.Counts, (match res.CapWarning with null -> "diverged and dead runs are not scored" | w -> w + " Diverged and dead runs are not scored.")
+                "student runs", countsText unit res.Counts, (match res.CapWarning with null -> "diverged and dead runs are not scored" | w -> w + " Diverged and dead runs are not scored.")
                 "journal", journal, sprintf "%d new runs, %d from the journal" res.NewRuns res.ResumedRuns
                 "plots", String.Join(", ", plots), "" ]
         table (sprintf "Soft versus hard labels on %s: held-out accuracy %% (clean labels), %s%% t intervals over %d seeds" points.Provenance.Description (num (100.0 * spec.Confidence)) spec.Seeds) rows

@@ -46,7 +46,7 @@ public sealed class DeepDistillEngine(DeepSettings settings) : IDistillEngine
         return $"Students: {Deep.Name}, depth {Deep.Depth}, {OptimiserNames.Of(s.Optimiser)} (learning rate {DeepSettings.F(s.Eta)}"
             + (s.Optimiser == Optimiser.SgdMomentum ? $", momentum {DeepSettings.F(s.Momentum)}" : "") + $", weight decay {DeepSettings.F(Deep.WeightDecay)}), "
             + $"batch {(s.BatchSize > 0 ? s.BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture) : "full")}, cap {s.Steps} epochs"
-            + (s.Convergence is { } cr ? $", converged when the epoch-averaged objective drops by < {DeepSettings.F(100 * cr.RelativeDrop)}% or < {cr.AbsoluteDrop:g3} nats over the last {DeepSettings.F(100 * cr.WindowFraction)}% of epochs (from epoch {cr.MinSteps})" : ", no convergence rule")
+            + (s.Convergence is { } cr ? $", converged when a line fitted to the epoch-averaged objective over the last {DeepSettings.F(100 * cr.WindowFraction)}% of the epochs (at least {MinibatchConvergence.MinWindow}) moves by < {DeepSettings.F(100 * cr.RelativeDrop)}% or < {cr.AbsoluteDrop:g3} nats (from epoch {cr.MinSteps})" : ", no convergence rule")
             + $", {(s.Precision == Precision.Single ? "float32" : "float64")}, He initialisation from the seed.";
     }
 

@@ -40,11 +40,12 @@ public sealed record DeepRun(TrainingResult Result, double[] TrainLogits, double
 /// <summary>
 /// Minibatch training of a <see cref="DeepNetwork"/> on one binary task (THEORY.md §2, §9 for deep students): soft labels p
 /// with the KL loss KL(p || sigmoid(f)) (binary cross-entropy with logits less the entropy H(p), so the gradient is sigmoid(f) - p),
-/// hard labels with the logistic loss (p = (y + 1) / 2, H = 0). One step is one epoch: the rows are visited in a permutation drawn from
+/// hard labels with the logistic loss (p = (y + 1) / 2, H = 0). Each recorded step (Steps, StepsRun, the trajectory) is one epoch: the rows are visited in a permutation drawn from
 /// the run's seed (SeedSequence stream "deep-minibatch", index epoch), in batches of BatchSize rows (0: full batch), one optimiser
-/// update per batch: SGD (momentum 0 for "gd", Momentum for "sgd") or Adam (Beta1, Beta2, AdamEpsilon), with L2 weight decay.
-/// L(W_t) recorded per epoch is the epoch-averaged minibatch objective (L(W_0) a full pass at initialisation); the convergence rule of
-/// <see cref="TrainingOptions.Convergence"/> is checked on that sequence. Validation data are scored after every epoch; the epoch of
+/// update per batch (<see cref="DeepStepper"/>, <see cref="DeepOptimiser"/>): SGD (momentum 0 for "gd", Momentum for "sgd") or Adam (Beta1, Beta2, AdamEpsilon), with L2 weight decay.
+/// L(W_t) recorded per epoch is the epoch-averaged minibatch objective (L(W_0) a full pass at initialisation); the thresholds of
+/// <see cref="TrainingOptions.Convergence"/> are applied to that sequence by <see cref="MinibatchConvergence"/> (a line fitted over the
+/// last epochs, not two single epochs: minibatch noise makes single epochs rise by chance). Validation data are scored after every epoch; the epoch of
 /// lowest validation error (ties: the earliest) is the early stop, its held-out figures from a saved copy of the parameters.
 /// Torch runs single-threaded in each call (set by <see cref="TorchRuntime.Configure"/>), so the numbers do not depend on how many
 /// runs train in parallel.
@@ -82,8 +83,9 @@ public static class DeepTrainer
         var p = targets ?? train.Y.Select(y => y > 0 ? 1.0 : 0.0).ToArray();
         var entropy = p.Select(Losses.Entropy).ToArray();
         using var net = DeepNetwork.Create(settings, options.Width, d, options.Seed, type);
-        using var target = tensor(p, dtype: ScalarType.Float64).to_type(type);
-        using var opt = Optimizer(net, options, settings.WeightDecay);
+        using var opt = new DeepOptimiser(net.Module.parameters(), options, settings.WeightDecay);
+        using var stepper = new DeepStepper(net, opt, train.X, p);
+        double entropySum = entropy.Sum();
         int batch = options.BatchSize <= 0 || options.BatchSize >= n ? n : options.BatchSize;
         var losses = new List<double> { Objective(net, train.X, p, entropy) };
         var trajectory = new List<TrajectoryPoint>();
@@ -101,21 +103,7 @@ public static class DeepTrainer
             var rng = SeedSequence.Rng(options.Seed, "deep-minibatch", epoch);
             for (int i = 0; i < n; i++) order[i] = i;
             for (int i = n - 1; i > 0; i--) { int j = rng.Next(i + 1); (order[i], order[j]) = (order[j], order[i]); }
-            double sum = 0;
-            for (int start = 0; start < n; start += batch)
-            {
-                int len = Math.Min(batch, n - start);
-                using var scope = NewDisposeScope();
-                var idx = tensor(order.AsSpan(start, len).ToArray(), dtype: ScalarType.Int64);
-                var f = net.Forward(train.X.index_select(0, idx));
-                var loss = nn.functional.binary_cross_entropy_with_logits(f, target.index_select(0, idx));
-                opt.zero_grad();
-                loss.backward();
-                opt.step();
-                double l = loss.to_type(ScalarType.Float64).item<double>() * len;
-                for (int k = start; k < start + len; k++) l -= entropy[order[k]];
-                sum += l;
-            }
+            double sum = stepper.Epoch(order, batch) - entropySum;
             epoch++;
             double objective = Math.Max(0, sum / n);
             losses.Add(double.IsFinite(sum) ? objective : double.NaN);
@@ -129,7 +117,7 @@ public static class DeepTrainer
                 best = net.Snapshot();
             }
             epochDone?.Invoke(epoch);
-            if (options.Convergence is { } rule && rule.HoldsAt(losses, epoch)) { outcome = RunOutcome.Converged; break; }
+            if (options.Convergence is { } rule && MinibatchConvergence.HoldsAt(rule, losses, epoch)) { outcome = RunOutcome.Converged; break; }
             if (patience is { } pat && validation is not null && epoch - bestEpoch >= pat) break;
         }
         double seconds = clock.Elapsed.TotalSeconds;
@@ -202,13 +190,6 @@ public static class DeepTrainer
     }
 
     private static double Average(List<double> losses, int epochs) => epochs == 0 ? losses[0] : losses.Take(epochs).Average();
-
-    private static optim.Optimizer Optimizer(DeepNetwork net, TrainingOptions o, double weightDecay) => o.Optimiser switch
-    {
-        Optimiser.Adam => optim.Adam(net.Module.parameters(), o.Eta, o.Beta1, o.Beta2, o.AdamEpsilon, weightDecay),
-        Optimiser.SgdMomentum => optim.SGD(net.Module.parameters(), o.Eta, o.Momentum, 0, weightDecay),
-        _ => optim.SGD(net.Module.parameters(), o.Eta, 0, 0, weightDecay),
-    };
 
     private static string Backend(DeepNetwork net, int batch) =>
         $"TorchSharp (libtorch {__version__}, CPU, 1 thread per run), {net.Family.ToString().ToLowerInvariant()}, {net.ParameterCount} parameters, batch {batch}, {net.Type.ToString().ToLowerInvariant()}";

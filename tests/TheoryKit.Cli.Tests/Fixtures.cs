@@ -41,6 +41,26 @@ public static class Fixtures
         if (p.ExitCode != 0) File.CreateSymbolicLink(path, "/dev/null");
     };
 
+    /// <summary>
+    /// A folder of CIFAR-10's binary format: data_batch_1.bin ... data_batch_5.bin and test_batch.bin, each two records of 3073 bytes
+    /// (label byte 3 then 5, pixels 1..255 cycling). <paramref name="only"/> writes that file alone; <paramref name="broken"/> names the
+    /// file to spoil: <paramref name="tail"/> extra bytes (a truncated third record), <paramref name="label"/> as the second record's
+    /// label byte, or <paramref name="empty"/> for a file of no bytes.
+    /// </summary>
+    public static Action<string> Cifar(string folder, string? only = null, string? broken = null, int tail = 0, int? label = null, bool empty = false) => dir =>
+    {
+        var root = Directory.CreateDirectory(Path.Combine(dir, folder)).FullName;
+        string[] files = ["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"];
+        foreach (var f in only is null ? files : [only])
+        {
+            var bytes = new byte[2 * 3073 + (f == broken ? tail : 0)];
+            for (int i = 0; i < bytes.Length; i++) bytes[i] = (byte)(1 + i % 255);
+            bytes[0] = 3;
+            bytes[3073] = f == broken && label is { } l ? (byte)l : (byte)5;
+            File.WriteAllBytes(Path.Combine(root, f), f == broken && empty ? [] : bytes);
+        }
+    };
+
     /// <summary>Several set-up steps in order.</summary>
     public static Action<string> All(params Action<string>[] steps) => dir => { foreach (var s in steps) s(dir); };
 

@@ -89,9 +89,10 @@ public sealed record DistillResult(DistillSpec Spec, IReadOnlyList<DistillLevel>
             if (Counts.StepCap == 0) return null;
             int students = Counts.Converged + Counts.StepCap + Counts.Diverged + Counts.Dead;
             int hardCap = Levels.Sum(l => l.Hard.StepCap), hard = Levels.Sum(l => l.Hard.Converged + l.Hard.StepCap + l.Hard.Diverged + l.Hard.Dead);
-            return $"{Counts.StepCap} of {students} student runs reached the step cap of {Spec.Student.Steps} without converging "
+            string unit = Spec.Engine.Student == TwoLayerDistillEngine.Instance.Student ? "step" : "epoch";   // deep students count epochs
+            return $"{Counts.StepCap} of {students} student runs reached the {unit} cap of {Spec.Student.Steps} without converging "
                 + $"({hardCap} of {hard} hard-label runs). A hard-label student at the cap on noisy labels may still be memorising flipped labels, "
-                + "and its held-out accuracy tends to fall with more steps, so the gap soft - hard at the cap is not that of converged students; "
+                + $"and its held-out accuracy tends to fall with more {unit}s, so the gap soft - hard at the cap is not that of converged students; "
                 + "the soft - early-stopped hard gap does not depend on the cap.";
         }
     }
