@@ -51,7 +51,7 @@ let private inTempFolder (f: string -> 'a) =
 
 /// A width sweep of `spec` on `train`, journalled in a temporary folder (one thread per run).
 let private sweep (spec: SweepSpec) (train: Dataset) (test: Dataset) (soft: float[]) =
-    inTempFolder (fun dir -> WidthSweep.Run(spec, train, test, Func<Dataset, float[]>(fun _ -> soft), Path.Combine(dir, "sweep.jsonl"), null, 1))
+    inTempFolder (fun dir -> WidthSweep.Run(spec, train, test, TeacherLabels.Given soft, Path.Combine(dir, "sweep.jsonl"), null, 1))
 
 /// Soft labels sigma(g / tau) of the kernel-limit teacher (200 steps, eta = 1), the default teacher of theory checks.
 let private kernelSoftLabels (train: Dataset) tau = SoftLabels.From(KernelTeacher.Fit(train, 1.0, 200).Logits(train), tau)

@@ -4,13 +4,13 @@ module TheoryKit.Cli.TablesCommands
 open System
 open System.Diagnostics
 open System.IO
-open System.Text.Json.Nodes
 open Argu
 open ScottPlot
 open TheoryKit
 open TheoryKit.Bounds
 open TheoryKit.Experiments
 open TheoryKit.Tables
+open TheoryKit.Reports
 open TheoryKit.Cli.Output
 open TheoryKit.Cli.Common
 open TheoryKit.Cli.TrainCommands
@@ -49,16 +49,6 @@ let settingsOf (r: ParseResults<TablesArgs>) (sh: Shared) =
             CSoft = r.GetResult(TablesArgs.C_Soft, d.CSoft), CHard = r.GetResult(TablesArgs.C_Hard, d.CHard))
     s.Validate()
     s
-
-/// The difficulty families of `--empirical`, each as the arguments of `theorykit difficulty` that it runs
-/// (with --seed, --threads and the journal folder of `tables`). Sample counts of the margins are fixed so that
-/// the tables depend on the seed alone.
-let empiricalFamilies =
-    let margins = "--margin-optimisation-samples 2048 --margin-samples 100000"
-    [ "two-point --epsilon 0.2 --min-width 2 --max-width 1024 --steps 8000 --eta 4 --tau 1 " + margins
-      "noisy-xor --epsilon 0.2 --min-width 2 --max-width 512 --steps 4000 --eta 4 --tau 0.5 " + margins
-      "gaussians --values 2,3,4,6,8 --epsilon 0.2 --min-width 2 --max-width 512 --steps 4000 --eta 4 --tau 1 " + margins
-      "fashion-mnist --pair trouser-vs-bag --values 0,0.02,0.03,0.05 --epsilon 0.25 --min-width 2 --max-width 64 --steps 2000 --eta 4 --tau 0.5 " + margins ]
 
 /// The figure of the bounds against gamma (log-log), built but not written: for each epsilon, in one colour, the
 /// [MLS25] rates m_soft (circles) and m_hard (squares), straight lines on these axes, drawn through 12 points from the
@@ -110,26 +100,19 @@ let tableFiles (out: string) (t: Table) =
       Path.Combine(out, t.Id + ".csv"), TableFormat.Csv t
       Path.Combine(out, t.Id + ".tex"), TableFormat.LatexTable t ]
 
-/// JSON of the settings of the analytic tables.
-let settingsJson (s: TableSettings) =
-    jobj [ "gammas", JsonArray([| for g in s.Gammas -> jnum g |]); "epsilons", JsonArray([| for e in s.Epsilons -> jnum e |])
-           "n", jint (int64 s.N); "delta", jnum s.Delta; "eta", jnum s.Eta; "c_soft", jnum s.CSoft; "c_hard", jnum s.CHard ]
-
-/// Runs the difficulty families of `empiricalFamilies` and returns (result, teacher reports, (settings line, command),
-/// epsilon) per family. Writes only the journals.
+/// Runs the difficulty families of the empirical tables (EmpiricalFamily.Defaults) and returns (result, teacher reports,
+/// (settings line, command), epsilon) per family. Writes only the journals.
 let runEmpirical (sh: Shared) (journals: string) (quiet: bool) (clock: Stopwatch) =
-    let parser = ArgumentParser.Create<SweepArgs>(programName = "theorykit difficulty")
-    [ for args in empiricalFamilies ->
-        let r = parser.Parse(args.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-        let family, members, options, teacher, template = difficultySetup r sh
-        let folder = Path.Combine(journals, family)
+    [ for f in EmpiricalFamily.Defaults ->
+        let members, options, teacher, template = empiricalSetup f sh
+        let folder = Path.Combine(journals, f.Family)
         Directory.CreateDirectory folder |> ignore
-        if not quiet then eprintfn "[tables] difficulty %s (%.0f s)" args clock.Elapsed.TotalSeconds
+        if not quiet then eprintfn "[tables] difficulty %s (%.0f s)" f.Arguments clock.Elapsed.TotalSeconds
         let res = difficultyRun quiet clock members options teacher template folder
-        let teachers = teacherReports teacher members
-        let command = sprintf "theorykit difficulty %s --seed %d" args sh.Seed
+        let teachers = teacherReports res
+        let command = sprintf "theorykit difficulty %s --seed %d" f.Arguments sh.Seed
         let setting =
-            sprintf "%s: $\\varepsilon = %s$, %d steps, $\\eta = %s$, $\\tau = %s$, widths %d to %d, %d seeds" family (TableFormat.Short template.Epsilon)
+            sprintf "%s: $\\varepsilon = %s$, %d steps, $\\eta = %s$, $\\tau = %s$, widths %d to %d, %d seeds" f.Family (TableFormat.Short template.Epsilon)
                 template.Training.Steps (TableFormat.Short template.Training.Eta) (TableFormat.Short teacher.Tau) template.MinWidth template.MaxWidth template.Seeds
         res, teachers, (setting, command), template.Epsilon ]
 
@@ -175,17 +158,17 @@ let runTables (r: ParseResults<TablesArgs>) (sh: Shared) =
         for path, text in pairs do
             writeAtomic path text
             files.Add path
-    let writeJson (name: string) (fields: (string * JsonNode) list) (tables: Table list) =
-        writeAll [ Path.Combine(out, name), TableFormat.JsonText(jobj (fields @ [ "tables", JsonArray([| for t in tables -> TableFormat.Json t :> JsonNode |]) ])) ]
+    let tablesJson (tables: Table list) = [| for t in tables -> TableFormat.Json t |]
     writeAll [ for t in analytic @ empirical do yield! tableFiles out t ]
-    writeJson "tables.json" [ "settings", settingsJson s ] analytic
+    writeAll [ Path.Combine(out, "tables.json"), TrainReports.Json(AnalyticTablesFile(TableSettingsReport.Of s, tablesJson analytic)) + "\n" ]
     let png, svg = Plots.write figure (Path.Combine(out, "bounds-vs-gamma"))
     files.AddRange [ png; svg ]
     if not runs.IsEmpty then
-        writeJson "empirical.json" [ "seed", jint (int64 sh.Seed); "commands", JsonArray([| for _, _, (_, command), _ in runs -> jstr command |]) ] empirical
+        let commands = [| for _, _, (_, command), _ in runs -> command |]
+        writeAll [ Path.Combine(out, "empirical.json"), TrainReports.Json(EmpiricalTablesFile(sh.Seed, commands, tablesJson empirical)) + "\n" ]
         for res, _, _, eps in runs do files.AddRange(difficultyPlot (Path.Combine(out, "empirical-" + res.Family)) res eps)
     if sh.Json then
-        printfn "%s" (jsonText (jobj [ "out", jstr out; "settings", settingsJson s; "files", JsonArray([| for f in files -> jstr f |]) ]))
+        printfn "%s" (TrainReports.Json(TablesReport(out, TableSettingsReport.Of s, files.ToArray())))
     else
         let struct (_, example) = (TheoryTables.Jt20Cases s).[0]
         let worked = Jt20.Theorem22 example

@@ -3,7 +3,6 @@ module TheoryKit.Cli.TrainCommands
 
 open System
 open System.Diagnostics
-open System.Text.Json.Nodes
 open Argu
 open TheoryKit
 open TheoryKit.Data
@@ -11,8 +10,18 @@ open TheoryKit.Margins
 open TheoryKit.Training
 open TheoryKit.Teachers
 open TheoryKit.Experiments
+open TheoryKit.Reports
 open TheoryKit.Cli.Output
 open TheoryKit.Cli.Common
+
+/// Help texts that `train`, `sweep` and `difficulty` share (each union lists its options again, as Argu has no inheritance),
+/// with the defaults of Core.
+module private Help =
+    let eta = sprintf "step size eta (default %g)" (SweepSettings().Eta)
+    let teacherWidth = sprintf "width of the wide-network teacher (default %d)" (TeacherSpec().Width)
+    let teacherSteps = sprintf "steps of the kernel or wide-network teacher (default %d)" TeacherSpec.DefaultSteps
+    let teacherEta = sprintf "step size of the kernel or wide-network teacher (default %g)" TeacherSpec.DefaultEta
+    let test = "held-out data file (for file datasets)"
 
 type TrainArgs =
     | [<MainCommand; ExactlyOnce>] Data of data: string
@@ -44,7 +53,7 @@ type TrainArgs =
         member a.Usage =
             match a with
             | Data _ -> "training data (as for `theorykit margin`); its held-out set is found automatically (Fashion-MNIST's other split, a generator's fresh draw) or given by --test"
-            | Teacher_Eta _ -> "step size of the kernel or wide-network teacher (default 16)"
+            | Teacher_Eta _ -> Help.teacherEta
             | Teacher_Early_Stop -> "keep the teacher's step of lowest error on the validation split (needs --validation; kernel teacher)"
             | No_Convergence -> "run all --steps instead of stopping when the objective has converged (a drop < 1% or < 1e-4 nats over the last 10% of steps, checked from step 1000)"
             | Validation _ -> "hold out this fraction of the training points as a validation split: its error is recorded per step, and the run reports its early-stopped state (lowest validation error)"
@@ -55,77 +64,31 @@ type TrainArgs =
             | Labels _ -> "hard (logistic loss on the true labels, default) or soft (KL to the teacher's probabilities)"
             | Width _ -> "width m of the student (default 256)"
             | Steps _ -> "step cap T (default 3000; the run stops earlier when the objective has converged)"
-            | Eta _ -> "step size eta (default 16)"
+            | Eta _ -> Help.eta
             | Symmetric -> "symmetric initialisation: neurons in pairs (w, a), (w, -a), so f(x; W0) = 0 (m even)"
             | Radius _ -> "projected GD: keep every row within rho / sqrt(m) of its initialisation"
             | Teacher _ -> "teacher of the soft labels: kernel (infinite-width network, default), margin (from a margin certificate) or wide (a wide network trained on hard labels)"
             | Tau _ -> "temperature tau of the soft labels p = sigmoid(g / tau) (default 1)"
-            | Teacher_Width _ -> "width of the wide-network teacher (default 2048)"
-            | Teacher_Steps _ -> "steps of the kernel or wide-network teacher (default 3000)"
-            | Teacher_Certificate _ -> "margin certificate for the margin teacher (default: certify now with a 10 s budget)"
+            | Teacher_Width _ -> Help.teacherWidth
+            | Teacher_Steps _ -> Help.teacherSteps
+            | Teacher_Certificate _ -> "margin certificate for the margin teacher (default: certify now with 2048 optimisation and 20000 certification samples on one thread, so the soft labels depend on the seed alone)"
             | Beta _ -> "scale beta of the margin teacher's logit (default 2 / the middle of the certified interval)"
             | Float32 -> "train in float32 instead of float64"
             | Record_Every _ -> "record the trajectory every this many steps (default: about 200 points)"
             | Trajectory _ -> "write the trajectory (step, loss, risk, error, max row movement, Frobenius movement, held-out error and accuracy, validation error) as CSV"
-            | Test _ -> "held-out data file (for file datasets)"
+            | Test _ -> Help.test
 
-/// Settings of a teacher as given on the command line.
-type TeacherSettings =
-    { Kind: string; Tau: float; Width: int; Steps: int; Eta: float; Certificate: string option; Beta: float option; Seed: uint64
-      /// Validation split for early stopping of the kernel teacher (None: the last step).
-      EarlyStop: Dataset option }
+/// Default step size and step count of the kernel and wide-network teachers (TeacherSpec.DefaultEta, DefaultSteps).
+let defaultTeacherEta, defaultTeacherSteps = TeacherSpec.DefaultEta, TeacherSpec.DefaultSteps
 
-/// Default step size and step count of the kernel and wide-network teachers (THEORY.md §9, measured on Fashion-MNIST shirt vs
-/// T-shirt, n = 1000: eta 1 and 1000 steps give 0.8145 held-out accuracy, below a hard student; eta 16 and 3000 steps 0.841).
-let defaultTeacherEta, defaultTeacherSteps = 16.0, 3000
+/// The convergence rule of train, sweep, difficulty and distill (SweepSettings.CommandConvergence).
+let defaultConvergence () = SweepSettings.CommandConvergence()
 
-/// The convergence rule of train, sweep, difficulty and distill: the objective drops by less than 1% or less than 1e-4 nats over
-/// the last 10% of the steps, checked every 10 steps from step 1000. Earlier checks see windows of a few dozen steps: on Fashion-MNIST shirt vs
-/// T-shirt with 30% label noise (width 16, eta 16) the hard-label risk drops 0.86% over steps 450-500, then 1.2-2.5% per
-/// window from step 700 to 5000 as the network memorises the flipped labels.
-let defaultConvergence () = ConvergenceRule(0.01, 0.1, 1000, 10)
-
-/// Checks the teacher's numbers before any data are loaded.
-let checkTeacherArgs (width: int) (steps: int) (eta: float) (beta: float option) =
-    if width < 1 then raise (InputException.Parameter("teacher-width", sprintf "must be >= 1, got %d" width))
-    if steps < 1 then raise (InputException.Parameter("teacher-steps", sprintf "must be >= 1, got %d" steps))
-    if not (eta > 0.0) || Double.IsInfinity eta then raise (InputException.Parameter("teacher-eta", sprintf "must be positive, got %g" eta))
-    match beta with
-    | Some b when not (b > 0.0) || Double.IsInfinity b -> raise (InputException.Parameter("beta", sprintf "must be positive, got %g" b))
-    | _ -> ()
-
-/// Fits the teacher (THEORY.md §4) on the training data and returns it with its report.
-let fitTeacher (t: TeacherSettings) (train: Dataset) (test: Dataset option) (quiet: bool) : ITeacher * TeacherReport =
-    let teacher : ITeacher =
-        match t.Kind.ToLowerInvariant() with
-        | "kernel" ->
-            match t.EarlyStop with
-            | Some v -> KernelTeacher.FitMany(train, [| train.Y |], t.Eta, t.Steps, v, [| v.Y |]).[0]
-            | None -> KernelTeacher.Fit(train, t.Eta, t.Steps)
-        | "wide" -> WideNetworkTeacher.Fit(train, t.Width, t.Steps, t.Eta, Random.SeedSequence.Derive(t.Seed, "teacher"))
-        | "margin" ->
-            let cert =
-                match t.Certificate with
-                | Some path -> MarginCertificate.Load path
-                | None ->
-                    if not quiet then eprintfn "[teacher] certifying the margin (10 s budget) for the margin teacher"
-                    MarginSolver.Certify(train, MarginOptions(TimeBudget = 10.0, Seed = t.Seed)).Certificate
-            let middle = (cert.GammaLower + cert.GammaUpper) / 2.0
-            if middle <= 0.0 && t.Beta.IsNone then
-                raise (InputException.Parameter("beta", "the certified margin interval is [0, 0]; give --beta explicitly"))
-            let beta = t.Beta |> Option.defaultWith (fun () -> 2.0 / middle)
-            MarginTeacher.FromCertificate(train, cert, beta, 20000, Random.SeedSequence.Derive(t.Seed, "teacher"))
-        | other -> raise (InputException.Parameter("teacher", sprintf "must be kernel, margin or wide, got '%s'" other))
-    let report = TeacherReport.Evaluate(teacher, train, Option.toObj test)
+/// Prints the fitted teacher's accuracies and margin to stderr unless `quiet`.
+let describeTeacher (quiet: bool) (report: TeacherReport) =
     if not quiet then
-        eprintfn "[teacher] %s: train accuracy %s, train margin min y g = %s%s" teacher.Description (num report.TrainAccuracy) (num report.TrainMargin)
+        eprintfn "[teacher] %s: train accuracy %s, train margin min y g = %s%s" report.Description (num report.TrainAccuracy) (num report.TrainMargin)
             (match Option.ofNullable report.TestAccuracy with Some a -> sprintf ", test accuracy %s" (num a) | None -> "")
-    teacher, report
-
-let teacherJson (t: TeacherSettings) (r: TeacherReport) =
-    jobj [ "kind", jstr r.Kind; "description", jstr r.Description; "tau", jnum t.Tau; "train_accuracy", jnum r.TrainAccuracy
-           "train_margin", jnum r.TrainMargin; "train_risk", jnum r.TrainRisk
-           "test_accuracy", (r.TestAccuracy |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null) ]
 
 let parseLabels (s: string) =
     match s.ToLowerInvariant() with
@@ -140,13 +103,8 @@ let trajectoryCsv (points: TrajectoryPoint seq) =
     let lines = points |> Seq.map (fun p -> String.Join(",", [| string p.Step; inv p.Loss; inv p.Risk; inv p.Error; inv p.MaxRowMovement; inv p.FrobeniusMovement; opt p.TestError; acc p.TestError; opt p.ValidationError |]))
     "step,loss,risk,error,max_row_movement,frobenius_movement,test_error,test_accuracy,validation_error\n" + String.Join("\n", lines) + "\n"
 
-/// The outcome's spelling in tables and JSON.
-let outcomeName (o: RunOutcome) =
-    match o with
-    | RunOutcome.Converged -> "converged"
-    | RunOutcome.StepCap -> "step cap"
-    | RunOutcome.Diverged -> "diverged"
-    | _ -> "dead"
+/// The outcome's spelling in tables and JSON (TrainVerdict.OutcomeName).
+let outcomeName (o: RunOutcome) = TrainVerdict.OutcomeName o
 
 /// "gd", "sgd" or "adam" as an optimiser.
 let parseOptimiser (s: string) = OptimiserNames.Parse s
@@ -170,9 +128,11 @@ let runTrain (r: ParseResults<TrainArgs>) (sh: Shared) =
     if r.Contains TrainArgs.Teacher_Early_Stop && not (r.Contains TrainArgs.Validation) then
         raise (InputException.Parameter("teacher-early-stop", "needs a validation split: give --validation FRACTION"))
     let tau = r.GetResult(TrainArgs.Tau, 1.0)
-    if not (tau > 0.0) then raise (InputException.Parameter("tau", sprintf "must be positive, got %g" tau))
-    let teacherEta = r.GetResult(TrainArgs.Teacher_Eta, defaultTeacherEta)
-    checkTeacherArgs (r.GetResult(TrainArgs.Teacher_Width, 2048)) (r.GetResult(TrainArgs.Teacher_Steps, defaultTeacherSteps)) teacherEta (r.TryGetResult TrainArgs.Beta)
+    let teacherSpec =
+        TeacherSpec(TeacherSpec.ParseKind(r.GetResult(TrainArgs.Teacher, "kernel")), tau, r.GetResult(TrainArgs.Teacher_Width, 2048),
+                    r.GetResult(TrainArgs.Teacher_Steps, TeacherSpec.DefaultSteps), r.GetResult(TrainArgs.Teacher_Eta, TeacherSpec.DefaultEta), seed,
+                    r.Contains TrainArgs.Teacher_Early_Stop, Option.toObj (r.TryGetResult TrainArgs.Teacher_Certificate), Option.toNullable (r.TryGetResult TrainArgs.Beta))
+    teacherSpec.Validate()
     if kind = LabelKind.Hard && not quiet then
         for name, given in [ "teacher", r.Contains TrainArgs.Teacher; "tau", r.Contains TrainArgs.Tau; "teacher-width", r.Contains TrainArgs.Teacher_Width
                              "teacher-steps", r.Contains TrainArgs.Teacher_Steps; "teacher-eta", r.Contains TrainArgs.Teacher_Eta
@@ -196,14 +156,12 @@ let runTrain (r: ParseResults<TrainArgs>) (sh: Shared) =
         | Some t -> eprintfn "[data] held-out: %s (n = %d)" t.Provenance.Description t.N
         | None -> eprintfn "[data] no held-out set (give --test PATH)"
         validation |> Option.iter (fun v -> eprintfn "[data] validation split: %d of %d points; training on the other %d" v.N loaded.N train.N)
-    let teacherSettings =
-        { Kind = r.GetResult(TrainArgs.Teacher, "kernel"); Tau = tau; Width = r.GetResult(TrainArgs.Teacher_Width, 2048)
-          Steps = r.GetResult(TrainArgs.Teacher_Steps, defaultTeacherSteps); Eta = teacherEta; Certificate = r.TryGetResult TrainArgs.Teacher_Certificate
-          Beta = r.TryGetResult TrainArgs.Beta; Seed = seed; EarlyStop = (if r.Contains TrainArgs.Teacher_Early_Stop then validation else None) }
     let teacher =
         if kind = LabelKind.Soft then
-            let t, report = fitTeacher teacherSettings train test quiet
-            Some(SoftLabels.From(t.Logits train, tau), report)
+            let labels = TeacherLabels(teacherSpec, train, Option.toObj test, Option.toObj validation, progress quiet "teacher")
+            let report = labels.Fit()
+            describeTeacher quiet report
+            Some(labels.Probabilities(), report)
         else None
     let prog =
         { new IProgress<int> with
@@ -212,29 +170,9 @@ let runTrain (r: ParseResults<TrainArgs>) (sh: Shared) =
     if not quiet && steps >= 100 then eprintfn ""
     let verdict = TrainVerdict.Of(result, (teacher |> Option.bind (fun (_, rep) -> Option.ofNullable rep.TestAccuracy) |> Option.toNullable))
     r.TryGetResult TrainArgs.Trajectory |> Option.iter (fun p -> writeAtomic p (trajectoryCsv result.Trajectory))
-    let optNum (x: Nullable<float>) = x |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null
     if sh.Json then
-        printfn "%s" (jsonText (jobj [ dataJson train
-                                       "labels", jstr (if kind = LabelKind.Soft then "soft" else "hard")
-                                       "width", jint (int64 options.Width); "steps", jint (int64 steps); "eta", jnum options.Eta
-                                       "symmetric", jbool options.Symmetric
-                                       "radius", optNum options.Radius; "seed", jint (int64 seed)
-                                       "final_loss", jnum result.FinalLoss; "epoch_averaged_loss", jnum result.EpochAveragedLoss
-                                       "epoch_averaged_risk", jnum result.EpochAveragedRisk; "final_risk", jnum result.FinalRisk
-                                       "train_error", jnum result.TrainError; "test_accuracy", optNum result.TestAccuracy
-                                       "test_error", optNum result.TestError; "test_risk", optNum result.TestRisk
-                                       "outcome", jstr (outcomeName result.Outcome); "steps_run", jint (int64 result.StepsRun)
-                                       "convergence", jbool (not (isNull options.Convergence)); "optimiser", jstr (OptimiserNames.Of options.Optimiser)
-                                       "validation_error", optNum result.ValidationError
-                                       "early_stopped", (match result.EarlyStopped with
-                                                         | null -> null
-                                                         | e -> jobj [ "step", jint (int64 e.Step); "validation_error", jnum e.ValidationError
-                                                                       "test_accuracy", (e.TestError |> Option.ofNullable |> Option.map (fun x -> jnum (1.0 - x)) |> Option.defaultValue null) ])
-                                       "verdict", jstr verdict.Statement
-                                       "warning", (match verdict.Warning with null -> null | w -> jstr w)
-                                       "max_row_movement", jnum result.Trajectory[result.Trajectory.Length - 1].MaxRowMovement
-                                       "seconds_per_step", jnum result.SecondsPerStep; "backend", jstr result.Backend
-                                       "teacher", (match teacher with Some(_, rep) -> teacherJson teacherSettings rep | None -> null) ]))
+        let teacherSummary = teacher |> Option.map (fun (_, rep) -> TeacherSummary.Of(rep, tau)) |> Option.toObj
+        printfn "%s" (TrainReports.Json(TrainReport.Of(train, options, seed, result, verdict, teacherSummary)))
     else
         let last = result.Trajectory[result.Trajectory.Length - 1]
         table (sprintf "%s-label training on %s" (if kind = LabelKind.Soft then "Soft" else "Hard") train.Provenance.Description)
@@ -326,16 +264,16 @@ type SweepArgs =
             | Seeds _ -> "seeds S per width and label kind (default 5)"
             | Steps _ -> "step cap T per run (default 3000; a run stops earlier when its objective has converged)"
             | Steps_Times_Epsilon _ -> "sweep: T = ceil(C / epsilon) steps for each epsilon instead of --steps (the theorems' step counts grow like 1/epsilon)"
-            | Eta _ -> "step size eta (default 16)"
+            | Eta _ -> Help.eta
             | Symmetric -> "symmetric initialisation (f(x; W0) = 0)"
             | Radius _ -> "projected GD radius rho (rows within rho / sqrt(m) of their start)"
             | Float32 -> "train in float32"
             | Labels _ -> "label kinds to sweep: soft,hard (default both)"
             | Teacher _ -> "teacher of the soft labels: kernel (default), margin or wide"
             | Tau _ -> "temperature tau of the soft labels (default 1)"
-            | Teacher_Width _ -> "width of the wide-network teacher (default 2048)"
-            | Teacher_Steps _ -> "steps of the kernel or wide-network teacher (default 3000)"
-            | Teacher_Eta _ -> "step size of the kernel or wide-network teacher (default 16)"
+            | Teacher_Width _ -> Help.teacherWidth
+            | Teacher_Steps _ -> Help.teacherSteps
+            | Teacher_Eta _ -> Help.teacherEta
             | No_Convergence -> "run every student to the step cap (default: stop when the objective drops by < 1% or < 1e-4 nats over the last 10% of steps, checked from step 1000)"
             | Target_Accuracy _ -> "accuracy-based m* (compared across label kinds): the smallest width whose mean held-out accuracy reaches this (default: 1 point below the best mean of any width and label kind)"
             | Accuracy_Tolerance _ -> "points below the best mean held-out accuracy that define the default target (default 1)"
@@ -343,7 +281,7 @@ type SweepArgs =
             | Delta_S _ -> "Clopper-Pearson rule: m* is the smallest width whose one-sided 95% lower bound >= 1 - delta_s (default 0.5)"
             | Journal _ -> "JSON Lines journal of every run; rerunning the same command resumes it (default <data>-eps<E>.sweep.jsonl; with several epsilons -eps<E> is inserted before .sweep.jsonl or the extension)"
             | Plot _ -> "base path of the plots (default: the journal's path without .jsonl); writes -success and -accuracy .png/.svg; with several epsilons P-eps<E>-success... and P-epsilon-scaling .png/.svg"
-            | Test _ -> "held-out data file (for file datasets)"
+            | Test _ -> Help.test
 
 /// A file-name-safe form of a data spec, for default journal names.
 let slug (s: string) =
@@ -361,6 +299,17 @@ let parseEpsilons (s: string) =
     | Some(v, _) -> raise (InputException.Parameter("epsilon", sprintf "%s is given twice" (num v)))
     | None -> values
 
+/// The sweep settings of the command line (each default in SweepSettings).
+let sweepSettings (r: ParseResults<SweepArgs>) =
+    let d = SweepSettings()
+    SweepSettings(MinWidth = r.GetResult(SweepArgs.Min_Width, d.MinWidth), MaxWidth = r.GetResult(SweepArgs.Max_Width, d.MaxWidth),
+                  Factor = r.GetResult(SweepArgs.Factor, d.Factor), Seeds = r.GetResult(SweepArgs.Seeds, d.Seeds), Steps = r.GetResult(SweepArgs.Steps, d.Steps),
+                  Eta = r.GetResult(SweepArgs.Eta, d.Eta), Symmetric = r.Contains SweepArgs.Symmetric, Radius = Option.toNullable (r.TryGetResult SweepArgs.Radius),
+                  Float32 = r.Contains SweepArgs.Float32, Labels = (match r.TryGetResult SweepArgs.Labels with Some k -> parseKinds k | None -> List.ofSeq d.Labels),
+                  Convergence = not (r.Contains SweepArgs.No_Convergence), TargetAccuracy = Option.toNullable (r.TryGetResult SweepArgs.Target_Accuracy),
+                  AccuracyTolerancePoints = r.GetResult(SweepArgs.Accuracy_Tolerance, d.AccuracyTolerancePoints),
+                  Threshold = r.GetResult(SweepArgs.Threshold, d.Threshold), DeltaS = r.GetResult(SweepArgs.Delta_S, d.DeltaS))
+
 /// The step budget of the sweep at `eps`: ceil(C / eps) with `--steps-times-epsilon C`, else `--steps` (default 3000).
 /// The two options together are refused.
 let sweepSteps (r: ParseResults<SweepArgs>) (eps: float) =
@@ -369,28 +318,15 @@ let sweepSteps (r: ParseResults<SweepArgs>) (eps: float) =
         if r.Contains SweepArgs.Steps then
             raise (InputException.Parameter("steps-times-epsilon", "cannot be combined with --steps (it sets T = ceil(C / epsilon) itself)"))
         EpsilonScaling.StepsFor(c, eps)
-    | None -> r.GetResult(SweepArgs.Steps, 3000)
+    | None -> (sweepSettings r).Steps
 
-let sweepTraining (r: ParseResults<SweepArgs>) (sh: Shared) (steps: int) =
-    TrainingOptions(2, steps, r.GetResult(SweepArgs.Eta, 16.0), LabelKind.Hard, r.Contains SweepArgs.Symmetric,
-                    Option.toNullable (r.TryGetResult SweepArgs.Radius), sh.Seed, defaultArg sh.Threads 0,
-                    (if r.Contains SweepArgs.Float32 then Precision.Single else Precision.Double), max 1 (steps / 100),
-                    Convergence = (if r.Contains SweepArgs.No_Convergence then null else defaultConvergence ()))
-
+/// The teacher of `sweep` and `difficulty` as given on the command line.
 let teacherOf (r: ParseResults<SweepArgs>) seed =
-    let eta = r.GetResult(SweepArgs.Teacher_Eta, defaultTeacherEta)
-    { Kind = r.GetResult(SweepArgs.Teacher, "kernel"); Tau = r.GetResult(SweepArgs.Tau, 1.0); Width = r.GetResult(SweepArgs.Teacher_Width, 2048)
-      Steps = r.GetResult(SweepArgs.Teacher_Steps, defaultTeacherSteps); Eta = eta; Certificate = None; Beta = None; Seed = seed; EarlyStop = None }
+    TeacherSpec(TeacherSpec.ParseKind(r.GetResult(SweepArgs.Teacher, "kernel")), r.GetResult(SweepArgs.Tau, 1.0), r.GetResult(SweepArgs.Teacher_Width, 2048),
+                r.GetResult(SweepArgs.Teacher_Steps, TeacherSpec.DefaultSteps), r.GetResult(SweepArgs.Teacher_Eta, TeacherSpec.DefaultEta), seed)
 
-let sweepSpec (r: ParseResults<SweepArgs>) (sh: Shared) (source: string) (teacher: TeacherSettings) (eps: float) (steps: int) =
-    Experiments.SweepSpec(source, eps, r.GetResult(SweepArgs.Min_Width, 16), r.GetResult(SweepArgs.Max_Width, 1024),
-              r.GetResult(SweepArgs.Seeds, 5), sweepTraining r sh steps,
-              Factor = r.GetResult(SweepArgs.Factor, 2.0), Labels = parseKinds (r.GetResult(SweepArgs.Labels, "soft,hard")),
-              Temperature = teacher.Tau, Teacher = sprintf "%s (eta %s, %d steps)" teacher.Kind (num teacher.Eta) teacher.Steps,
-              SuccessThreshold = r.GetResult(SweepArgs.Threshold, 0.5),
-              DeltaS = r.GetResult(SweepArgs.Delta_S, 0.5), MasterSeed = sh.Seed,
-              TargetAccuracy = Option.toNullable (r.TryGetResult SweepArgs.Target_Accuracy),
-              AccuracyTolerance = r.GetResult(SweepArgs.Accuracy_Tolerance, 1.0) / 100.0)
+let sweepSpec (r: ParseResults<SweepArgs>) (sh: Shared) (source: string) (teacher: TeacherSpec) (eps: float) (steps: int) =
+    (sweepSettings r).Spec(source, eps, steps, teacher, sh.Seed, defaultArg sh.Threads 0)
 
 let sweepProgress (quiet: bool) (clock: Stopwatch) =
     { new IProgress<Experiments.SweepProgress> with
@@ -402,35 +338,12 @@ let sweepProgress (quiet: bool) (clock: Stopwatch) =
                            | l -> sprintf " (last: %s m = %d seed %d, loss %s, %s after %d steps)" (Experiments.SweepSpec.KindName l.Labels) l.Width l.SeedIndex (num l.EpochAveragedLoss) (outcomeName l.Outcome) l.StepsRun
                 eprintfn "[sweep] %d of %d runs done (%d from the journal)%s%s, %.0f s" p.Done p.Total p.Resumed last eta clock.Elapsed.TotalSeconds }
 
-let minimalJson (m: Experiments.MinimalWidth) =
-    let opt (x: Nullable<int>) = x |> Option.ofNullable |> Option.map (int64 >> jint) |> Option.defaultValue null
-    jobj [ "rule", jstr m.Rule; "m_star", opt m.Width; "lower", opt m.Lower; "upper", opt m.Upper; "meaning", jstr m.Meaning ]
-
 let widthText (m: Experiments.MinimalWidth) =
     match Option.ofNullable m.Width, Option.ofNullable m.Lower with
     | Some w, Some lo -> sprintf "%d (in (%d, %d])" w lo w
     | Some w, None -> sprintf "<= %d (smallest grid width)" w
     | None, Some lo -> sprintf "> %d (beyond the grid)" lo
     | None, None -> "none"
-
-/// m*_hard / m*_soft by the rate rule with what the grid allows one to say: "=" when both m* lie inside
-/// the grid, ">=" when m*_soft is only bounded above (smallest width), "<=" when m*_hard is, ">" when
-/// m*_hard is beyond the grid (ratio above max width / m*_soft); None when nothing can be said.
-let ratioBound (res: Experiments.SweepResult) : (string * float) option =
-    match res.For LabelKind.Soft |> Option.ofObj, res.For LabelKind.Hard |> Option.ofObj with
-    | Some s, Some h ->
-        let sw, sl = Option.ofNullable s.ByRate.Width, Option.ofNullable s.ByRate.Lower
-        let hw, hl = Option.ofNullable h.ByRate.Width, Option.ofNullable h.ByRate.Lower
-        match sw, hw with
-        | Some sv, Some hv ->
-            match sl, hl with
-            | Some _, Some _ -> Some("=", float hv / float sv)
-            | None, Some _ -> Some(">=", float hv / float sv)
-            | Some _, None -> Some("<=", float hv / float sv)
-            | None, None -> None
-        | Some sv, None -> hl |> Option.map (fun lo -> ">", float lo / float sv)
-        | _ -> None
-    | _ -> None
 
 let sweepPlots (basePath: string) (res: Experiments.SweepResult) =
     let series f =
@@ -442,42 +355,6 @@ let sweepPlots (basePath: string) (res: Experiments.SweepResult) =
     let a = Plots.save (basePath + "-accuracy") (sprintf "Test accuracy, %s" res.DataSource) "width m" "mean test accuracy" true false
                        (series (fun w -> w.MeanTestAccuracy |> Option.ofNullable |> Option.defaultValue nan))
     [ fst s; snd s; fst a; snd a ]
-
-let sweepJson (res: Experiments.SweepResult) (journal: string) (plots: string list) =
-    let label kind = res.For kind |> Option.ofObj
-    let mstar kind (f: Experiments.MinimalWidth -> Nullable<int>) =
-        label kind |> Option.bind (fun l -> Option.ofNullable (f l.ByRate)) |> Option.map (int64 >> jint) |> Option.defaultValue null
-    let widths (l: Experiments.LabelSweep) =
-        JsonArray([| for w in l.Widths ->
-                        jobj [ "width", jint (int64 w.Width); "runs", jint (int64 w.Runs); "successes", jint (int64 w.Successes)
-                               "rate", jnum w.Rate; "rate_lower", jnum w.RateLower; "rate_upper", jnum w.RateUpper
-                               "mean_epoch_averaged_loss", jnum w.MeanEpochAveragedLoss; "mean_final_risk", jnum w.MeanFinalRisk
-                               "converged", jint (int64 w.Converged); "step_cap", jint (int64 w.StepCap); "diverged", jint (int64 w.Diverged); "dead", jint (int64 w.Dead)
-                               "mean_test_risk", (w.MeanTestRisk |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null)
-                               "mean_test_accuracy", (w.MeanTestAccuracy |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null) ] |]) :> JsonNode
-    jobj [ "data_source", jstr res.DataSource; "epsilon", jnum res.Epsilon; "seeds", jint (int64 res.Seeds)
-           "widths", JsonArray([| for w in res.Widths -> jint (int64 w) |])
-           "m_star_soft", mstar LabelKind.Soft (fun m -> m.Width); "m_star_soft_lower", mstar LabelKind.Soft (fun m -> m.Lower)
-           "m_star_soft_upper", mstar LabelKind.Soft (fun m -> m.Upper)
-           "m_star_hard", mstar LabelKind.Hard (fun m -> m.Width); "m_star_hard_lower", mstar LabelKind.Hard (fun m -> m.Lower)
-           "m_star_hard_upper", mstar LabelKind.Hard (fun m -> m.Upper)
-           "m_star_kind", jstr "objective-based (not comparable across label kinds)"
-           "by_accuracy", (match res.ByAccuracy with
-                           | null -> null
-                           | a -> jobj [ "target", jnum a.Target; "rule", jstr a.TargetRule
-                                         "m_star_soft", (a.Soft |> Option.ofNullable |> Option.map (int64 >> jint) |> Option.defaultValue null)
-                                         "m_star_hard", (a.Hard |> Option.ofNullable |> Option.map (int64 >> jint) |> Option.defaultValue null)
-                                         "ratio_hard_over_soft", (a.Ratio |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null)
-                                         "relation", jstr a.Relation; "statement", jstr a.Statement ])
-           "gaps", JsonArray([| for g in res.Gaps ->
-                                  jobj [ "width", jint (int64 g.Width); "mean", jnum g.Gap.Mean; "lower", jnum g.Gap.Lower; "upper", jnum g.Gap.Upper
-                                         "positive_pairs", jint (int64 g.Gap.Positive); "pairs", jint (int64 g.Gap.N) ] |])
-           "rule", jstr (sprintf "objective-based: smallest grid width with success rate >= %s (epoch-averaged training objective <= epsilon)" (num res.SuccessThreshold))
-           "by_label", JsonArray([| for l in res.Labels ->
-                                      jobj [ "labels", jstr (Experiments.SweepSpec.KindName l.Labels); "by_rate", minimalJson l.ByRate
-                                             "by_clopper_pearson", minimalJson l.ByClopperPearson; "widths", widths l ] |])
-           "new_runs", jint (int64 res.NewRuns); "resumed_runs", jint (int64 res.ResumedRuns)
-           "journal", jstr journal; "plots", JsonArray([| for p in plots -> jstr p |]) ]
 
 let sweepRows (res: Experiments.SweepResult) =
     [ for l in res.Labels do
@@ -505,8 +382,7 @@ let sweepRows (res: Experiments.SweepResult) =
 /// The teacher settings and the checked sweep spec at epsilon `eps` with `steps` steps, shared by `sweep` and `difficulty`.
 let sweepSetupAt (r: ParseResults<SweepArgs>) (sh: Shared) (source: string) (eps: float) (steps: int) =
     let teacher = teacherOf r sh.Seed
-    checkTeacherArgs teacher.Width teacher.Steps teacher.Eta None
-    if not (teacher.Tau > 0.0) then raise (InputException.Parameter("tau", sprintf "must be positive, got %g" teacher.Tau))
+    teacher.Validate()
     let spec = sweepSpec r sh source teacher eps steps
     spec.Validate()
     teacher, spec
@@ -514,7 +390,7 @@ let sweepSetupAt (r: ParseResults<SweepArgs>) (sh: Shared) (source: string) (eps
 /// `sweepSetupAt` for a command that takes a single epsilon and `--steps`.
 let sweepSetup (r: ParseResults<SweepArgs>) (sh: Shared) (source: string) =
     match parseEpsilons (r.GetResult SweepArgs.Epsilon) with
-    | [ eps ] -> sweepSetupAt r sh source eps (r.GetResult(SweepArgs.Steps, 3000))
+    | [ eps ] -> sweepSetupAt r sh source eps (sweepSettings r).Steps
     | _ -> raise (InputException.Parameter("epsilon", "takes one value here; a list of epsilons belongs to `theorykit sweep`"))
 
 /// The default journal of a sweep on `source` at `eps`.
@@ -527,15 +403,8 @@ let withoutJsonl (path: string) = if path.EndsWith ".jsonl" then path.[.. path.L
 /// line and each theory slope through the fit's centre (mean ln x, mean ln y), over the measured range.
 let scalingSeries (kind: string) (logX: float[]) (logY: float[]) (fit: ScalingFitResult) (theory: TheorySlope seq) =
     [ yield { Plots.Name = sprintf "%s labels: measured m*" kind; Plots.X = logX |> Array.map exp; Plots.Y = logY |> Array.map exp; Plots.MarkersOnly = true }
-      match fit with
-      | null -> ()
-      | fit ->
-          let x0, x1 = Array.min logX, Array.max logX
-          let line slope name =
-              let xm, ym = Array.average logX, Array.average logY
-              { Plots.Name = name; Plots.X = [| exp x0; exp x1 |]; Plots.Y = [| exp (ym + slope * (x0 - xm)); exp (ym + slope * (x1 - xm)) |]; Plots.MarkersOnly = false }
-          yield line fit.Slope (sprintf "%s fit: slope %s [%s, %s]" kind (Tables.TableFormat.Short fit.Slope) (Tables.TableFormat.Short fit.SlopeLower) (Tables.TableFormat.Short fit.SlopeUpper))
-          for t in theory -> line t.Slope (sprintf "%s theory: slope %s %s" kind (num t.Slope) t.Source) ]
+      for l in ScalingLines.Of(kind, logX, logY, fit, theory) ->
+          { Plots.Name = l.Name; Plots.X = [| l.X0; l.X1 |]; Plots.Y = [| l.Y0; l.Y1 |]; Plots.MarkersOnly = false } ]
 
 /// Confidence level of the epsilon fit's slope interval.
 let epsilonConfidence = 0.95
@@ -543,16 +412,17 @@ let epsilonConfidence = 0.95
 /// One shard of `sweep` (THEORY.md §9): one assignment over every epsilon's runs; the teacher is fitted first when the shard owns a
 /// soft-label run (its report goes into the shard's tag, for the merge); then each epsilon's owned runs into the shard's journal.
 let sweepShard (sh: Shared) (clock: Stopwatch) (sd: ShardSpec) (specs: SweepSpec list) (journals: string list) (train: Dataset) (test: Dataset option)
-               (softLabels: Dataset -> float[]) (teacherReport: TeacherReport option ref) =
+               (teacher: TeacherLabels) =
     let plan = ShardSweeps.Plan(List.toArray specs, train.N, train.D, sd.Count)
-    if plan |> Array.exists (fun a -> ShardPlan.NeedsTeacher(a.Part(sd, JsonObject()))) then softLabels train |> ignore
-    let tag = sd.Tag(List.toArray sh.Command, Option.toObj teacherReport.Value)
+    if plan |> Array.exists (fun a -> ShardPlan.NeedsTeacher(a.Part(sd, System.Text.Json.Nodes.JsonObject()))) then
+        teacher.Fit() |> describeTeacher sh.Quiet
+    let tag = sd.Tag(List.toArray sh.Command, teacher.Report)
     let results =
         [ for (spec, journal), a in List.zip (List.zip specs journals) (List.ofArray plan) ->
             let part = a.Part(sd, tag)
             let path = sd.JournalPath journal
             if not sh.Quiet then eprintfn "[sweep] shard %d of %d: %d of %d runs at epsilon %s; journal %s" sd.Index sd.Count part.Keys.Count a.Keys.Count (num spec.Epsilon) path
-            let res = WidthSweep.Run(spec, train, Option.toObj test, Func<Dataset, float[]>(softLabels), path, sweepProgress sh.Quiet clock, spec.Training.Threads,
+            let res = WidthSweep.Run(spec, train, Option.toObj test, teacher, path, sweepProgress sh.Quiet clock, spec.Training.Threads,
                                      Threading.CancellationToken.None, part)
             path, part.Keys.Count, res ]
     ShardCommands.shardSummary sh
@@ -623,41 +493,36 @@ let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
     for spec in specs do TheoryKit.IO.MemoryBudget.Check(sprintf "the widest network's weights m x d = %d x %d (W0, W and the gradient)" spec.MaxWidth train.D, float spec.MaxWidth * float train.D, 24, null, "max-width")
     let test = DataSource.LoadTest(source, dataOpts, Option.toObj (r.TryGetResult SweepArgs.Test), train) |> Option.ofObj
     describeData train quiet sh.Threads
-    let teacherReport = ref None
-    let softCache = ref None
     // The teacher and its soft labels do not depend on epsilon: fitted at most once, they serve every sweep.
-    let softLabels (ds: Dataset) =
-        match softCache.Value with
-        | Some p -> p
-        | None ->
-            let t, report = fitTeacher teacher ds test quiet
-            teacherReport.Value <- Some report
-            let p = SoftLabels.From(t.Logits ds, teacher.Tau)
-            softCache.Value <- Some p
-            p
+    let teacherLabels = TeacherLabels(teacher, train, Option.toObj test, null, progress quiet "teacher")
     match shard with
-    | Some sd -> sweepShard sh clock sd specs journals train test softLabels teacherReport
+    | Some sd -> sweepShard sh clock sd specs journals train test teacherLabels
     | None ->
     let merged = merge |> Option.map (sweepMerge specs journals train test)
     match merged with
     | Some(Error report) -> ShardCommands.reportIncomplete sh report
     | _ ->
-    let counts = match merged with Some(Ok(c, t)) -> teacherReport.Value <- t; Some c | _ -> None
+    // A merge takes the teacher's report from the shards' journals.
+    let mergedTeacher = match merged with Some(Ok(_, t)) -> t | _ -> None
+    let counts = match merged with Some(Ok(c, _)) -> Some c | _ -> None
     let outcomes =
         [ for i, (spec, journal, plotBase) in List.indexed (List.zip3 specs journals plotBases) ->
             if not quiet then
                 if several then eprintfn "[sweep] epsilon %s (%d of %d)" (num spec.Epsilon) (i + 1) specs.Length
                 eprintfn "[sweep] widths %s x %d seeds x %s, T = %d, eta = %s; journal %s" (String.Join(",", spec.Widths())) spec.Seeds
                     (String.Join("+", spec.LabelOrder() |> Array.map Experiments.SweepSpec.KindName)) spec.Training.Steps (num spec.Training.Eta) journal
-            let res = Experiments.WidthSweep.Run(spec, train, Option.toObj test, Func<Dataset, float[]>(softLabels), journal, sweepProgress quiet clock, spec.Training.Threads)
+            let fitted = teacherLabels.Report
+            let res = Experiments.WidthSweep.Run(spec, train, Option.toObj test, teacherLabels, journal, sweepProgress quiet clock, spec.Training.Threads)
+            if isNull fitted then Option.ofObj teacherLabels.Report |> Option.iter (describeTeacher quiet)
             let res = match counts with Some c -> (let struct (a, e) = List.item i c in ShardCounts.Of(res, a, e)) | None -> res
             spec, journal, res, sweepPlots plotBase res ]
     // A journal that needed no more soft-label runs fitted no teacher: fit it now (deterministic, the same numbers),
     // so a resumed sweep reports the teacher as a fresh one does.
-    if teacherReport.Value.IsNone && specs |> List.exists (fun s -> s.LabelOrder() |> Array.contains LabelKind.Soft) then
-        softLabels train |> ignore
+    if mergedTeacher.IsNone && isNull teacherLabels.Report && specs |> List.exists (fun s -> s.LabelOrder() |> Array.contains LabelKind.Soft) then
+        teacherLabels.Fit() |> describeTeacher quiet
+    let teacherReport = match mergedTeacher with Some t -> Some t | None -> Option.ofObj teacherLabels.Report
     let teacherRows (res: SweepResult) =
-        match teacherReport.Value |> Option.bind (fun rep -> Option.ofNullable rep.TestAccuracy) with
+        match teacherReport |> Option.bind (fun rep -> Option.ofNullable rep.TestAccuracy) with
         | Some acc ->
             let c = TeacherComparison.Of(acc, res)
             if not quiet then match c.Warning with null -> () | w -> eprintfn "[sweep] warning: %s" w
@@ -668,20 +533,15 @@ let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
         table (sprintf "Width sweep on %s, epsilon = %s (%d seeds, step cap %d, eta = %s)" train.Provenance.Description (num spec.Epsilon) spec.Seeds spec.Training.Steps (num spec.Training.Eta))
             (sweepRows res @ teacherRows res @ [ "journal", journal, sprintf "%d new runs, %d from the journal" res.NewRuns res.ResumedRuns
                                                  "plots", String.Join(", ", plots), "" ])
-    let teacherNode () = match teacherReport.Value with Some rep -> teacherJson teacher rep | None -> null
+    let teacherSummary () = match teacherReport with Some rep -> TeacherSummary.Of(rep, teacher.Tau) | None -> null
     match outcomes with
     | [ spec, journal, res, plots ] ->
         if sh.Json then
-            let json = sweepJson res journal plots
-            json["teacher"] <- teacherNode ()
-            match teacherReport.Value |> Option.bind (fun rep -> Option.ofNullable rep.TestAccuracy) with
-            | Some acc ->
-                let c = TeacherComparison.Of(acc, res)
-                json["teacher_versus_best_hard"] <- jobj [ "teacher_test_accuracy", jnum acc; "best_hard_width", jint (int64 c.BestHardWidth)
-                                                           "best_hard_test_accuracy", jnum c.BestHardAccuracy
-                                                           "warning", (match c.Warning with null -> null | w -> jstr w) ]
-            | None -> ()
-            printfn "%s" (jsonText json)
+            let versus =
+                match teacherReport |> Option.bind (fun rep -> Option.ofNullable rep.TestAccuracy) with
+                | Some acc -> TeacherVersusBestHard.Of(TeacherComparison.Of(acc, res))
+                | None -> null
+            printfn "%s" (TrainReports.Json(SingleSweepReport(SweepReport.Of(res, journal, plots), teacherSummary (), versus)))
         else sweepTable spec journal res plots
     | _ ->
         // THEORY.md §9: ln m*(eps) against ln(1/eps) per label kind, beside the theory (soft 1 [MLS25]; hard: no power of 1/eps).
@@ -704,35 +564,13 @@ let runSweep (r: ParseResults<SweepArgs>) (sh: Shared) =
             + (if r.Contains SweepArgs.Steps_Times_Epsilon then ""
                else " With the same T for every eps, a small eps can fail for want of steps rather than of width (the theorems' step counts grow like 1/eps; see --steps-times-epsilon).")
         let mstarOf (res: SweepResult) kind = res.For kind |> Option.ofObj |> Option.map (fun l -> widthText l.ByRate) |> Option.defaultValue "-"
-        let optNum (x: float) = if Double.IsNaN x then null else jnum x
         if sh.Json then
-            let sweeps =
-                JsonArray([| for spec, journal, res, plots in outcomes ->
-                                let json = sweepJson res journal plots
-                                json["steps"] <- jint (int64 spec.Training.Steps)
-                                json |])
-            let fitJson (f: EpsilonSlopeComparison) =
-                let field (get: ScalingFitResult -> float) = match f.Fit with null -> null | fit -> optNum (get fit)
-                jobj [ "labels", jstr (SweepSpec.KindName f.Labels); "n", jint (int64 f.N)
-                       "slope", field (fun x -> x.Slope); "slope_lower", field (fun x -> x.SlopeLower); "slope_upper", field (fun x -> x.SlopeUpper)
-                       "intercept", field (fun x -> x.Intercept); "r_squared", field (fun x -> x.RSquared)
-                       "epsilons", JsonArray([| for e in f.Epsilons -> jnum e |])
-                       "m_star", JsonArray([| for m in f.MinimalWidths -> jint (int64 m) |])
-                       "theory", JsonArray([| for t in f.Theory -> jobj [ "slope", jnum t.Slope; "source", jstr t.Source ] |])
-                       "theory_note", jstr f.TheoryNote; "statement", jstr f.Statement
-                       "excluded", JsonArray([| for e in f.Excluded ->
-                                                   jobj [ "epsilon", jnum e.Epsilon
-                                                          "m_star", (e.MinimalWidth |> Option.ofNullable |> Option.map (int64 >> jint) |> Option.defaultValue null)
-                                                          "reason", jstr e.Reason ] |]) ]
-            let json =
-                jobj [ "data_source", jstr source; "epsilons", JsonArray([| for spec in specs -> jnum spec.Epsilon |])
-                       "steps_times_epsilon", (r.TryGetResult SweepArgs.Steps_Times_Epsilon |> Option.map jnum |> Option.defaultValue null)
-                       "sweeps", sweeps
-                       "epsilon_scaling", jobj [ "confidence", jnum epsilonConfidence
-                                                 "fits", JsonArray([| for f in fits -> fitJson f |])
-                                                 "note", jstr note; "plots", JsonArray([| for p in scalingPlots -> jstr p |]) ]
-                       "teacher", teacherNode () ]
-            printfn "%s" (jsonText json)
+            let sweeps = [| for spec, journal, res, plots in outcomes -> EpsilonSweepReport(SweepReport.Of(res, journal, plots), spec.Training.Steps) |]
+            let scaling = EpsilonScalingReport(epsilonConfidence, [| for f in fits -> EpsilonFitReport.Of f |], note, List.toArray scalingPlots)
+            let report =
+                EpsilonSweepsReport(source, [| for spec in specs -> spec.Epsilon |], Option.toNullable (r.TryGetResult SweepArgs.Steps_Times_Epsilon),
+                                    sweeps, scaling, teacherSummary ())
+            printfn "%s" (TrainReports.Json report)
         else
             for spec, journal, res, plots in outcomes do sweepTable spec journal res plots
             let epsilonRows =
@@ -777,13 +615,8 @@ let difficultySetup (r: ParseResults<SweepArgs>) (sh: Shared) =
     let teacher, template = sweepSetup r sh family
     if family.Trim().ToLowerInvariant() = "fashion-mnist" then FashionMnist.CheckPair(r.GetResult(SweepArgs.Pair, "trouser-vs-bag")) |> ignore
     let values = r.TryGetResult SweepArgs.Values |> Option.map (parseNumbers "values" >> List.toArray)
-    // With both sample counts fixed the margins run on one thread, so that they depend on the seed alone: OpenBLAS's
-    // threaded GEMM changes last bits with the thread count, and the solver's iterations amplify them.
     let optimisation, certification = r.TryGetResult SweepArgs.Margin_Optimisation_Samples, r.TryGetResult SweepArgs.Margin_Samples
-    let margin =
-        MarginOptions(Width = 0.01, TimeBudget = r.GetResult(SweepArgs.Margin_Time, 5.0), Seed = seed,
-                      OptimisationSamples = Option.toNullable optimisation, CertificationSamples = Option.toNullable certification,
-                      Threads = (if optimisation.IsSome && certification.IsSome then 1 else 0))
+    let margin = DifficultyOptions.MarginFor(seed, r.GetResult(SweepArgs.Margin_Time, 5.0), Option.toNullable optimisation, Option.toNullable certification)
     margin.Validate()
     checkTimeAndSamples "margin-time" (r.TryGetResult SweepArgs.Margin_Time) certification optimisation sh.Quiet
     let options =
@@ -792,14 +625,19 @@ let difficultySetup (r: ParseResults<SweepArgs>) (sh: Shared) =
                           Pair = r.GetResult(SweepArgs.Pair, "shirt-vs-t-shirt"), DataSeed = seed, Margin = margin)
     family, Difficulty.Members(family, options), options, teacher, template
 
-/// Runs the members of a difficulty family (journals in `folder`, which must exist), reporting progress on stderr.
-/// A difficulty member's soft labels: the teacher fitted on its training set (quietly).
-let difficultySoftLabels (teacher: TeacherSettings) (ds: Dataset) =
-    let t, _ = fitTeacher teacher ds None true
-    SoftLabels.From(t.Logits ds, teacher.Tau)
+/// The checked settings of one family of the empirical tables, as `difficultySetup` gives them for its command line
+/// (`EmpiricalFamily.Arguments`) with the shared --seed, --threads, --n and --d.
+let empiricalSetup (f: Tables.EmpiricalFamily) (sh: Shared) =
+    let teacher = f.Teacher sh.Seed
+    teacher.Validate()
+    let template = f.Sweep.Spec(f.Family, f.Epsilon, f.Steps, teacher, sh.Seed, defaultArg sh.Threads 0)
+    template.Validate()
+    let options = f.Options(sh.Seed, Option.toNullable sh.N, Option.toNullable sh.D)
+    options.Margin.Validate()
+    Difficulty.Members(f.Family, options), options, teacher, template
 
-let difficultyRun (quiet: bool) (clock: Stopwatch) (members: Collections.Generic.IReadOnlyList<DifficultyMember>) (options: DifficultyOptions) (teacher: TeacherSettings) (template: Experiments.SweepSpec) (folder: string) =
-    let softLabels = difficultySoftLabels teacher
+/// Runs the members of a difficulty family (journals in `folder`, which must exist), reporting progress on stderr.
+let difficultyRun (quiet: bool) (clock: Stopwatch) (members: Collections.Generic.IReadOnlyList<DifficultyMember>) (options: DifficultyOptions) (teacher: TeacherSpec) (template: Experiments.SweepSpec) (folder: string) =
     let prog =
         { new IProgress<DifficultyProgress> with
             member _.Report p =
@@ -808,16 +646,10 @@ let difficultyRun (quiet: bool) (clock: Stopwatch) (members: Collections.Generic
                     | null -> eprintfn "[difficulty] member %d of %d, %s: %s (%.0f s)" p.Member p.Members p.Name p.Phase clock.Elapsed.TotalSeconds
                     | s when s.Done = s.Total -> eprintfn "[difficulty] member %d of %d, %s: %d runs done (%.0f s)" p.Member p.Members p.Name s.Total clock.Elapsed.TotalSeconds
                     | _ -> () }
-    Difficulty.Run(members, options, template, Func<Dataset, float[]>(softLabels), folder, prog, template.Training.Threads)
+    Difficulty.Run(members, options, template, teacher, folder, prog, template.Training.Threads)
 
-/// The teacher's report on each member: the member's training set (and held-out set, when it has one) loaded again
-/// and the teacher fitted as in the sweep (the fit is deterministic), so that the report exists also when every run
-/// of a member came from its journal.
-let teacherReports (teacher: TeacherSettings) (members: Collections.Generic.IReadOnlyList<DifficultyMember>) =
-    [| for m in members ->
-        let train = DataSource.Load(m.Source, m.Data)
-        let test = match m.TestData with null -> None | t -> Some(DataSource.Load(m.Source, t))
-        snd (fitTeacher teacher train test true) |]
+/// The teacher's report on each member (fitted on the member's training set, evaluated on its held-out set too).
+let teacherReports (res: DifficultyResult) = [| for m in res.Members -> m.Teacher |]
 
 /// A teacher's accuracies as text: "teacher accuracy A (held-out B)".
 let teacherText (r: TeacherReport) =
@@ -863,7 +695,7 @@ let runDifficulty (r: ParseResults<SweepArgs>) (sh: Shared) =
             { new IProgress<DifficultyProgress> with
                 member _.Report p = if not quiet then eprintfn "[difficulty] shard %d of %d: member %d of %d, %s (%.0f s)" sd.Index sd.Count p.Member p.Members p.Name clock.Elapsed.TotalSeconds }
         let summary =
-            try ShardSweeps.RunDifficulty(members, template, Func<Dataset, float[]>(difficultySoftLabels teacher), folder, sd, List.toArray sh.Command, prog, template.Training.Threads)
+            try ShardSweeps.RunDifficulty(members, template, teacher, folder, sd, List.toArray sh.Command, prog, template.Training.Threads)
             with _ -> cleanUp (); reraise ()
         ShardCommands.shardSummary sh summary
     | None ->
@@ -874,40 +706,14 @@ let runDifficulty (r: ParseResults<SweepArgs>) (sh: Shared) =
         try
             Plots.check plotBase
             let res = difficultyRun quiet clock members options teacher template folder
-            let teachers = teacherReports teacher members
+            let teachers = teacherReports res
             res, teachers, difficultyPlot plotBase res template.Epsilon
         with _ ->
             if created then TheoryKit.IO.SafeOutput.RemoveIfEmpty folder
             reraise ()
-    let optInt (x: Nullable<int>) = x |> Option.ofNullable |> Option.map (int64 >> jint) |> Option.defaultValue null
     if sh.Json then
-        printfn "%s" (jsonText (jobj [ "family", jstr res.Family; "epsilon", jnum template.Epsilon
-                                       "members", JsonArray([| for m, t in Array.zip (Seq.toArray res.Members) teachers ->
-                                                                jobj [ "name", jstr m.Member.Name; "parameter", jstr m.Member.Parameter; "value", jnum m.Member.Value
-                                                                       "teacher", teacherJson teacher t
-                                                                       "gamma_lower", jnum m.Margin.GammaLower; "gamma_upper", jnum m.Margin.GammaUpper
-                                                                       "gamma_estimate", jnum m.Margin.GammaEstimate
-                                                                       "m_star_soft", (m.Sweep.For LabelKind.Soft |> Option.ofObj |> Option.map (fun l -> optInt l.ByRate.Width) |> Option.defaultValue null)
-                                                                       "m_star_hard", (m.Sweep.For LabelKind.Hard |> Option.ofObj |> Option.map (fun l -> optInt l.ByRate.Width) |> Option.defaultValue null)
-                                                                       "m_star_kind", jstr "objective-based (not comparable across label kinds)"
-                                                                       "by_accuracy", (match m.Sweep.ByAccuracy with
-                                                                                       | null -> null
-                                                                                       | a -> jobj [ "target", jnum a.Target; "m_star_soft", optInt a.Soft; "m_star_hard", optInt a.Hard
-                                                                                                     "ratio_hard_over_soft", (a.Ratio |> Option.ofNullable |> Option.map jnum |> Option.defaultValue null)
-                                                                                                     "relation", jstr a.Relation; "statement", jstr a.Statement ])
-                                                                       "gaps", JsonArray([| for g in m.Sweep.Gaps ->
-                                                                                              jobj [ "width", jint (int64 g.Width); "mean", jnum g.Gap.Mean; "lower", jnum g.Gap.Lower; "upper", jnum g.Gap.Upper
-                                                                                                     "positive_pairs", jint (int64 g.Gap.Positive); "pairs", jint (int64 g.Gap.N) ] |])
-                                                                       "journal", jstr m.JournalPath ] |])
-                                       "slopes", JsonArray([| for sl in res.Slopes ->
-                                                               jobj [ "labels", jstr (SweepSpec.KindName sl.Labels)
-                                                                      "slope", (match sl.Fit with null -> null | f -> jnum f.Slope)
-                                                                      "slope_lower", (match sl.Fit with null -> null | f -> jnum f.SlopeLower)
-                                                                      "slope_upper", (match sl.Fit with null -> null | f -> jnum f.SlopeUpper)
-                                                                      "theory", JsonArray([| for t in sl.Theory -> jobj [ "slope", jnum t.Slope; "source", jstr t.Source ] |])
-                                                                      "statement", jstr sl.Statement
-                                                                      "excluded", JsonArray([| for e in sl.Excluded -> jstr e |]) ] |])
-                                       "note", jstr res.Note; "plots", JsonArray([| for p in plots -> jstr p |]) ]))
+        let summaries = [| for t in teachers -> TeacherSummary.Of(t, teacher.Tau) |]
+        printfn "%s" (TrainReports.Json(DifficultyReport.Of(res, template.Epsilon, summaries, List.toArray plots)))
     else
         let memberRows =
             [ for m, t in Array.zip (Seq.toArray res.Members) teachers ->

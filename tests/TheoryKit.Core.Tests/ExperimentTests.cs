@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using TheoryKit.Data;
 using TheoryKit.Experiments;
+using TheoryKit.Teachers;
 using TheoryKit.Training;
 
 namespace TheoryKit.Tests;
@@ -260,7 +261,7 @@ public sealed class ExperimentTests : IDisposable
         r with { NewRuns = 0, ResumedRuns = 0, Runs = r.Runs.Select(x => x with { Seconds = 0 }).ToList() }, CanonJson);
 
     private static SweepResult Sweep(string journal, int threads = 1, SweepSpec? spec = null, List<SweepProgress>? reports = null) =>
-        WidthSweep.Run(spec ?? Spec(), Train(), Test(), Teacher, journal, reports is null ? null : new Inline<SweepProgress>(reports.Add), threads);
+        WidthSweep.Run(spec ?? Spec(), Train(), Test(), TeacherLabels.Given(Teacher(Train())), journal, reports is null ? null : new Inline<SweepProgress>(reports.Add), threads);
 
     private sealed class Inline<T>(Action<T> a) : IProgress<T> { public void Report(T v) => a(v); }
 
@@ -474,8 +475,8 @@ public sealed class ExperimentTests : IDisposable
         var dir = TempDir();
         var options = new DifficultyOptions { Values = [0.3, 1, 2, Math.PI] };
         var template = new SweepSpec("ignored", 0.3, 2, 8, 1, new TrainingOptions(Width: 2, Steps: 20, Eta: 1));
-        double[] Teach(Dataset ds) => ds.Y.Select(y => y > 0 ? 0.9 : 0.1).ToArray();
-        var r = Difficulty.Run("two-point", options, template, Teach, dir, null, 1);
+        var teach = new TeacherSpec(Steps: 20, Eta: 1);
+        var r = Difficulty.Run("two-point", options, template, teach, dir, null, 1);
         Assert.Equal(4, r.Members.Count);
         // Exact planar margins: gamma = (theta + (pi - theta) sin(theta/2)) / (2 pi) (THEORY.md §6).
         foreach (var m in r.Members)
@@ -484,12 +485,19 @@ public sealed class ExperimentTests : IDisposable
             Assert.Equal(gamma, m.Margin.GammaEstimate, 1e-6);
             Assert.Equal(6, m.Sweep.Runs.Count);
             Assert.True(File.Exists(m.JournalPath));
+            // Two distinct unit vectors with opposite labels: K(x1, x1) = 1/2 > K(x1, x2), so from g_0 = 0 every step of the
+            // kernel teacher moves y_i g(x_i) up; both points are classified, and two-point has no held-out set.
+            Assert.Equal(1.0, m.Teacher!.TrainAccuracy);
+            Assert.True(m.Teacher.TrainMargin > 0);
+            Assert.Null(m.Teacher.TestAccuracy);
         }
         Assert.Equal([LabelKind.Soft, LabelKind.Hard], r.Slopes.Select(s => s.Labels));
         Assert.All(r.Slopes, s => Assert.Equal(4, s.Members.Count + s.Excluded.Count));
         Assert.All(r.Slopes, s => Assert.False(string.IsNullOrWhiteSpace(s.Statement)));
         // Resumed: no run is repeated.
-        var again = Difficulty.Run("two-point", options, template, Teach, dir, null, 1);
+        var again = Difficulty.Run("two-point", options, template, teach, dir, null, 1);
         Assert.All(again.Members, m => Assert.Equal(0, m.Sweep.NewRuns));
+        // The teacher is reported also when every run came from the journal, with the same numbers.
+        Assert.Equal(r.Members.Select(m => m.Teacher), again.Members.Select(m => m.Teacher));
     }
 }

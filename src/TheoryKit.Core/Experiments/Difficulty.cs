@@ -1,6 +1,7 @@
 using TheoryKit.Data;
 using TheoryKit.Margins;
 using TheoryKit.Random;
+using TheoryKit.Teachers;
 using TheoryKit.Training;
 
 namespace TheoryKit.Experiments;
@@ -39,12 +40,25 @@ public sealed record DifficultyOptions
     /// depends on how many samples fit the budget; fix OptimisationSamples and CertificationSamples for runs
     /// that must be reproducible to the last digit, and a positive Threads (OpenBLAS's threaded GEMM can change the
     /// last bits with the thread count, and the solver's iterations amplify them to about 1e-4 in gamma). Threads = 0 (the
-    /// default) uses the threads given to <see cref="Difficulty.Run(string, DifficultyOptions?, SweepSpec, Func{Dataset, double[]}, string, IProgress{DifficultyProgress}?, int, CancellationToken)"/>.
+    /// default) uses the threads given to <see cref="Difficulty.Run(string, DifficultyOptions?, SweepSpec, TeacherSpec, string, IProgress{DifficultyProgress}?, int, CancellationToken)"/>.
     /// </summary>
     public MarginOptions Margin { get; init; } = new(Width: 0.01, TimeBudget: 5);
 
     /// <summary>Confidence level of the slope intervals (default 0.95).</summary>
     public double Confidence { get; init; } = 0.95;
+
+    /// <summary>
+    /// The members' margin certification of the `difficulty` command: width 0.01, the time budget, and the sample counts given; with
+    /// both counts fixed the margins run on one thread, so that they depend on the seed alone (OpenBLAS's threaded GEMM changes last
+    /// bits with the thread count, and the solver's iterations amplify them).
+    /// </summary>
+    /// <param name="seed">Seed of the samples.</param>
+    /// <param name="timeBudget">Time budget in seconds.</param>
+    /// <param name="optimisationSamples">Directions q is fitted on, or null.</param>
+    /// <param name="certificationSamples">Fresh certification samples, or null.</param>
+    public static MarginOptions MarginFor(ulong seed, double timeBudget, int? optimisationSamples, long? certificationSamples) =>
+        new(Width: 0.01, TimeBudget: timeBudget, Seed: seed, OptimisationSamples: optimisationSamples, CertificationSamples: certificationSamples,
+            Threads: optimisationSamples is not null && certificationSamples is not null ? 1 : 0);
 }
 
 /// <summary>One dataset of a difficulty family.</summary>
@@ -87,9 +101,14 @@ public sealed record SlopeComparison(LabelKind Labels, IReadOnlyList<string> Mem
 /// <param name="Sweep">Its width sweep.</param>
 /// <param name="JournalPath">The sweep's journal.</param>
 /// <param name="N">Number of training points n of the member (as loaded).</param>
-public sealed record MemberOutcome(DifficultyMember Member, MarginResult Margin, SweepResult Sweep, string JournalPath, int N);
+public sealed record MemberOutcome(DifficultyMember Member, MarginResult Margin, SweepResult Sweep, string JournalPath, int N)
+{
+    /// <summary>The teacher fitted on the member's training set (the same fit as the sweep's soft labels, deterministic), evaluated
+    /// on its training and held-out sets.</summary>
+    public TeacherReport? Teacher { get; init; }
+}
 
-/// <summary>Outcome of <see cref="Difficulty.Run(string, DifficultyOptions?, SweepSpec, Func{Dataset, double[]}, string, IProgress{DifficultyProgress}?, int, CancellationToken)"/>.</summary>
+/// <summary>Outcome of <see cref="Difficulty.Run(string, DifficultyOptions?, SweepSpec, TeacherSpec, string, IProgress{DifficultyProgress}?, int, CancellationToken)"/>.</summary>
 /// <param name="Family">The family.</param>
 /// <param name="Members">Per member: margin, sweep, journal.</param>
 /// <param name="Slopes">Soft and hard scaling fits beside the theory.</param>
@@ -192,19 +211,19 @@ public static class Difficulty
         return members;
     }
 
-    /// <summary>Runs the members of a family (<see cref="Members"/>); see <see cref="Run(IReadOnlyList{DifficultyMember}, DifficultyOptions?, SweepSpec, Func{Dataset, double[]}, string, IProgress{DifficultyProgress}?, int, CancellationToken)"/>.</summary>
+    /// <summary>Runs the members of a family (<see cref="Members"/>); see <see cref="Run(IReadOnlyList{DifficultyMember}, DifficultyOptions?, SweepSpec, TeacherSpec, string, IProgress{DifficultyProgress}?, int, CancellationToken)"/>.</summary>
     /// <param name="family">The family name.</param>
     /// <param name="options">Values, sizes, margin options, confidence (null: defaults).</param>
     /// <param name="template">Sweep settings shared by all members (its DataSource is replaced by each member's name).</param>
-    /// <param name="softLabelsFor">Teacher probabilities for a training set.</param>
+    /// <param name="teacher">The teacher of the soft labels, fitted on each member's training set.</param>
     /// <param name="journalFolder">Existing folder for the members' journals.</param>
     /// <param name="progress">Optional progress.</param>
     /// <param name="threads">Threads (0: all cores).</param>
     /// <param name="cancellation">Stops between runs.</param>
     /// <exception cref="InputException">Unknown family, bad values or settings, missing data or folder, or a journal written with other settings.</exception>
-    public static DifficultyResult Run(string family, DifficultyOptions? options, SweepSpec template, Func<Dataset, double[]> softLabelsFor,
+    public static DifficultyResult Run(string family, DifficultyOptions? options, SweepSpec template, TeacherSpec teacher,
         string journalFolder, IProgress<DifficultyProgress>? progress, int threads, CancellationToken cancellation = default) =>
-        Run(Members(family, options), options, template, softLabelsFor, journalFolder, progress, threads, cancellation);
+        Run(Members(family, options), options, template, teacher, journalFolder, progress, threads, cancellation);
 
     /// <summary>
     /// For each member: loads it (and its held-out set), certifies gamma with <see cref="MarginSolver.Certify"/>
@@ -216,18 +235,20 @@ public static class Difficulty
     /// <param name="members">The datasets (from <see cref="Members"/> or hand-made).</param>
     /// <param name="options">Margin options and confidence (null: defaults).</param>
     /// <param name="template">Sweep settings shared by all members (its DataSource is replaced by each member's name).</param>
-    /// <param name="softLabelsFor">Teacher probabilities for a training set.</param>
+    /// <param name="teacher">The teacher of the soft labels, fitted on each member's training set.</param>
     /// <param name="journalFolder">Existing folder for the members' journals.</param>
     /// <param name="progress">Optional progress.</param>
     /// <param name="threads">Threads (0: all cores).</param>
     /// <param name="cancellation">Stops between runs.</param>
     /// <exception cref="InputException">Bad settings, missing data or folder, or a journal written with other settings.</exception>
     public static DifficultyResult Run(IReadOnlyList<DifficultyMember> members, DifficultyOptions? options, SweepSpec template,
-        Func<Dataset, double[]> softLabelsFor, string journalFolder, IProgress<DifficultyProgress>? progress, int threads, CancellationToken cancellation = default)
+        TeacherSpec teacher, string journalFolder, IProgress<DifficultyProgress>? progress, int threads, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(members);
         ArgumentNullException.ThrowIfNull(template);
+        ArgumentNullException.ThrowIfNull(teacher);
         ArgumentNullException.ThrowIfNull(journalFolder);
+        teacher.Validate();
         var o = options ?? new DifficultyOptions();
         if (!(o.Confidence > 0 && o.Confidence < 1)) throw InputException.Parameter("confidence", $"must lie in (0, 1), got {o.Confidence}");
         if (members.Count == 0) throw InputException.Parameter("members", "no members");
@@ -247,8 +268,11 @@ public static class Difficulty
             var spec = template with { DataSource = m.Name };
             var journal = JournalPath(journalFolder, m, index);
             var sweepProgress = progress is null ? null : new InlineProgress<SweepProgress>(p => progress.Report(new DifficultyProgress(index, members.Count, m.Name, "sweep", p)));
-            var sweep = WidthSweep.Run(spec, train, test, softLabelsFor, journal, sweepProgress, threads, cancellation);
-            outcomes.Add(new MemberOutcome(m, margin, sweep, journal, train.N));
+            var labels = new TeacherLabels(teacher, train, test);
+            var sweep = WidthSweep.Run(spec, train, test, labels, journal, sweepProgress, threads, cancellation);
+            // Fitted here when every soft-label run came from the journal (or none was asked for): the report exists either way.
+            var report = labels.Fit()!;
+            outcomes.Add(new MemberOutcome(m, margin, sweep, journal, train.N) { Teacher = report });
         }
         var slopes = template.LabelOrder().Select(kind => CompareSlopes(kind,
             outcomes.Select(x => x.Sweep.For(kind)?.ByRate is { } m

@@ -1,4 +1,5 @@
 using TheoryKit.Data;
+using TheoryKit.Teachers;
 
 namespace TheoryKit.Experiments;
 
@@ -63,19 +64,20 @@ public static class ShardSweeps
     /// </summary>
     /// <param name="members">The family's members.</param>
     /// <param name="template">Sweep settings shared by all members.</param>
-    /// <param name="softLabelsFor">Teacher probabilities for a member's training set.</param>
+    /// <param name="teacher">The teacher of the soft labels, fitted on a member's training set when the shard owns one of its soft-label runs.</param>
     /// <param name="journalFolder">Existing folder of the members' journals.</param>
     /// <param name="shard">Which shard.</param>
     /// <param name="command">The whole family's command (the shard tag's command).</param>
     /// <param name="progress">Optional progress per member.</param>
     /// <param name="threads">Threads (0: all cores).</param>
-    /// <exception cref="InputException">As <see cref="Difficulty.Run(IReadOnlyList{DifficultyMember}, DifficultyOptions?, SweepSpec, Func{Dataset, double[]}, string, IProgress{DifficultyProgress}?, int, CancellationToken)"/>.</exception>
-    public static ShardSummary RunDifficulty(IReadOnlyList<DifficultyMember> members, SweepSpec template, Func<Dataset, double[]> softLabelsFor, string journalFolder,
+    /// <exception cref="InputException">As <see cref="Difficulty.Run(IReadOnlyList{DifficultyMember}, DifficultyOptions?, SweepSpec, TeacherSpec, string, IProgress{DifficultyProgress}?, int, CancellationToken)"/>.</exception>
+    public static ShardSummary RunDifficulty(IReadOnlyList<DifficultyMember> members, SweepSpec template, TeacherSpec teacher, string journalFolder,
         ShardSpec shard, IReadOnlyList<string> command, IProgress<DifficultyProgress>? progress, int threads)
     {
         ArgumentNullException.ThrowIfNull(members);
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(shard);
+        ArgumentNullException.ThrowIfNull(teacher);
         template.Validate();
         if (!Directory.Exists(journalFolder)) throw new InputException(journalFolder, null, null, "journal folder does not exist");
         var loaded = Load(members, template);
@@ -89,7 +91,7 @@ public static class ShardSweeps
             var part = plan[i].Part(shard, tag);
             var journal = shard.JournalPath(Difficulty.JournalPath(journalFolder, m, i + 1));
             progress?.Report(new DifficultyProgress(i + 1, members.Count, m.Name, "sweep", null));
-            var r = WidthSweep.Run(spec, train, test, softLabelsFor, journal, null, threads, default, part);
+            var r = WidthSweep.Run(spec, train, test, new TeacherLabels(teacher, train, test), journal, null, threads, default, part);
             runs += part.Keys.Count; fresh += r.NewRuns; resumed += r.ResumedRuns;
             journals.Add(journal);
         }

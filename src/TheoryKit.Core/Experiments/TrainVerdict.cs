@@ -30,6 +30,16 @@ public sealed record TrainVerdict(string Statement, string? Warning)
             warning = $"the teacher's held-out accuracy {ta:G4} is below this student's {sa:G4}: the teacher does not deserve the name (raise --teacher-steps or --teacher-eta)";
         return new TrainVerdict(statement, warning);
     }
+
+    /// <summary>The outcome's spelling in tables and JSON: "converged", "step cap", "diverged" or "dead".</summary>
+    /// <param name="outcome">The outcome.</param>
+    public static string OutcomeName(RunOutcome outcome) => outcome switch
+    {
+        RunOutcome.Converged => "converged",
+        RunOutcome.StepCap => "step cap",
+        RunOutcome.Diverged => "diverged",
+        _ => "dead",
+    };
 }
 
 /// <summary>The teacher's held-out accuracy beside the best hard-label student's (THEORY.md §9: a teacher weaker than a

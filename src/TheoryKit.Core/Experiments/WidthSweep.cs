@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using TheoryKit.Data;
+using TheoryKit.Teachers;
 using TheoryKit.Training;
 
 namespace TheoryKit.Experiments;
@@ -129,7 +130,7 @@ public static class WidthSweep
     /// <param name="spec">Sweep settings.</param>
     /// <param name="train">Training data.</param>
     /// <param name="test">Held-out data (test risk, error and accuracy), or null.</param>
-    /// <param name="softLabelsFor">Teacher probabilities for the training set (one per point, in [0, 1]); called at most once, and only when a soft run is still to do.</param>
+    /// <param name="teacher">The soft labels of <paramref name="train"/> (one probability per point, in [0, 1]); its teacher is fitted only when a soft run is still to do.</param>
     /// <param name="journalPath">JSON Lines journal (created if missing; its folder must exist).</param>
     /// <param name="progress">Optional progress after every run.</param>
     /// <param name="threads">Threads per training run (0: all cores).</param>
@@ -140,12 +141,12 @@ public static class WidthSweep
     /// <exception cref="InputException">Invalid settings, a journal written with other settings or that cannot be
     /// opened, a journal record outside this sweep's grid, or soft labels of the wrong length.</exception>
     /// <exception cref="OperationCanceledException">Cancelled between runs.</exception>
-    public static SweepResult Run(SweepSpec spec, Dataset train, Dataset? test, Func<Dataset, double[]> softLabelsFor, string journalPath,
+    public static SweepResult Run(SweepSpec spec, Dataset train, Dataset? test, TeacherLabels teacher, string journalPath,
         IProgress<SweepProgress>? progress, int threads, CancellationToken cancellation = default, ShardPart<RunKey>? shard = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(train);
-        ArgumentNullException.ThrowIfNull(softLabelsFor);
+        ArgumentNullException.ThrowIfNull(teacher);
         spec.Validate();
         if (threads < 0) throw InputException.Parameter("threads", $"must be >= 0, got {threads}");
         if (test is not null && test.D != train.D) throw InputException.Parameter("test", $"test data have d = {test.D}, training data d = {train.D}");
@@ -168,7 +169,7 @@ public static class WidthSweep
         double[]? soft = null;
         if (todo.Any(k => k.Labels == LabelKind.Soft))
         {
-            soft = softLabelsFor(train) ?? throw InputException.Parameter("soft-labels", "the teacher returned no probabilities");
+            soft = teacher.Probabilities();
             if (soft.Length != train.N) throw InputException.Parameter("soft-labels", $"the teacher returned {soft.Length} probabilities for {train.N} training points");
         }
         double seconds = 0, widthLeft = todo.Sum(k => (double)k.Width), widthDone = 0;

@@ -7,7 +7,7 @@ namespace TheoryKit.Tables;
 
 /// <summary>
 /// Tables of measured minimal widths beside the bounds (THEORY.md §9), from the outcomes of
-/// <see cref="Difficulty.Run(IReadOnlyList{DifficultyMember}, DifficultyOptions?, SweepSpec, Func{TheoryKit.Data.Dataset, double[]}, string, IProgress{DifficultyProgress}?, int, CancellationToken)"/>.
+/// <see cref="Difficulty.Run(IReadOnlyList{DifficultyMember}, DifficultyOptions?, SweepSpec, TeacherSpec, string, IProgress{DifficultyProgress}?, int, CancellationToken)"/>.
 /// m* is the rate rule's minimal width: exact when it lies inside the width grid (the true minimum lies in the grid
 /// step below it), "&lt;=" when it is the smallest grid width, "&gt;" the largest width when no grid width succeeded.
 /// </summary>
