@@ -77,7 +77,7 @@ type DistillArgs =
             | Weight_Decay _ -> "mlp/cnn: L2 weight decay of the optimiser (default 0)"
             | Teacher_Width _ -> "mlp/cnn: width of the wide teacher (default 32 channels for cnn, 1024 units for mlp)"
             | Teacher_Epochs _ -> "mlp/cnn: epoch cap of the teacher (default 30)"
-            | Teacher_Patience _ -> "mlp/cnn: the teacher stops when its noisy validation error has not improved for this many epochs, keeping its best epoch (default 10)"
+            | Teacher_Patience _ -> "mlp/cnn: the teacher stops when its logistic risk on the noisy validation split has not improved for this many epochs, keeping its epoch of lowest risk (default 10)"
             | Cifar_Dir _ -> "folder of CIFAR-10's binary distribution (data_batch_1..5.bin, test_batch.bin) for cifar10:A-vs-B (default $THEORYKIT_CIFAR10)"
 
 /// The deep student family of `--student` (None for two-layer); raises InputException for an unknown name, or for options

@@ -10,7 +10,7 @@ namespace TheoryKit.Deep;
 /// <summary>
 /// Deep students and teachers for <see cref="Distill.Run"/> ([MLS25]'s last experiment; THEORY.md §9 protocol): per (noise level, seed)
 /// one teacher, a wide network of the student family (<see cref="DeepSettings.TeacherWidth"/>) trained on the noisy hard labels and
-/// early-stopped on the noisy validation split (it keeps its epoch of lowest validation error); its logits g give the soft labels
+/// early-stopped on the noisy validation split (it keeps its epoch of lowest validation logistic risk); its logits g give the soft labels
 /// sigmoid(g / tau). Students are trained by <see cref="DeepTrainer.Train"/> with the options of <see cref="DistillSpec.Student"/>
 /// (Steps = epoch cap, Eta = learning rate). Runs train side by side, one per thread, each with one torch thread, larger runs first;
 /// every number depends on the seeds alone, never on the thread count.

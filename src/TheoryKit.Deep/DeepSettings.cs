@@ -48,7 +48,7 @@ public sealed record ImageShape(int Channels, int Height, int Width)
 /// <param name="WeightDecay">L2 weight decay of the optimiser (PyTorch's weight_decay: added to the gradient), &gt;= 0.</param>
 /// <param name="TeacherWidth">Width (MLP units, CNN channels of the first block) of the teacher, a wide network of the same family.</param>
 /// <param name="TeacherEpochs">Epoch cap of the teacher.</param>
-/// <param name="TeacherPatience">The teacher stops when its noisy validation error has not improved for this many epochs (and keeps its best epoch).</param>
+/// <param name="TeacherPatience">The teacher stops when its logistic risk on the noisy validation split has not improved for this many epochs (and keeps its epoch of lowest risk).</param>
 public sealed record DeepSettings(DeepFamily Family, int Depth = 2, double WeightDecay = 0, int TeacherWidth = 32, int TeacherEpochs = 30, int TeacherPatience = 10)
 {
     /// <summary>"mlp" or "cnn".</summary>

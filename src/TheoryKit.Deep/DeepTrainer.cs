@@ -63,8 +63,11 @@ public static class DeepTrainer
     /// <param name="targets">Target probabilities p_i (soft labels), or null for hard labels.</param>
     /// <param name="validation">Optional validation rows and labels (early stop).</param>
     /// <param name="test">Optional held-out rows and clean labels.</param>
-    /// <param name="patience">Stop when the validation error has not improved for this many epochs (null: never).</param>
-    /// <param name="keepBest">Restore the epoch of lowest validation error at the end (teachers); the result then describes that state.</param>
+    /// <param name="patience">Stop when the validation criterion has not improved for this many epochs (null: never).</param>
+    /// <param name="keepBest">Teachers: restore the epoch (from 1) of lowest validation logistic risk at the end, and count patience on that
+    /// risk; the result then describes that state. Without it (students) the early-stopped state is the epoch (from 0) of lowest
+    /// validation 0-1 error. The risk for teachers as for kernel teachers (<see cref="TheoryKit.Teachers.KernelTeacher.FitMany"/>): on a
+    /// small validation split the 0-1 error moves in coarse steps and its minimum falls at chance epochs.</param>
     /// <param name="epochDone">Optional callback after every epoch (epochs done).</param>
     /// <exception cref="InputException">Bad options or lengths.</exception>
     public static DeepRun Train(DeepSettings settings, TrainingOptions options, DeepData train, double[]? targets, DeepData? validation, DeepData? test,
@@ -89,11 +92,12 @@ public static class DeepTrainer
         int batch = options.BatchSize <= 0 || options.BatchSize >= n ? n : options.BatchSize;
         var losses = new List<double> { Objective(net, train.X, p, entropy) };
         var trajectory = new List<TrajectoryPoint>();
-        double? Validation() => validation is null ? null : Trainer.RiskAndError(Logits(net, validation.X), validation.Y).error;
-        double? v0 = Validation();
-        trajectory.Add(new TrajectoryPoint(0, losses[0], double.NaN, double.NaN, double.NaN, double.NaN, null, v0));
+        (double risk, double error)? Check() => validation is null ? null : Trainer.RiskAndError(Logits(net, validation.X), validation.Y);
+        double? Validation() => Check()?.error;
+        var c0 = Check();
+        trajectory.Add(new TrajectoryPoint(0, losses[0], double.NaN, double.NaN, double.NaN, double.NaN, null, c0?.error));
         int bestEpoch = 0;
-        double bestVal = v0 ?? double.PositiveInfinity;
+        double bestVal = keepBest || c0 is null ? double.PositiveInfinity : c0.Value.error, bestError = c0?.error ?? double.NaN;
         Tensor[]? best = validation is not null ? net.Snapshot() : null;
         var outcome = RunOutcome.StepCap;
         int epoch = 0;
@@ -108,11 +112,11 @@ public static class DeepTrainer
             double objective = Math.Max(0, sum / n);
             losses.Add(double.IsFinite(sum) ? objective : double.NaN);
             if (!double.IsFinite(sum)) { outcome = RunOutcome.Diverged; break; }
-            double? v = Validation();
-            trajectory.Add(new TrajectoryPoint(epoch, objective, double.NaN, double.NaN, double.NaN, double.NaN, null, v));
-            if (v is { } ve && ve < bestVal)
+            var c = Check();
+            trajectory.Add(new TrajectoryPoint(epoch, objective, double.NaN, double.NaN, double.NaN, double.NaN, null, c?.error));
+            if (c is { } ce && (keepBest ? ce.risk : ce.error) < bestVal)
             {
-                bestVal = ve; bestEpoch = epoch;
+                bestVal = keepBest ? ce.risk : ce.error; bestError = ce.error; bestEpoch = epoch;
                 foreach (var t in best!) t.Dispose();
                 best = net.Snapshot();
             }
@@ -154,7 +158,7 @@ public static class DeepTrainer
             seconds / Math.Max(1, epoch), Backend(net, batch), [])
         {
             StepsRun = keepBest ? bestEpoch : epoch, Outcome = outcome, EarlyStopped = early,
-            ValidationError = validation is null ? null : keepBest ? bestVal : Validation(),
+            ValidationError = validation is null ? null : keepBest ? bestError : Validation(),
         };
         return new DeepRun(result, trainLogits, testLogits);
     }

@@ -11,6 +11,36 @@ public class DeepTrainerTests
         DataSource.Load("gaussians:2", new DataOptions { N = n, D = 64, Seed = seed });   // d = 64 = 1 x 8 x 8 for the CNN
 
     /// <summary>
+    /// A teacher (keepBest) keeps the epoch, from 1, of lowest logistic risk on its validation labels. Reference: separate runs of
+    /// exactly e epochs (the same seed gives the same minibatch orders and steps), whose validation risk
+    /// (1/n_v) sum ln(1 + exp(-y f)) is summed here by hand; the teacher's logits must be those of the run at the kept epoch.
+    /// </summary>
+    [Fact]
+    public void TeacherKeepsTheEpochOfLowestValidationRisk()
+    {
+        var points = Images(120, 5);
+        var (train, val) = Distill.Split(points, 0.25, 5);
+        var noisy = Distill.Noisy(train, 0.3, 5, 0, 0);
+        var noisyVal = Distill.Noisy(val, 0.3, 5, 0, 1);
+        var settings = new DeepSettings(DeepFamily.Mlp, Depth: 1);
+        const int epochs = 8;
+        TrainingOptions Options(int e) => new(32, e, 0.02, LabelKind.Hard, false, null, 9, 1, Precision.Double, 1) { Optimiser = Optimiser.Adam, BatchSize = 16 };
+        using var tx = DeepData.Of(noisy, ScalarType.Float64);
+        using var vx = DeepData.Of(noisyVal, ScalarType.Float64);
+        var teacher = DeepTrainer.Train(settings, Options(epochs), tx, null, vx, null, keepBest: true);
+        int expected = 0; double lowest = double.PositiveInfinity; DeepRun? kept = null;
+        for (int e = 1; e <= epochs; e++)
+        {
+            var alone = DeepTrainer.Train(settings, Options(e), tx, null, null, vx);
+            double risk = alone.TestLogits!.Select((f, i) => Math.Log(1 + Math.Exp(-noisyVal.Y[i] * f))).Average();
+            if (risk < lowest) { lowest = risk; expected = e; kept = alone; }
+        }
+        Assert.InRange(expected, 1, epochs - 1);   // the case stops early, so the rule is exercised
+        Assert.Equal(expected, teacher.Result.StepsRun);
+        for (int i = 0; i < noisy.N; i++) Assert.Equal(kept!.TrainLogits[i], teacher.TrainLogits[i], 1e-12);
+    }
+
+    /// <summary>
     /// One full-batch gradient step of a depth-1 MLP by DeepTrainer (float64), against the same step written out by hand:
     /// h = relu(sqrt(d) X W1^T + b1), f = h v + c, loss = mean softplus(-y f); gradients by the chain rule; W -= eta grad.
     /// The trainer's final objective L(W_1) must equal the hand computation's.
