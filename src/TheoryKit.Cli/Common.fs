@@ -3,7 +3,6 @@ module TheoryKit.Cli.Common
 
 open System
 open System.Diagnostics
-open System.Text.Json.Nodes
 open Argu
 open TheoryKit
 open TheoryKit.Data
@@ -68,12 +67,6 @@ let describeData (ds: Dataset) (quiet: bool) (threads: int option) =
         if mapping <> "" then eprintfn "[data] labels: %s" mapping
         for note in ds.Provenance.Notes do eprintfn "[data] %s" note
         eprintfn "[blas] %s" Blas.Description
-
-let dataJson (ds: Dataset) =
-    "data", (jobj [ "source", jstr ds.Provenance.Source; "description", jstr ds.Provenance.Description
-                    "n", jint (int64 ds.N); "d", jint (int64 ds.D); "normalised", jbool ds.Provenance.Normalised
-                    "positive_class", jstr ds.PositiveClass; "negative_class", jstr ds.NegativeClass ])
-
 
 /// The table row that states the data's size and whether rows were normalised.
 let pointsRow (ds: Dataset) =

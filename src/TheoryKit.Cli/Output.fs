@@ -1,10 +1,8 @@
-/// Rendering helpers: readable tables, JSON for scripts, atomic file writes, progress on stderr.
+/// Rendering helpers: readable tables, atomic file writes, progress on stderr (JSON: TheoryKit.Reports records).
 module TheoryKit.Cli.Output
 
 open System
 open System.IO
-open System.Text.Json
-open System.Text.Json.Nodes
 open Spectre.Console
 
 /// Formats a number with 6 significant digits in invariant culture ("inf" for infinity).
@@ -22,28 +20,6 @@ let table (title: string) (rows: (string * string * string) list) =
     for (a, b, c) in rows do
         t.AddRow(Markup.Escape a, Markup.Escape b, Markup.Escape c) |> ignore
     AnsiConsole.Write t
-
-/// A JSON number node, or null when the value is not finite (JSON has no infinity).
-let jnum (x: float) : JsonNode = if Double.IsFinite x then JsonValue.Create x else null
-
-/// A JSON integer node.
-let jint (x: int64) : JsonNode = JsonValue.Create x
-
-/// A JSON boolean node.
-let jbool (x: bool) : JsonNode = JsonValue.Create x
-
-/// A JSON string node.
-let jstr (s: string) : JsonNode = JsonValue.Create s
-
-/// Builds a JSON object from (name, node) pairs, in order.
-let jobj (fields: (string * JsonNode) list) : JsonNode =
-    let o = JsonObject()
-    for (k, v) in fields do o[k] <- v
-    o
-
-/// Serialises indented JSON.
-let jsonText (node: JsonNode) =
-    node.ToJsonString(JsonSerializerOptions(WriteIndented = true, Encoder = Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping))
 
 /// Checks, before any work, that an output file can be written later (TheoryKit.IO.SafeOutput.Check): a regular file or
 /// none (devices, FIFOs and folders are refused), a symbolic link is followed to its target, its folder exists and is
