@@ -112,7 +112,12 @@ let main argv =
             printfn "theorykit %s" (typeof<Dataset>.Assembly.GetName().Version.ToString(3)); 0
         else dispatch parser argv
     with
-    | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText -> printfn "%s" e.Message; 0
+    | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->
+        printfn "%s" e.Message
+        // commands outside the Argu union, shown with the top-level help only
+        if argv.Length = 0 || argv.[0].StartsWith "-" then
+            printfn "\nALSO:\n\n    slurm <command> <args> --array <n>\n                          write a Slurm array script (one task per shard) with its merge job\n                          and print the sbatch line (README: Beyond one machine)\n    --version             print the version"
+        0
     | :? ArguParseException as e -> eprintfn "error: %s (see --help)" (oneLine e.Message); 2
     | :? InputException as e -> eprintfn "error: %s" e.Message; 2
     // Input errors raised inside parallel work arrive wrapped.

@@ -69,6 +69,18 @@ public class DataFileTests : IDisposable
     }
 
     [Fact]
+    public void Csv_with_two_label_like_headers_is_refused_naming_them_unless_the_column_is_chosen()
+    {
+        const string text = "\nx,y,label\n3,4,-1\n1,0,1\n";
+        var e = Bad("two.csv", text);
+        Assert.Equal((2, "label column"), (e.Line, e.Field));
+        Assert.Contains("several columns could be the label (y, label)", e.Message);
+        var ds = DataSource.Load(tmp.Write("chosen.csv", text), new DataOptions { LabelColumn = "label" });
+        Assert.Equal(new[] { "x", "y" }, ds.FeatureNames);
+        Assert.Equal(new[] { -1.0, 1 }, ds.Y);
+    }
+
+    [Fact]
     public void Csv_prefix_and_minus_plus_one_labels_are_identity()
     {
         var p = tmp.Write("pm.csv", "0.5,0,-1\n0,0.25,+1\n");

@@ -8,7 +8,8 @@ namespace TheoryKit.Data;
 /// Header: the first row is a header if it has a non-numeric field in a column where the second row
 /// holds a number (so a header-less file with string labels is not mistaken for a header); a file with
 /// a single row is a header-less file unless one of its fields is not a number.
-/// Label column: <see cref="DataOptions.LabelColumn"/>, else a header named label/y/class/target, else the last.
+/// Label column: <see cref="DataOptions.LabelColumn"/>, else the one header named label/y/class/target (two or more such
+/// headers are refused as ambiguous), else the last.
 /// Comma and tab separated files are read as RFC 4180 (Sep): a quoted field may hold the separator, doubled quotes
 /// and line breaks; fields are trimmed.
 /// </summary>
@@ -32,8 +33,10 @@ internal static class CsvLoader
 
         // Pass 1: the first two non-blank rows decide the header.
         var firstRows = new List<string[]>(2);
-        foreach (var (_, row) in Rows(path, sep ?? ','))
+        int firstRowLine = 1;
+        foreach (var (lineNo, row) in Rows(path, sep ?? ','))
         {
+            if (firstRows.Count == 0) firstRowLine = lineNo;
             firstRows.Add(row);
             if (firstRows.Count == 2) break;
         }
@@ -65,8 +68,11 @@ internal static class CsvLoader
         }
         else if (header is not null)
         {
-            var k = Array.FindIndex(header, h => LabelNames.Contains(h.ToLowerInvariant()));
-            if (k >= 0) labelCol = k;
+            var named = Enumerable.Range(0, cols).Where(j => LabelNames.Contains(header[j].ToLowerInvariant())).ToArray();
+            if (named.Length > 1)
+                throw new InputException(path, firstRowLine, "label column",
+                    $"several columns could be the label ({string.Join(", ", named.Select(j => header[j]))}): choose one with --label-column");
+            if (named.Length == 1) labelCol = named[0];
         }
         string FieldName(int j) => header?[j] ?? $"column {j + 1}";
         string labelField = header?[labelCol] ?? "label";
