@@ -43,10 +43,10 @@ public sealed class DeepDistillEngine(DeepSettings settings) : IDistillEngine
     public string StudentNote(DistillSpec spec)
     {
         var s = spec.Student;
-        return $"Students: {Deep.Name}, depth {Deep.Depth}, {OptimiserNames.Of(s.Optimiser)} (learning rate {DeepSettings.F(s.Eta)}"
-            + (s.Optimiser == Optimiser.SgdMomentum ? $", momentum {DeepSettings.F(s.Momentum)}" : "") + $", weight decay {DeepSettings.F(Deep.WeightDecay)}), "
+        return $"Students: {Deep.Name}, depth {Deep.Depth}, {OptimiserNames.Of(s.Optimiser)} (learning rate {Numbers.G4(s.Eta)}"
+            + (s.Optimiser == Optimiser.SgdMomentum ? $", momentum {Numbers.G4(s.Momentum)}" : "") + $", weight decay {Numbers.G4(Deep.WeightDecay)}), "
             + $"batch {(s.BatchSize > 0 ? s.BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture) : "full")}, cap {s.Steps} epochs"
-            + (s.Convergence is { } cr ? $", converged when a line fitted to the epoch-averaged objective over the last {DeepSettings.F(100 * cr.WindowFraction)}% of the epochs (at least {MinibatchConvergence.MinWindow}) moves by < {DeepSettings.F(100 * cr.RelativeDrop)}% or < {cr.AbsoluteDrop:g3} nats (from epoch {cr.MinSteps})" : ", no convergence rule")
+            + (s.Convergence is { } cr ? $", converged when a line fitted to the epoch-averaged objective over the last {Numbers.G4(100 * cr.WindowFraction)}% of the epochs (at least {MinibatchConvergence.MinWindow}) moves by < {Numbers.G4(100 * cr.RelativeDrop)}% or < {cr.AbsoluteDrop:g3} nats (from epoch {cr.MinSteps})" : ", no convergence rule")
             + $", {(s.Precision == Precision.Single ? "float32" : "float64")}, He initialisation from the seed.";
     }
 

@@ -72,5 +72,4 @@ public sealed record DeepSettings(DeepFamily Family, int Depth = 2, double Weigh
         ["teacher_epochs"] = TeacherEpochs, ["teacher_patience"] = TeacherPatience, ["init"] = "he-normal/seed-sequence", ["input_scale"] = "sqrt(d)",
     };
 
-    internal static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
 }

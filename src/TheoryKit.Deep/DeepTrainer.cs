@@ -46,7 +46,8 @@ public sealed record DeepRun(TrainingResult Result, double[] TrainLogits, double
 /// L(W_t) recorded per epoch is the epoch-averaged minibatch objective (L(W_0) a full pass at initialisation); the thresholds of
 /// <see cref="TrainingOptions.Convergence"/> are applied to that sequence by <see cref="MinibatchConvergence"/> (a line fitted over the
 /// last epochs, not two single epochs: minibatch noise makes single epochs rise by chance). Validation data are scored after every epoch; the epoch of
-/// lowest validation error (ties: the earliest) is the early stop, its held-out figures from a saved copy of the parameters.
+/// lowest validation error (ties: the earliest) is the early stop, its held-out figures from a saved copy of the parameters
+/// (teachers, with keepBest, keep their epoch of lowest validation logistic risk instead).
 /// Torch runs single-threaded in each call (set by <see cref="TorchRuntime.Configure"/>), so the numbers do not depend on how many
 /// runs train in parallel.
 /// </summary>
@@ -93,11 +94,10 @@ public static class DeepTrainer
         var losses = new List<double> { Objective(net, train.X, p, entropy) };
         var trajectory = new List<TrajectoryPoint>();
         (double risk, double error)? Check() => validation is null ? null : Trainer.RiskAndError(Logits(net, validation.X), validation.Y);
-        double? Validation() => Check()?.error;
         var c0 = Check();
         trajectory.Add(new TrajectoryPoint(0, losses[0], double.NaN, double.NaN, double.NaN, double.NaN, null, c0?.error));
         int bestEpoch = 0;
-        double bestVal = keepBest || c0 is null ? double.PositiveInfinity : c0.Value.error, bestError = c0?.error ?? double.NaN;
+        double bestVal = keepBest || c0 is null ? double.PositiveInfinity : c0.Value.error;
         Tensor[]? best = validation is not null ? net.Snapshot() : null;
         var outcome = RunOutcome.StepCap;
         int epoch = 0;
@@ -116,7 +116,7 @@ public static class DeepTrainer
             trajectory.Add(new TrajectoryPoint(epoch, objective, double.NaN, double.NaN, double.NaN, double.NaN, null, c?.error));
             if (c is { } ce && (keepBest ? ce.risk : ce.error) < bestVal)
             {
-                bestVal = keepBest ? ce.risk : ce.error; bestError = ce.error; bestEpoch = epoch;
+                bestVal = keepBest ? ce.risk : ce.error; bestEpoch = epoch;
                 foreach (var t in best!) t.Dispose();
                 best = net.Snapshot();
             }
@@ -158,7 +158,8 @@ public static class DeepTrainer
             seconds / Math.Max(1, epoch), Backend(net, batch), [])
         {
             StepsRun = keepBest ? bestEpoch : epoch, Outcome = outcome, EarlyStopped = early,
-            ValidationError = validation is null ? null : keepBest ? bestError : Validation(),
+            // the trajectory holds one point per epoch from 0, each with its validation error: no second pass
+            ValidationError = validation is null ? null : trajectory[keepBest ? bestEpoch : epoch].ValidationError,
         };
         return new DeepRun(result, trainLogits, testLogits);
     }

@@ -167,15 +167,15 @@ public static class Difficulty
             case "two-point":
                 foreach (var t in o.Values ?? [0.1, 0.2, 0.4, 0.8, 1.6])
                 {
-                    if (!(t > 0 && t <= Math.PI)) throw InputException.Parameter("theta", $"angles must lie in (0, pi], got {G(t)}");
+                    if (!(t > 0 && t <= Math.PI)) throw InputException.Parameter("theta", $"angles must lie in (0, pi], got {Numbers.G4(t)}");
                     var data = baseData with { D = o.D };
-                    members.Add(new(fam, "theta", t, $"two-point:{R(t)}", data, null, $"two-point:{R(t)} (d = {o.D ?? 2})"));
+                    members.Add(new(fam, "theta", t, $"two-point:{Numbers.R(t)}", data, null, $"two-point:{Numbers.R(t)} (d = {o.D ?? 2})"));
                 }
                 break;
             case "noisy-xor":
                 foreach (var v in o.Values ?? [3, 4, 5, 6, 7, 8])
                 {
-                    if (v != Math.Floor(v) || v < 3 || v > 30) throw InputException.Parameter("d", $"noisy-xor dimensions must be integers in 3..30, got {G(v)}");
+                    if (v != Math.Floor(v) || v < 3 || v > 30) throw InputException.Parameter("d", $"noisy-xor dimensions must be integers in 3..30, got {Numbers.G4(v)}");
                     int d = (int)v;
                     var data = baseData with { N = o.N };
                     var test = o.N is null ? null : data with { Seed = testSeed };
@@ -186,22 +186,22 @@ public static class Difficulty
             case "gaussians":
                 foreach (var s in o.Values ?? [0.5, 1, 2, 4])
                 {
-                    if (!(s >= 0) || !double.IsFinite(s)) throw InputException.Parameter("separation", $"must be a number >= 0, got {G(s)}");
+                    if (!(s >= 0) || !double.IsFinite(s)) throw InputException.Parameter("separation", $"must be a number >= 0, got {Numbers.G4(s)}");
                     int n = o.N ?? 400, d = o.D ?? 5;
                     var data = baseData with { N = n, D = d };
-                    members.Add(new(fam, "separation", s, $"gaussians:{R(s)}", data, data with { Seed = testSeed },
-                        $"gaussians:{R(s)} (n = {n}, d = {d}, seed {seed})"));
+                    members.Add(new(fam, "separation", s, $"gaussians:{Numbers.R(s)}", data, data with { Seed = testSeed },
+                        $"gaussians:{Numbers.R(s)} (n = {n}, d = {d}, seed {seed})"));
                 }
                 break;
             case "fashion-mnist":
                 foreach (var r in o.Values ?? [0, 0.1, 0.2, 0.3])
                 {
-                    if (!(r >= 0 && r < 0.5)) throw InputException.Parameter("noise", $"label-noise rates must lie in [0, 0.5), got {G(r)}");
+                    if (!(r >= 0 && r < 0.5)) throw InputException.Parameter("noise", $"label-noise rates must lie in [0, 0.5), got {Numbers.G4(r)}");
                     int n = o.N ?? 1000;
                     var data = baseData with { N = n, Noise = r };
                     var test = baseData with { N = n, Split = "test" };
                     members.Add(new(fam, "noise", r, $"fashion-mnist:{o.Pair}", data, test,
-                        $"fashion-mnist:{o.Pair} (noise {R(r)}, n = {n}, seed {seed})"));
+                        $"fashion-mnist:{o.Pair} (noise {Numbers.R(r)}, n = {n}, seed {seed})"));
                 }
                 break;
             default:
@@ -279,9 +279,9 @@ public static class Difficulty
                 ? new ScalingPoint(x.Member.Name, x.Margin.GammaEstimate, m.Width, m.Width is not null && m.Lower is null)
                 : new ScalingPoint(x.Member.Name, x.Margin.GammaEstimate, null)).ToList(), o.Confidence)).ToList();
         string note = $"x = ln(1/gamma) with gamma the certificate's estimate (each member's certified interval is in Members); y = ln m* with m* the smallest grid width "
-            + $"whose success rate over {template.Seeds} seeds is >= {G(template.SuccessThreshold)} at eps = {G(template.Epsilon)}, {template.Training.Steps} steps, eta = {G(template.Training.Eta)}; "
+            + $"whose success rate over {template.Seeds} seeds is >= {Numbers.G4(template.SuccessThreshold)} at eps = {Numbers.G4(template.Epsilon)}, {template.Training.Steps} steps, eta = {Numbers.G4(template.Training.Eta)}; "
             + "members whose m* lies outside the grid or at its smallest width are left out (censored). "
-            + $"m* is quantised to the grid (factor {G(template.Factor)}), and eps is fixed, so its own exponent is absorbed in the intercept. "
+            + $"m* is quantised to the grid (factor {Numbers.G4(template.Factor)}), and eps is fixed, so its own exponent is absorbed in the intercept. "
             + "The theory's exponents belong to upper bounds on the width: a measured slope below them means the bound is not tight on this family, "
             + "one above them that the requirement grows faster over this range than the rate allows.";
         return new DifficultyResult(members[0].Family, outcomes, slopes, note);
@@ -304,7 +304,7 @@ public static class Difficulty
         ArgumentNullException.ThrowIfNull(points);
         if (!(confidence > 0 && confidence < 1)) throw InputException.Parameter("confidence", $"must lie in (0, 1), got {confidence}");
         var (used, x, y, censored) = ScalingFit.Censor(points, p => p.Gamma, p => p.MinimalWidth, p => p.AtSmallestWidth, p => p.Name,
-            p => p.Gamma > 0 && double.IsFinite(p.Gamma) ? null : $"{p.Name}: gamma estimate {G(p.Gamma)} is not positive");
+            p => p.Gamma > 0 && double.IsFinite(p.Gamma) ? null : $"{p.Name}: gamma estimate {Numbers.G4(p.Gamma)} is not positive");
         var excluded = censored.Select(c => c.Reason).ToList();
         var theory = TheorySlopes(kind);
         string who = ScalingFit.Who(kind);
@@ -321,11 +321,9 @@ public static class Difficulty
     public static string JournalPath(string folder, DifficultyMember member, int index)
     {
         ArgumentNullException.ThrowIfNull(member);
-        return Path.Combine(folder, $"{member.Family}-{index:D2}-{member.Parameter}-{Sanitise(R(member.Value))}.jsonl");
+        return Path.Combine(folder, $"{member.Family}-{index:D2}-{member.Parameter}-{Sanitise(Numbers.R(member.Value))}.jsonl");
     }
 
-    private static string R(double v) => Numbers.R(v);
-    private static string G(double v) => Numbers.G4(v);
     private static string Sanitise(string s) => new(s.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' ? c : '_').ToArray());
 
     /// <summary>Reports synchronously on the calling thread (Progress&lt;T&gt; would post to a synchronisation context).</summary>

@@ -173,7 +173,7 @@ public static class Distill
             if (rng.NextDouble() < rate) { y[i] = -y[i]; flips++; }
         var p = data.Provenance;
         return new Dataset(data.X, y, data.N, data.D, data.FeatureNames, data.PositiveClass, data.NegativeClass, data.LabelMapping,
-            p with { Notes = [.. p.Notes, $"label noise {DistillSpec.F(rate)}, seed index {seedIndex}: {flips} of {data.N} flipped"] });
+            p with { Notes = [.. p.Notes, $"label noise {Numbers.G4(rate)}, seed index {seedIndex}: {flips} of {data.N} flipped"] });
     }
 
     /// <summary>
@@ -234,7 +234,7 @@ public static class Distill
             if (todo.All(t => t.Count == 0) && !teachersMissing) continue;
             var noisyTrain = Enumerable.Range(0, spec.Seeds).Select(s => Noisy(train, r, spec.MasterSeed, s, 0)).ToArray();
             var noisyVal = Enumerable.Range(0, spec.Seeds).Select(s => Noisy(validation, r, spec.MasterSeed, s, 1)).ToArray();
-            string phase = $"noise {DistillSpec.F(r)} ({li + 1} of {levels.Length})";
+            string phase = $"noise {Numbers.G4(r)} ({li + 1} of {levels.Length})";
             progress?.Report(new DistillProgress(done, total, resumed, $"{phase}: {spec.Seeds} teachers", Eta()));
             var tclock = Stopwatch.StartNew();
             var teachers = spec.Engine.FitTeachers(spec, train, noisyTrain, validation, noisyVal, test,
@@ -299,7 +299,7 @@ public static class Distill
         {
             var r = records[i];
             int line = lines[i];
-            if (Array.IndexOf(levels, r.Noise) < 0) throw new InputException(path, line, "noise", $"noise level {DistillSpec.F(r.Noise)} is not part of this experiment");
+            if (Array.IndexOf(levels, r.Noise) < 0) throw new InputException(path, line, "noise", $"noise level {Numbers.G4(r.Noise)} is not part of this experiment");
             if (r.SeedIndex < 0 || r.SeedIndex >= spec.Seeds) throw new InputException(path, line, "seed_index", $"must lie in 0..{spec.Seeds - 1}, got {r.SeedIndex}");
             if (r.Role == DistillRole.Teacher)
             {
@@ -387,7 +387,7 @@ public static class Distill
             var best = withHard.Count > 0 ? withHard.MaxBy(x => x.Hard.TestAccuracy) : null;
             string? warning = null;
             if (best is not null && teacher.Runs > 0 && teacher.TestAccuracy < best.Hard.TestAccuracy)
-                warning = $"the teacher ({F(teacher.TestAccuracy)} held-out accuracy) is weaker than the best hard student (width {best.Width}: {F(best.Hard.TestAccuracy)}); its soft labels can only hurt here (a stronger teacher: --teacher-steps or --teacher-eta for kernel teachers, --teacher-width, --teacher-epochs or --teacher-patience for deep ones)";
+                warning = $"the teacher ({Numbers.G4(teacher.TestAccuracy)} held-out accuracy) is weaker than the best hard student (width {best.Width}: {Numbers.G4(best.Hard.TestAccuracy)}); its soft labels can only hurt here (a stronger teacher: --teacher-steps or --teacher-eta for kernel teachers, --teacher-width, --teacher-epochs or --teacher-patience for deep ones)";
             var meanGaps = gapsBySeed.Where(kv => kv.Value.Count == widths.Length).OrderBy(kv => kv.Key).Select(kv => kv.Value.Average()).ToList();
             var meanGapsEs = esGapsBySeed.Where(kv => kv.Value.Count == widths.Length).OrderBy(kv => kv.Key).Select(kv => kv.Value.Average()).ToList();
             foreach (var g in meanGaps) { tx.Add(r); ty.Add(g); }
@@ -403,10 +403,10 @@ public static class Distill
         var trendEs = PairedStats.TrendOf(ex, ey, "The soft - early-stopped hard gap (mean over widths)", c, unit);
         trendEs = trendEs with { Statement = trendEs.Statement + " " + WhereSignificant(levels, l => l.MeanGapEarlyStopped, "soft - early-stopped hard") };
         var counts = RunCounts.Of(runs.Where(x => x.Role != DistillRole.Teacher).Select(x => x.Outcome));
-        string note = $"Held-out accuracy on clean labels (ties f = 0 count half), mean over {spec.Seeds} seeds with {F(100 * c)}% t intervals; "
+        string note = $"Held-out accuracy on clean labels (ties f = 0 count half), mean over {spec.Seeds} seeds with {Numbers.G4(100 * c)}% t intervals; "
             + "gaps are paired by seed (same split, label flips and initialisation; soft - hard > 0 means soft labels win). "
             + $"The trend fits each seed's gap averaged over the widths against the noise rate by least squares (n - 2 degrees of freedom), treating (level, seed) points as independent. "
-            + spec.Engine.TeacherNote(spec) + $", tau = {F(spec.Teacher.Temperature)}. " + spec.Engine.StudentNote(spec) + " Diverged and dead runs are not scored.";
+            + spec.Engine.TeacherNote(spec) + $", tau = {Numbers.G4(spec.Teacher.Temperature)}. " + spec.Engine.StudentNote(spec) + " Diverged and dead runs are not scored.";
         return new DistillResult(spec, levels, trend, trendEs, counts, runs, note, 0, 0);
     }
 
@@ -421,7 +421,7 @@ public static class Distill
         if (known.Count == 0) return $"Per rate, the mean gap {what} has no interval (fewer than 2 seeds).";
         string Rates(IEnumerable<DistillLevel> ls)
         {
-            var r = ls.Select(l => F(l.Noise)).ToList();
+            var r = ls.Select(l => Numbers.G4(l.Noise)).ToList();
             return (r.Count == 1 ? "rate " : "rates ") + string.Join(", ", r);
         }
         var above = known.Where(l => gap(l)!.Lower > 0).ToList();
@@ -442,5 +442,4 @@ public static class Distill
         return new AccuracySummary(m.Mean, Math.Max(0, m.Lower), Math.Min(1, m.Upper), m.N, values.Average(v => v.Risk));
     }
 
-    private static string F(double v) => DistillSpec.F(v);
 }

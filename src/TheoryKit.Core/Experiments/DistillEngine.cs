@@ -91,14 +91,14 @@ public sealed class TwoLayerDistillEngine : IDistillEngine
 
     /// <inheritdoc/>
     public string TeacherNote(DistillSpec spec) =>
-        $"Teachers: kernel limit, eta = {DistillSpec.F(spec.Teacher.Eta)}, up to {spec.Teacher.Steps} steps" + (spec.Teacher.EarlyStop ? ", early-stopped on the noisy validation split" : "");
+        $"Teachers: kernel limit, eta = {Numbers.G4(spec.Teacher.Eta)}, up to {spec.Teacher.Steps} steps" + (spec.Teacher.EarlyStop ? ", early-stopped on the noisy validation split" : "");
 
     /// <inheritdoc/>
     public string StudentNote(DistillSpec spec)
     {
         var s = spec.Student;
-        return $"Students: eta = {DistillSpec.F(s.Eta)}, step cap {s.Steps}"
-            + (s.Convergence is { } cr ? $", converged when the objective drops by < {DistillSpec.F(100 * cr.RelativeDrop)}% or < {cr.AbsoluteDrop:g3} nats over the last {DistillSpec.F(100 * cr.WindowFraction)}% of steps" : ", no convergence rule")
+        return $"Students: eta = {Numbers.G4(s.Eta)}, step cap {s.Steps}"
+            + (s.Convergence is { } cr ? $", converged when the objective drops by < {Numbers.G4(100 * cr.RelativeDrop)}% or < {cr.AbsoluteDrop:g3} nats over the last {Numbers.G4(100 * cr.WindowFraction)}% of steps" : ", no convergence rule")
             + (s.Symmetric ? ", symmetric initialisation" : "") + $", optimiser {OptimiserNames.Of(s.Optimiser)}.";
     }
 

@@ -66,15 +66,15 @@ public sealed record DistillSpec(string DataSource, IReadOnlyList<double> Noise,
         if (string.IsNullOrWhiteSpace(DataSource)) throw InputException.Parameter("data", "the data source must not be empty");
         if (Noise is null || Noise.Count == 0) throw InputException.Parameter("noise", "at least one noise level is needed");
         foreach (var r in Noise)
-            if (!(r >= 0 && r < 0.5)) throw InputException.Parameter("noise", $"label-flip rates must lie in [0, 0.5), got {F(r)}");
+            if (!(r >= 0 && r < 0.5)) throw InputException.Parameter("noise", $"label-flip rates must lie in [0, 0.5), got {Numbers.G4(r)}");
         if (Noise.Distinct().Count() != Noise.Count) throw InputException.Parameter("noise", "a noise level is given twice");
         if (Widths is null || Widths.Count == 0) throw InputException.Parameter("widths", "at least one width is needed");
         if (Widths.Distinct().Count() != Widths.Count) throw InputException.Parameter("widths", "a width is given twice");
         ArgumentNullException.ThrowIfNull(Student);
         foreach (var w in Widths) (Student with { Width = w }).Validate();
         if (Seeds < 1) throw InputException.Parameter("seeds", $"must be >= 1, got {Seeds}");
-        if (!(ValidationFraction > 0 && ValidationFraction < 1)) throw InputException.Parameter("validation", $"must lie in (0, 1), got {F(ValidationFraction)}");
-        if (!(Confidence > 0 && Confidence < 1)) throw InputException.Parameter("confidence", $"must lie in (0, 1), got {F(Confidence)}");
+        if (!(ValidationFraction > 0 && ValidationFraction < 1)) throw InputException.Parameter("validation", $"must lie in (0, 1), got {Numbers.G4(ValidationFraction)}");
+        if (!(Confidence > 0 && Confidence < 1)) throw InputException.Parameter("confidence", $"must lie in (0, 1), got {Numbers.G4(Confidence)}");
         ArgumentNullException.ThrowIfNull(Teacher);
         Teacher.Validate();
         ArgumentNullException.ThrowIfNull(Engine);
@@ -148,7 +148,6 @@ public sealed record DistillSpec(string DataSource, IReadOnlyList<double> Noise,
         return header;
     }
 
-    internal static string F(double v) => Numbers.G4(v);
 }
 
 /// <summary>Which run of a distillation grid a record holds.</summary>
@@ -171,7 +170,7 @@ public readonly record struct DistillKey(DistillRole Role, double Noise, int See
 {
     /// <summary>E.g. "soft, noise 0.2, seed 1, width 8".</summary>
     public override string ToString() =>
-        $"{Role.ToString().ToLowerInvariant()}, noise {DistillSpec.F(Noise)}, seed {SeedIndex}" + (Width > 0 ? $", width {Width}" : "");
+        $"{Role.ToString().ToLowerInvariant()}, noise {Numbers.G4(Noise)}, seed {SeedIndex}" + (Width > 0 ? $", width {Width}" : "");
 }
 
 /// <summary>

@@ -294,7 +294,7 @@ public static class WidthSweep
         bool derived = r.Succeeds(spec.Epsilon);
         if (r.Success != derived)
             throw new InputException(path, line, "success",
-                $"is {(r.Success ? "true" : "false")} but the stored figures give {(derived ? "true" : "false")} (epoch_averaged_loss {r.EpochAveragedLoss.ToString("R", CultureInfo.InvariantCulture)}, epsilon {F(spec.Epsilon)}, outcome {r.Outcome}); the journal was edited or is corrupt");
+                $"is {(r.Success ? "true" : "false")} but the stored figures give {(derived ? "true" : "false")} (epoch_averaged_loss {r.EpochAveragedLoss.ToString("R", CultureInfo.InvariantCulture)}, epsilon {Numbers.G4(spec.Epsilon)}, outcome {r.Outcome}); the journal was edited or is corrupt");
     }
 
     private static WidthStats Stats(int width, List<RunRecord> at, SweepSpec spec)
@@ -347,8 +347,8 @@ public static class WidthSweep
         double best = all.Max(x => x.MeanTestAccuracy!.Value);
         double target = spec.TargetAccuracy ?? best - spec.AccuracyTolerance;
         string rule = spec.TargetAccuracy is { } t
-            ? $"mean held-out accuracy >= {F(t)} (given)"
-            : $"mean held-out accuracy >= {F(target)}, {F(100 * spec.AccuracyTolerance)} point(s) below the best mean of any width and label kind ({F(best)})";
+            ? $"mean held-out accuracy >= {Numbers.G4(t)} (given)"
+            : $"mean held-out accuracy >= {Numbers.G4(target)}, {Numbers.G4(100 * spec.AccuracyTolerance)} point(s) below the best mean of any width and label kind ({Numbers.G4(best)})";
         int? Reach(LabelSweep l) => l.Widths.FirstOrDefault(x => x.MeanTestAccuracy >= target - 1e-12)?.Width;
         int? ms = Reach(soft), mh = Reach(hard);
         int smallest = spec.Widths()[0], largest = spec.Widths()[^1];
@@ -364,24 +364,24 @@ public static class WidthSweep
         string Where(int? m) => m is { } x ? (x == smallest ? $"<= {x} (the smallest grid width)" : $"{x}") : $"> {largest} (beyond the grid)";
         string what = relation switch
         {
-            "=" => $"ratio m*_hard / m*_soft = {F(ratio!.Value)}",
-            ">=" => $"ratio >= {F(ratio!.Value)}",
-            "<=" => $"ratio <= {F(ratio!.Value)}",
-            ">" => $"ratio > {F((double)largest / ms!.Value)}",
-            "<" => $"ratio < {F((double)mh!.Value / largest)}",
+            "=" => $"ratio m*_hard / m*_soft = {Numbers.G4(ratio!.Value)}",
+            ">=" => $"ratio >= {Numbers.G4(ratio!.Value)}",
+            "<=" => $"ratio <= {Numbers.G4(ratio!.Value)}",
+            ">" => $"ratio > {Numbers.G4((double)largest / ms!.Value)}",
+            "<" => $"ratio < {Numbers.G4((double)mh!.Value / largest)}",
             _ => "both reach it at the smallest grid width: the grid cannot tell them apart",
         };
         var decided = gaps.Where(g => !double.IsNaN(g.Gap.Lower)).ToList();
         string gapWords = decided.Count == 0 ? "no paired interval (fewer than 2 pairs per width)"
             : $"of {decided.Count} widths, the paired gap soft - hard lies above 0 at {decided.Count(g => g.Gap.AboveZero)}, below 0 at {decided.Count(g => g.Gap.BelowZero)}, "
-              + $"and its {F(100 * spec.Confidence)}% interval contains 0 at {decided.Count(g => !g.Gap.AboveZero && !g.Gap.BelowZero)}";
+              + $"and its {Numbers.G4(100 * spec.Confidence)}% interval contains 0 at {decided.Count(g => !g.Gap.AboveZero && !g.Gap.BelowZero)}";
         string statement = $"Accuracy-based m*: soft {Where(ms)}, hard {Where(mh)} ({what}); {gapWords}.";
         return (new AccuracyMinimalWidths(target, rule, ms, mh, ratio, relation, statement), gaps);
     }
 
     private static MinimalWidth ByRate(List<WidthStats> stats, SweepSpec spec, int[] grid)
     {
-        string rule = $"success rate >= {F(spec.SuccessThreshold)}";
+        string rule = $"success rate >= {Numbers.G4(spec.SuccessThreshold)}";
         // k/n >= t, with a little slack so that e.g. 0.5 * 6 = 3 successes count despite rounding.
         return Minimal(stats, s => s.Successes >= spec.SuccessThreshold * s.Runs - 1e-9, rule, spec, grid);
     }
@@ -389,18 +389,18 @@ public static class WidthSweep
     private static MinimalWidth ByClopperPearson(List<WidthStats> stats, SweepSpec spec, int[] grid)
     {
         double target = 1 - spec.DeltaS;
-        string rule = $"one-sided {F(100 * (1 - spec.Alpha))}% Clopper-Pearson lower bound of the success rate >= {F(target)}";
+        string rule = $"one-sided {Numbers.G4(100 * (1 - spec.Alpha))}% Clopper-Pearson lower bound of the success rate >= {Numbers.G4(target)}";
         var m = Minimal(stats, s => s.OneSidedLower >= target, rule, spec, grid);
         int need = ClopperPearson.TrialsNeeded(spec.DeltaS, spec.Alpha);
         if (m.Width is null && spec.Seeds < need)
-            m = m with { Meaning = m.Meaning + $" With {spec.Seeds} seeds this rule can never hold: even {spec.Seeds} of {spec.Seeds} successes give a lower bound of {F(Math.Pow(spec.Alpha, 1.0 / spec.Seeds))}; it needs at least {need} seeds." };
+            m = m with { Meaning = m.Meaning + $" With {spec.Seeds} seeds this rule can never hold: even {spec.Seeds} of {spec.Seeds} successes give a lower bound of {Numbers.G4(Math.Pow(spec.Alpha, 1.0 / spec.Seeds))}; it needs at least {need} seeds." };
         return m;
     }
 
     private static MinimalWidth Minimal(List<WidthStats> stats, Func<WidthStats, bool> qualifies, string rule, SweepSpec spec, int[] grid)
     {
         int idx = stats.FindIndex(s => qualifies(s));
-        string level = $"{F(100 * (1 - spec.Alpha))}%";
+        string level = $"{Numbers.G4(100 * (1 - spec.Alpha))}%";
         if (stats.Count == 0) return new MinimalWidth(rule, null, null, null, null, null, "no runs: nothing to decide.");
         if (idx < 0)
         {
@@ -419,7 +419,6 @@ public static class WidthSweep
     }
 
     private static string Counts(WidthStats s, string level) =>
-        $"{s.Successes}/{s.Runs} succeeded, rate {F(s.Rate)}, {level} Clopper-Pearson interval [{F(s.RateLower)}, {F(s.RateUpper)}]";
+        $"{s.Successes}/{s.Runs} succeeded, rate {Numbers.G4(s.Rate)}, {level} Clopper-Pearson interval [{Numbers.G4(s.RateLower)}, {Numbers.G4(s.RateUpper)}]";
 
-    internal static string F(double v) => Numbers.G4(v);
 }
