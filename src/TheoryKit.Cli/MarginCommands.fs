@@ -108,7 +108,8 @@ let marginRows (m: MarginResult) =
                                                      elif m.LowerBound = "kernel-tail" then
                                                          sprintf "lower end %s = min_i (YHYq)_i / T - ||x_i|| (S_q / T - 1) P(||U_q(z)|| > T) (kernel-tail: one tail count, Clopper-Pearson)"
                                                              (num (m.PrimalEstimate - m.LowerTerm))
-                                                     else sprintf "- %s (%s, union over the n points)" (num m.LowerTerm) m.LowerBound)
+                                                     else sprintf "- %s (%s, union over the n points)%s" (num m.LowerTerm) m.LowerBound
+                                                              (if isNull m.Certificate.PrimalQ then "" else "; primal from a second weight vector p"))
       "samples",
       (if m.OptimisationSamples = 0 && m.Mode = "monte-carlo" then sprintf "%d fresh (q from the exact kernel quadratic: no sampled round beat it, or none ran)" m.CertificationSamples
        else sprintf "%d fresh (%d to optimise)" m.CertificationSamples m.OptimisationSamples),

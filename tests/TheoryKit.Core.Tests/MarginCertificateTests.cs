@@ -29,6 +29,8 @@ public class MarginCertificateTests
     [InlineData("fingerprint")]
     [InlineData("samples")]
     [InlineData("ends")]
+    [InlineData("primal-q-sum")]
+    [InlineData("primal-q-short")]
     public void A_tampered_certificate_is_refused_on_load_naming_the_field(string tamper)
     {
         using var dir = new TempDir();
@@ -41,6 +43,8 @@ public class MarginCertificateTests
             "short-q" => c with { Q = new[] { 1.0 } },
             "fingerprint" => c with { DataFingerprint = "abc" },
             "samples" => c with { CertificationSamples = 0 },
+            "primal-q-sum" => c with { PrimalQ = new[] { 0.5, 0.6 } },
+            "primal-q-short" => c with { PrimalQ = new[] { 1.0 } },
             _ => c with { GammaLower = 0.5, GammaUpper = 0.1 },
         });
         var e = Assert.Throws<InputException>(() => MarginCertificate.Load(path));
@@ -51,6 +55,7 @@ public class MarginCertificateTests
             "nan-smoothing" => "smoothing",
             "fingerprint" => "data_fingerprint",
             "samples" => "certification_samples",
+            "primal-q-sum" or "primal-q-short" => "primal_q",
             _ => "gamma_lower",
         };
         Assert.Equal(field, e.Field);

@@ -179,6 +179,35 @@ public class MarginTests
         Assert.Equal(0.98, r.Confidence, 1e-15);
     }
 
+    [Theory]
+    [InlineData(0UL)]
+    [InlineData(1UL)]
+    [InlineData(2UL)]
+    [InlineData(3UL)]
+    public void Degenerate_case_a_in_d3_gets_a_second_weight_vector_and_an_interval_of_width_at_most_a_hundredth(ulong seed)
+    {
+        // THEORY.md §6 case (a) in a generic plane of R^3, sampled (forced Monte Carlo): the optimal q's combination vanishes on the arc
+        // where all three points are active (measure 0.309). The Gaussian directions project to isotropic Gaussians on the plane, so
+        // gamma is the planar value 0.10184 (test oracle: IndependentPlanar). One weight vector served both ends before: its large
+        // smoothing balanced the primal but left the dual at 0.1077-0.1089, widths 0.0095-0.0150 on these seeds and counts.
+        var e = new[] { Math.Sqrt(0.5), Math.Sqrt(0.5), 0 };
+        var f = new[] { 1 / Math.Sqrt(6), -1 / Math.Sqrt(6), 2 / Math.Sqrt(6) };
+        var angles = new[] { 0.0, 0.5, 1.2 };
+        var labels = new[] { 1.0, -1.0, 1.0 };
+        var x = angles.SelectMany(a => e.Zip(f, (u, v) => Math.Cos(a) * u + Math.Sin(a) * v)).ToArray();
+        var data = Make(x, labels, 3);
+        double exact = IndependentPlanar.Gamma3(angles, labels);
+        var r = MarginSolver.Certify(data, new MarginOptions(Seed: seed, Threads: 1, OptimisationSamples: 8192, CertificationSamples: 1_000_000, MonteCarlo: true));
+        Assert.Equal("monte-carlo", r.Mode);
+        Assert.NotNull(r.Certificate.PrimalQ);
+        Assert.InRange(exact, r.GammaLower, r.GammaUpper);
+        Assert.True(r.Width <= 0.01, $"width {r.Width}: [{r.GammaLower}, {r.GammaUpper}]");
+        // The certificate (both weight vectors) re-checks on fresh samples.
+        var again = MarginSolver.Verify(r.Certificate, data, seed + 1, threads: 1);
+        Assert.InRange(exact, again.GammaLower, again.GammaUpper);
+        Assert.True(again.Width <= 0.01, $"re-checked width {again.Width}");
+    }
+
     [Fact]
     public void Noisy_xor_6_upper_end_is_above_the_known_lower_bound()
     {

@@ -5,8 +5,8 @@ namespace TheoryKit.Margins;
 
 /// <summary>
 /// A re-checkable margin certificate (THEORY.md §6): the dual weights q and the smoothing c define the
-/// upper-bound combination U_q(z) and the primal v(z) = U_q(z) / max(||U_q(z)||, c), both functions of z,
-/// so anyone can draw fresh z ~ N(0, I_d) and re-estimate the interval. Saved as JSON.
+/// upper-bound combination U_q(z) and the primal v(z) = U_p(z) / max(||U_p(z)||, c) (p = q, or the second weight
+/// vector <see cref="PrimalQ"/>), both functions of z, so anyone can draw fresh z ~ N(0, I_d) and re-estimate the interval. Saved as JSON.
 /// </summary>
 /// <param name="Format">Always "theorykit-margin-certificate/1".</param>
 /// <param name="Mode">"monte-carlo" or "exact-planar".</param>
@@ -24,10 +24,12 @@ namespace TheoryKit.Margins;
 /// <param name="GammaUpper">Certified upper end.</param>
 /// <param name="PlanarPrimal">Exact mode only: the primal direction of every arc (J x 2 row-major, arcs in
 /// increasing angle order as built by <see cref="PlanarMargin.Game"/>); null in Monte Carlo mode.</param>
+/// <param name="PrimalQ">Monte Carlo mode: the primal's own weights p (simplex, length n) when they differ from q (the second weight
+/// vector of THEORY.md §6); null (absent in older certificates) means p = q.</param>
 public sealed record MarginCertificate(
     string Format, string Mode, string DataSource, string DataFingerprint, int N, int D, ulong Seed, double Delta,
     double Smoothing, double[] Q, int OptimisationSamples, long CertificationSamples, double GammaLower, double GammaUpper,
-    double[]? PlanarPrimal)
+    double[]? PlanarPrimal, double[]? PrimalQ = null)
 {
     /// <summary>The format tag written into every certificate.</summary>
     public const string FormatTag = "theorykit-margin-certificate/1";
@@ -74,12 +76,21 @@ public sealed record MarginCertificate(
         if (N < 1) Fail("n", "must be >= 1");
         if (D < 1) Fail("d", "must be >= 1");
         if (DataFingerprint is null || DataFingerprint.Length != 64 || !DataFingerprint.All(Uri.IsHexDigit)) Fail("data_fingerprint", "must be 64 hexadecimal digits (SHA-256 of the data)");
-        if (Q is null || Q.Length != N) Fail("q", $"expected {N} weights");
-        for (int i = 0; i < Q!.Length; i++)
-            if (!double.IsFinite(Q[i]) || Q[i] < 0) Fail("q", $"weight {i + 1} is {Q[i]}: weights must be finite and non-negative");
-        double sum = 0;
-        foreach (var v in Q) sum += v;
-        if (!(Math.Abs(sum - 1) <= SumTolerance)) Fail("q", $"weights sum to {sum:R}, not 1 (q must lie in the simplex)");
+        void Simplex(double[]? w, string field)
+        {
+            if (w is null || w.Length != N) Fail(field, $"expected {N} weights");
+            for (int i = 0; i < w!.Length; i++)
+                if (!double.IsFinite(w[i]) || w[i] < 0) Fail(field, $"weight {i + 1} is {w[i]}: weights must be finite and non-negative");
+            double sum = 0;
+            foreach (var v in w) sum += v;
+            if (!(Math.Abs(sum - 1) <= SumTolerance)) Fail(field, $"weights sum to {sum:R}, not 1 ({field} must lie in the simplex)");
+        }
+        Simplex(Q, "q");
+        if (PrimalQ is not null)
+        {
+            if (Mode != "monte-carlo") Fail("primal_q", "only a Monte Carlo certificate has a second weight vector");
+            Simplex(PrimalQ, "primal_q");
+        }
         if (!(Smoothing > 0) || !double.IsFinite(Smoothing)) Fail("smoothing", "must be finite and positive");
         // Exact certificates carry delta = 0 (no sampling); Monte Carlo ones a failure probability in (0, 0.5).
         if (Mode == "exact-planar" ? Delta != 0 : !(Delta > 0 && Delta < 0.5))

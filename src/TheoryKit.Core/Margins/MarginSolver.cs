@@ -202,6 +202,8 @@ public static class MarginSolver
         int kVal = fixedCounts ? 16384 : (int)Math.Clamp(0.02 * budget / (5 * perDirection), 4096, 32768);
         long kPlan = fixedCounts ? options.CertificationSamples!.Value : Math.Max(1024, (long)(0.5 * budget / certPerDirection));
         (double[] q, double c, double gap, int k, Estimates held)? best = null;
+        // The upper end's weights: the candidate of lowest held-out dual value (THEORY.md §6, "second weight vector").
+        (double[] q, Estimates held)? dualBest = null;
         int iterations = 0;
         // Start: the kernel quadratic's minimiser (exact), or for large n PDHG on the first round's directions.
         var qk = KernelStart(data, out double quad, out var yhy);
@@ -211,6 +213,7 @@ public static class MarginSolver
         {
             var (ck, heldK) = ChooseSmoothing(data, qk, Math.Sqrt(quad), options.Seed, 0, kVal, kPlan, options.Delta, clock, options.Threads);
             best = (qk, ck, heldK.Dual - TensorPrimitives.Min(heldK.Margins), 0, heldK);
+            dualBest = (qk, heldK);
             progress?.Report($"kernel start: primal-dual gap {best.Value.gap:G3} on {kVal} held-out directions (c = {ck:G3})");
         }
         // With the kernel start, rounds on fewer sampled directions than points are skipped: q fitted to them overfits the
@@ -236,10 +239,20 @@ public static class MarginSolver
             else
                 smooth = SmoothedDualSolver.Solve(game, new SmoothedDualSolver.Options(options.Width / 16, cSaa, 60, deadline, best.Value.q, cSaa));
             iterations += smooth.Iterations;
+            // The same game solved to a 16 times smaller smoothing: its q has the smaller dual value (the gap of the smoothed problem is
+            // at most c / 2), while its clipped primal can be worse where the optimal combination nearly vanishes on a cell of directions.
+            double cRound = best is null ? smooth.Smoothing : cSaa;
+            var sharp = SmoothedDualSolver.Solve(game, new SmoothedDualSolver.Options(options.Width / 16, cRound / 16, 300,
+                fixedCounts ? null : TimeSpan.FromSeconds(Math.Max(0.01 * budget, 0.1 * left)), smooth.Q, cRound));
+            iterations += sharp.Iterations;
             game = null;
-            var (cr, held) = ChooseSmoothing(data, smooth.Q, best is null ? smooth.Smoothing : cSaa, options.Seed, round, kVal, kPlan, options.Delta, clock, options.Threads);
+            var (cr, held) = ChooseSmoothing(data, smooth.Q, cRound, options.Seed, round, kVal, kPlan, options.Delta, clock, options.Threads);
+            // Held-out dual values on the round's own held-out directions (paired with held.Dual).
+            var sharpHeld = Estimate(data, sharp.Q, cRound, options.Seed, ValidateStream, round, kVal, clock, double.PositiveInfinity, options.Threads, null, primal: false);
+            foreach (var (cq, ch) in new[] { (smooth.Q, held), (sharp.Q, sharpHeld) })
+                if (dualBest is null || ch.Dual < dualBest.Value.held.Dual) dualBest = (cq, ch);
             double gap = held.Dual - TensorPrimitives.Min(held.Margins);
-            progress?.Report($"round {round}: primal-dual gap {gap:G3} on {kVal} held-out directions (c = {cr:G3})");
+            progress?.Report($"round {round}: primal-dual gap {gap:G3} on {kVal} held-out directions (c = {cr:G3}); dual {held.Dual:G4}, {sharpHeld.Dual:G4} at c = {cRound / 16:G3}");
             double previous = best?.gap ?? double.PositiveInfinity;
             if (best is null || gap < best.Value.gap) best = (smooth.Q, cr, gap, j, held);
             double roundSeconds = clock.Elapsed.TotalSeconds - roundStart;
@@ -256,6 +269,19 @@ public static class MarginSolver
             j = (int)Math.Min(2L * j, jLast);
         }
         var (qBest, c, optGap, kOpt, heldBest) = best!.Value;
+        // The upper end takes the weights of lowest held-out dual value when they beat the primal's own by more than two standard errors;
+        // the primal keeps its weights p as a second weight vector (one more GEMM per chunk). Where the optimal combination vanishes on a
+        // cell of directions, a small smoothing gives the better dual value and a large one the better primal (THEORY.md §6).
+        var qUp = qBest;
+        double[]? primalQ = null;
+        if (dualBest is { } db && !ReferenceEquals(db.q, qBest)
+            && db.held.Dual + 2 * Math.Sqrt((db.held.DualVariance + heldBest.DualVariance) / kVal) < heldBest.Dual)
+        {
+            (qUp, primalQ) = (db.q, qBest);
+            optGap = db.held.Dual - TensorPrimitives.Min(heldBest.Margins);
+            heldBest = heldBest with { Dual = db.held.Dual, DualVariance = db.held.DualVariance, MaxNorm = db.held.MaxNorm };
+            progress?.Report($"second weight vector: the upper end's q has held-out dual {db.held.Dual:G4}, the primal's p {best.Value.held.Dual:G4}");
+        }
 
         // Phase 2: fresh samples until the width's sample count is reached or the budget ends.
         long kNeeded = options.CertificationSamples ?? SamplesForWidth(heldBest, Math.Max(options.Width - optGap, options.Width / 2), n, options.Delta);
@@ -265,7 +291,7 @@ public static class MarginSolver
         // With a budget, sampling goes on past the predicted count until the interval's width is reached or the budget ends.
         // Kernel margins of the start (from its Gram matrix) and of the certificate's q.
         var startKernel = qk is not null && yhy is not null ? MarginSandwich.KernelMargins(data, qk, yhy) : null;
-        var kernel = ReferenceEquals(qBest, qk) ? startKernel : yhy is not null ? MarginSandwich.KernelMargins(data, qBest, yhy) : KernelOf(data, qBest);
+        var kernel = ReferenceEquals(qUp, qk) ? startKernel : yhy is not null ? MarginSandwich.KernelMargins(data, qUp, yhy) : KernelOf(data, qUp);
         yhy = null;
         // Thresholds of the kernel-tail end, fixed before the certification samples: 1.1, 1.3, 1.6 and 2 times the largest ||U_q(z)||
         // on the held-out directions (a union bound over the four; a few samples above one cost little through the Clopper-Pearson bound).
@@ -281,14 +307,16 @@ public static class MarginSolver
         // to reach, gets half of it).
         double lookDelta = options.Delta / (2 * Looks), stopDelta = options.CertificationSamples is not null ? options.Delta : options.Delta / 2;
         Func<Estimates, bool>? reached = options.CertificationSamples is not null ? null : e => IntervalOf(data, e, lookDelta, kernel).width <= options.Width;
-        var est = Estimate(data, qBest, c, options.Seed, CertStream, 0, options.CertificationSamples ?? long.MaxValue / 2, clock,
-            options.CertificationSamples is null ? budget : double.PositiveInfinity, options.Threads, progress, reached, kNeeded, thresholds, primal, options.Float32);
+        var est = Estimate(data, qUp, c, options.Seed, CertStream, 0, options.CertificationSamples ?? long.MaxValue / 2, clock,
+            options.CertificationSamples is null ? budget : double.PositiveInfinity, options.Threads, progress, reached, kNeeded, thresholds, primal, options.Float32,
+            primal ? primalQ : null);
         if (thresholds.Length > 0)
             progress?.Report($"kernel-tail thresholds {string.Join(", ", thresholds.Select(t => t.ToString("G3")))} (sup bound {kernel!.Sup:G3}): "
                 + $"{string.Join(", ", est.TailCounts)} of {est.K} directions above them (largest {est.MaxNorm:G3}), {string.Join(", ", est.PairCounts)} antithetic pairs; "
                 + $"kernel-tail end {TailLower(data, kernel, est, TailDelta(est, est.AtLook ? lookDelta : stopDelta)):G4} (on single directions: {TailLower(data, kernel, est with { PairCounts = [] }, TailDelta(est, est.AtLook ? lookDelta : stopDelta)):G4})");
         string stopped = options.CertificationSamples is not null ? "samples" : est.AtLook ? "width" : clock.Elapsed.TotalSeconds >= 0.97 * budget ? "time" : "gap";
-        return Finish(data, options, "monte-carlo", qBest, c, kOpt, iterations, optGap, est, stopped, clock, cap, null, startKernel, kernel, est.AtLook ? lookDelta : stopDelta);
+        return Finish(data, options, "monte-carlo", qUp, c, kOpt, iterations, optGap, est, stopped, clock, cap, null, startKernel, kernel, est.AtLook ? lookDelta : stopDelta,
+            primal ? primalQ : null);
     }
 
     private static double[] PdhgStart(MarginGame game, MarginOptions options, ref int iterations)
@@ -337,8 +365,10 @@ public static class MarginSolver
         long k = samples ?? cert.CertificationSamples;
         if (k < 1) throw new InputException(name, null, "certification_samples", "must be >= 1");
         var kernel = KernelOf(data, cert.Q);
-        var est = Estimate(data, cert.Q, cert.Smoothing, seed, VerifyStream, 0, k, clock, double.PositiveInfinity, threads, progress, thresholds: TailThresholds(kernel));
-        return ReferTo(Finish(data, options, "monte-carlo", cert.Q, cert.Smoothing, cert.OptimisationSamples, 0, double.NaN, est, "samples", clock, cap, null, null, kernel), original, back);
+        var est = Estimate(data, cert.Q, cert.Smoothing, seed, VerifyStream, 0, k, clock, double.PositiveInfinity, threads, progress, thresholds: TailThresholds(kernel),
+            primalQ: cert.PrimalQ);
+        return ReferTo(Finish(data, options, "monte-carlo", cert.Q, cert.Smoothing, cert.OptimisationSamples, 0, double.NaN, est, "samples", clock, cap, null, null, kernel,
+            primalQ: cert.PrimalQ), original, back);
     }
 
     /// <summary>Smallest K with sqrt(ln(1/delta)/(2K)) + sqrt(2 ln(n/delta)/K) &lt;= target (Hoeffding on both ends).</summary>
@@ -454,7 +484,7 @@ public static class MarginSolver
     /// </summary>
     private static MarginResult Finish(Dataset data, MarginOptions options, string mode, double[] q, double c, int kOpt, int iterations,
         double optGap, Estimates est, string stopped, Stopwatch clock, double cap, double[]? planarPrimal, KernelMarginsResult? startKernel = null,
-        KernelMarginsResult? kernel = null, double? termDelta = null)
+        KernelMarginsResult? kernel = null, double? termDelta = null, double[]? primalQ = null)
     {
         double primal = TensorPrimitives.Min(est.Margins);
         bool exact = mode == "exact-planar";
@@ -471,7 +501,7 @@ public static class MarginSolver
         else { upper = Math.Min(cap, upper); lower = Math.Min(upper, lower); }
         double estimate = Math.Clamp((Math.Max(primal, 0) + est.Dual) / 2, lower, upper);
         var cert = new MarginCertificate(MarginCertificate.FormatTag, mode, data.Provenance.Source, data.Fingerprint(), data.N, data.D,
-            options.Seed, options.Delta, c, q, kOpt, est.K, lower, upper, planarPrimal);
+            options.Seed, options.Delta, c, q, kOpt, est.K, lower, upper, planarPrimal, primalQ);
         return new MarginResult(mode, lower, upper, estimate, options.Delta, est.Dual, primal, up.Term, primal - rawLower, up.Name, low.Name,
             kOpt, est.K, optGap, iterations, stopped, clock.Elapsed.TotalSeconds, est.Gflops, est.Float32 ? Blas.Description + ", float32 norm pass" : Blas.Description,
             cert, SubsampleOf(data), est.RoundingAllowance, est.Seconds, !exact && est.HasPrimal);
@@ -681,33 +711,40 @@ public static class MarginSolver
     /// </summary>
     private static Estimates Estimate(Dataset data, double[] q, double c, ulong seed, string stream, long index, long kTarget,
         Stopwatch clock, double budget, int threads, IProgress<string>? progress, Func<Estimates, bool>? done = null, long checkFrom = 0,
-        double[]? thresholds = null, bool primal = true, bool float32 = false)
-        => EstimateLadder(data, q, [c], seed, stream, index, kTarget, clock, budget, threads, progress, done, checkFrom, thresholds, primal, float32)[0];
+        double[]? thresholds = null, bool primal = true, bool float32 = false, double[]? primalQ = null)
+        => EstimateLadder(data, q, [c], seed, stream, index, kTarget, clock, budget, threads, progress, done, checkFrom, thresholds, primal, float32, primalQ)[0];
 
     /// <summary>
     /// As <see cref="Estimate"/> for several smoothings c at once (the masks and U_q are shared; one more GEMM per c).
     /// The optional stop rule <c>done</c> is asked at most <see cref="Looks"/> times (with one c): at the first sample counts reaching
     /// <c>checkFrom</c>, 2 <c>checkFrom</c>, 4 <c>checkFrom</c>, ... (data-independent points, so a union bound over them and the
-    /// budget's stop covers the stopping rule).
+    /// budget's stop covers the stopping rule). With <paramref name="primalQ"/> (the primal's own weights p, THEORY.md §6 "second weight
+    /// vector"), the primal is v(z) = U_p(z) / max(||U_p(z)||, c) while the norms, the tail counts and the upper end stay those of U_q: one
+    /// more GEMM per chunk (U_p) and one more chunk x d buffer.
     /// </summary>
     private static Estimates[] EstimateLadder(Dataset data, double[] q, double[] cs, ulong seed, string stream, long index, long kTarget,
         Stopwatch clock, double budget, int threads, IProgress<string>? progress, Func<Estimates, bool>? done = null, long checkFrom = 0,
-        double[]? thresholds = null, bool primal = true, bool float32 = false)
+        double[]? thresholds = null, bool primal = true, bool float32 = false, double[]? primalQ = null)
     {
         int n = data.N, d = data.D, nc = cs.Length;
+        if (!primal) primalQ = null;
         int chunk = ChunkRows(n, d);
         // float32 GEMMs only for the norm pass (no Monte Carlo primal): ||U_q(z)|| is then replaced by a rigorous upper bound.
         var single = float32 && !primal ? new SingleNorms(data, q, chunk) : null;
         var qy = new double[n];
         for (int i = 0; i < n; i++) qy[i] = q[i] * data.Y[i];
         // W = U_q(z) + U_q(-z) = sum_j q_j y_j x_j (the masks of -z are 1 - those of z), and <W, x_i>.
-        var w = new double[d]; var wx = new double[n];
-        for (int j = 0; j < n; j++) if (qy[j] != 0) TensorPrimitives.MultiplyAdd(data.X.AsSpan(j * d, d), qy[j], w, w);
-        for (int i = 0; i < n; i++) wx[i] = TensorPrimitives.Dot(w, data.X.AsSpan(i * d, d));
+        var w = Combination(data, qy); var wx = new double[n];
+        // The primal's weights: q itself, or the second weight vector p (its own combination W_p and masked weights p y).
+        var py = primalQ is null ? qy : primalQ.Select((v, i) => v * data.Y[i]).ToArray();
+        var wp = primalQ is null ? w : Combination(data, py);
+        for (int i = 0; i < n; i++) wx[i] = TensorPrimitives.Dot(wp, data.X.AsSpan(i * d, d));
         var z = new double[(long)chunk * d];
         var p = single is null ? new double[(long)chunk * n] : []; var a = single is null ? new double[(long)chunk * n] : [];
         var u = single is null ? new double[(long)chunk * d] : [];
         var norms = new double[chunk]; var mirrored = new double[chunk]; var diff = new double[d];
+        var up = primalQ is null ? u : new double[(long)chunk * d];
+        var normsP = primalQ is null ? norms : new double[chunk]; var mirroredP = primalQ is null ? mirrored : new double[chunk];
         thresholds ??= [];
         var counts = new long[thresholds.Length]; var pairCounts = new long[thresholds.Length];
         double maxNorm = 0;
@@ -718,6 +755,23 @@ public static class MarginSolver
         double dualSum = 0, dualSquares = 0, clipSum = 0, clipSquares = 0, allowanceSum = 0, start = clock.Elapsed.TotalSeconds;
         double clip = thresholds.Length > 0 ? thresholds[0] : double.PositiveInfinity;
         bool stoppedAtLook = false;
+        // U = A diag(weights y) X for the chunk's masks (from the pre-activations in p), its rows' norms and those of total - U (the mirrored directions).
+        void Combine(int rows, double[] weightsY, double[] total, double[] target, double[] rowNorms, double[] mirroredNorms)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                var pr = p.AsSpan(r * n, n); var ar = a.AsSpan(r * n, n);
+                for (int i = 0; i < n; i++) ar[i] = pr[i] > 0 ? weightsY[i] : 0;
+            }
+            Blas.MultiplyAB(a, data.X, target, rows, d, n);
+            for (int r = 0; r < rows; r++)
+            {
+                var ur = target.AsSpan(r * d, d);
+                rowNorms[r] = TensorPrimitives.Norm(ur);
+                TensorPrimitives.Subtract(total, ur, diff);
+                mirroredNorms[r] = TensorPrimitives.Norm(diff);
+            }
+        }
         long k = 0;
         for (long j = 0; k < kTarget; j++)
         {
@@ -728,19 +782,8 @@ public static class MarginSolver
             else
             {
                 Blas.MultiplyABt(z, data.X, p, rows, n, d);                     // pre-activations <z_k, x_i>
-                for (int r = 0; r < rows; r++)
-                {
-                    var pr = p.AsSpan(r * n, n); var ar = a.AsSpan(r * n, n);
-                    for (int i = 0; i < n; i++) ar[i] = pr[i] > 0 ? qy[i] : 0; // A diag(q y)
-                }
-                Blas.MultiplyAB(a, data.X, u, rows, d, n);                      // U_q(z_k)
-                for (int r = 0; r < rows; r++)
-                {
-                    var ur = u.AsSpan(r * d, d);
-                    norms[r] = TensorPrimitives.Norm(ur);
-                    TensorPrimitives.Subtract(w, ur, diff);
-                    mirrored[r] = TensorPrimitives.Norm(diff);                  // ||U_q(-z_k)|| = ||W - U_q(z_k)||
-                }
+                Combine(rows, qy, w, u, norms, mirrored);                       // U_q(z_k), ||U_q(z_k)||, ||U_q(-z_k)|| = ||W - U_q(z_k)||
+                if (primalQ is not null) Combine(rows, py, wp, up, normsP, mirroredP);   // the same for the second weight vector p
             }
             for (int r = 0; r < rows; r++)
             {
@@ -752,7 +795,7 @@ public static class MarginSolver
                 double pair = Math.Max(norm, mirrored[r]);
                 for (int l = thresholds.Length - 1; l >= 0 && pair > thresholds[l] * (1 - 1e-9); l--) pairCounts[l]++;
             }
-            if (primal) Blas.MultiplyABt(u, data.X, a, rows, n, d);             // <U_q(z_k), x_i>
+            if (primal) Blas.MultiplyABt(up, data.X, a, rows, n, d);            // <U_p(z_k), x_i> (p = q unless a second weight vector is given)
             for (int l = 0; l < (primal ? nc : 0); l++)
             {
                 // Antithetic pair (z_k, -z_k): v(z) = U_q(z) / max(||U_q(z)||, c), v(-z) = (W - U_q(z)) / max(||W - U_q(z)||, c); exactly one
@@ -761,7 +804,7 @@ public static class MarginSolver
                 for (int r = 0; r < rows; r++)
                 {
                     var pr = p.AsSpan(r * n, n); var ar = a.AsSpan(r * n, n);
-                    double s = 0.5 / Math.Max(norms[r], cs[l]), sm = 0.5 / Math.Max(mirrored[r], cs[l]);
+                    double s = 0.5 / Math.Max(normsP[r], cs[l]), sm = 0.5 / Math.Max(mirroredP[r], cs[l]);
                     for (int i = 0; i < n; i++)
                     {
                         double val = pr[i] > 0 ? ar[i] * s : (wx[i] - ar[i]) * sm;
@@ -797,9 +840,17 @@ public static class MarginSolver
             {
                 Thresholds = thresholds, TailCounts = (long[])counts.Clone(), PairCounts = (long[])pairCounts.Clone(), MaxNorm = maxNorm, HasPrimal = primal,
                 ClippedDual = k > 0 ? clipSum / k : 0, ClippedDualVariance = Concentration.SampleVariance(clipSum, clipSquares, k), AtLook = stoppedAtLook, Seconds = seconds,
-                Gflops = primal ? result[l].Gflops : result[l].Gflops * 2 / 3, RoundingAllowance = k > 0 ? allowanceSum / k : 0, Float32 = single is not null,
+                Gflops = primalQ is not null ? result[l].Gflops * 4 / 3 : primal ? result[l].Gflops : result[l].Gflops * 2 / 3, RoundingAllowance = k > 0 ? allowanceSum / k : 0, Float32 = single is not null,
             };
         return result;
+    }
+
+    /// <summary>W = sum_j w_j x_j (length d) for weights w (length n; zeros skipped): U_q(z) + U_q(-z) when w = q y.</summary>
+    private static double[] Combination(Dataset data, double[] w)
+    {
+        var sum = new double[data.D];
+        for (int j = 0; j < data.N; j++) if (w[j] != 0) TensorPrimitives.MultiplyAdd(data.X.AsSpan(j * data.D, data.D), w[j], sum, sum);
+        return sum;
     }
 
     private static Estimates[] Summarise(Dataset data, double[] sums, double[] squares, double dualSum, double dualSquares, long k, double seconds)

@@ -40,10 +40,12 @@ public sealed record Transfers(bool Upper, bool Lower);
 /// <param name="RoundingAllowance">Mean rounding allowance of the float32 norm pass (0 in double).</param>
 /// <param name="SubsampleOf">"k of N points" for a subsample, null for the whole data.</param>
 /// <param name="TransfersToFullDataset">Which ends bound the whole dataset's margin.</param>
+/// <param name="SecondWeightVector">Whether the primal used its own weights p, apart from the upper end's q (THEORY.md §6, "second weight vector").</param>
 public record MarginReport(DataReport Data, double? GammaLower, double? GammaUpper, double? GammaEstimate, double? Delta, double? Confidence,
     string Mode, double? Width, double? DualEstimate, double? PrimalEstimate, double? UpperTerm, double? LowerTerm, string UpperBound, string LowerBound,
     int OptimisationSamples, long CertificationSamples, double? SolverGap, int Iterations, string StoppedBy, ulong Seed, double? Seconds,
-    double? CertificationGflops, string Backend, double? RoundingAllowance, string? SubsampleOf, Transfers TransfersToFullDataset)
+    double? CertificationGflops, string Backend, double? RoundingAllowance, string? SubsampleOf, Transfers TransfersToFullDataset,
+    bool SecondWeightVector)
 {
     /// <summary>The report of a certified (or re-checked) margin.</summary>
     /// <param name="data">The dataset the margin was computed on.</param>
@@ -55,7 +57,8 @@ public record MarginReport(DataReport Data, double? GammaLower, double? GammaUpp
         return new(DataReport.Of(data), F(m.GammaLower), F(m.GammaUpper), F(m.GammaEstimate), F(m.Delta), F(m.Confidence), MarginModes.Of(m), F(m.Width),
             F(m.DualEstimate), F(m.PrimalEstimate), F(m.UpperTerm), F(m.LowerTerm), m.UpperBound, m.LowerBound, m.OptimisationSamples,
             m.CertificationSamples, F(m.SolverGap), m.Iterations, m.StoppedBy, m.Certificate.Seed, F(m.Seconds), F(m.CertificationGflops), m.Backend,
-            F(m.RoundingAllowance), m.SubsampleOf, new Transfers(m.UpperTransfersToFullDataset, m.LowerTransfersToFullDataset));
+            F(m.RoundingAllowance), m.SubsampleOf, new Transfers(m.UpperTransfersToFullDataset, m.LowerTransfersToFullDataset),
+            m.Certificate.PrimalQ is not null);
     }
 
     /// <summary>The report as indented JSON (the contract of its command).</summary>
