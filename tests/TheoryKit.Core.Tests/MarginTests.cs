@@ -209,6 +209,30 @@ public class MarginTests
     }
 
     [Fact]
+    public void Working_set_kernel_start_reaches_the_dense_minimiser()
+    {
+        // The working-set start (used above 4000 points) against the dense kernel quadratic on all n = 1800 points (n x n Gram matrix,
+        // NtkKernel.Angle, FISTA to its own tolerance): the first working set has 1000 points, so passes must add the violators. The value
+        // q^T YHY q of the working-set q, recomputed with the exact kernel margins, must equal the dense minimum to the solvers' tolerance.
+        var data = DataSource.Load("gaussians:1.0", new DataOptions { N = 1800, D = 20, Seed = 5 });
+        double dense = MarginSandwich.ExactKernelLower(data, out var qDense);
+        var denseKernel = MarginSandwich.KernelMargins(data, qDense)!;
+        double denseValue = qDense.Select((v, i) => v * denseKernel.Margins[i]).Sum();
+        var passes = new Messages();
+        var q = MarginSolver.WorkingSetStart(data, 3, double.PositiveInfinity, passes, out double quadratic)!;
+        Assert.True(passes.Lines.Count >= 2, string.Join("\n", passes.Lines));
+        Assert.EndsWith("(the minimiser over all points)", passes.Lines[^1]);
+        Assert.Equal(1.0, q.Sum(), 1e-12);
+        var kernel = MarginSandwich.KernelMargins(data, q)!;
+        double value = q.Select((v, i) => v * kernel.Margins[i]).Sum();
+        Assert.Equal(denseValue, value, denseValue * 1e-6);
+        Assert.Equal(value, quadratic, value * 1e-6);
+        // The optimality condition of the whole problem: no point's kernel margin falls below q^T YHY q (to the same tolerance).
+        Assert.True(kernel.Margins.Min() >= value * (1 - 1e-4), $"min (YHYq)_i {kernel.Margins.Min()} below q^T YHY q {value}");
+        Assert.True(dense >= 0);
+    }
+
+    [Fact]
     public void Noisy_xor_6_upper_end_is_above_the_known_lower_bound()
     {
         var data = DataSource.Load("noisy-xor:6", new DataOptions());
@@ -507,6 +531,13 @@ public class MarginTests
         Assert.Equal("n", Assert.Throws<InputException>(() => MarginSandwich.Compute(big)).Field);
         Assert.Throws<InputException>(() => MarginSandwich.Compute(Make(new[] { 3.0, 4.0 }, new[] { 1.0 }, 2)));
     }
+}
+
+/// <summary>Collects progress messages synchronously (Progress&lt;T&gt; posts them to the thread pool).</summary>
+internal sealed class Messages : IProgress<string>
+{
+    public List<string> Lines { get; } = [];
+    public void Report(string value) => Lines.Add(value);
 }
 
 /// <summary>

@@ -206,7 +206,7 @@ public static class MarginSolver
         (double[] q, Estimates held)? dualBest = null;
         int iterations = 0;
         // Start: the kernel quadratic's minimiser (exact), or for large n PDHG on the first round's directions.
-        var qk = KernelStart(data, out double quad, out var yhy);
+        var qk = KernelStart(data, options.Seed, fixedCounts ? double.PositiveInfinity : 0.3 * budget, progress, out double quad, out var yhy, out var startKernel);
         // Smoothing of the later rounds: sqrt(q^T YHY q) bounds E||U_q|| (Jensen), the scale of the margin.
         double cSaa = double.IsFinite(quad) ? Math.Sqrt(quad) : options.Width / 2;
         if (qk is not null)
@@ -290,7 +290,6 @@ public static class MarginSolver
             : $"certifying on fresh directions: about {kNeeded} predicted for the width, more until the width is reached or the budget ends");
         // With a budget, sampling goes on past the predicted count until the interval's width is reached or the budget ends.
         // Kernel margins of the start (from its Gram matrix) and of the certificate's q.
-        var startKernel = qk is not null && yhy is not null ? MarginSandwich.KernelMargins(data, qk, yhy) : null;
         var kernel = ReferenceEquals(qUp, qk) ? startKernel : yhy is not null ? MarginSandwich.KernelMargins(data, qUp, yhy) : KernelOf(data, qUp);
         yhy = null;
         // Thresholds of the kernel-tail end, fixed before the certification samples: 1.1, 1.3, 1.6 and 2 times the largest ||U_q(z)||
@@ -877,15 +876,23 @@ public static class MarginSolver
     /// <summary>
     /// q minimising q^T (Y H Y) q over the simplex, H the limiting-kernel Gram matrix (THEORY.md §5): exact, no sampling.
     /// It starts the solver: sqrt of its value bounds gamma (Jensen, <see cref="MarginSandwich"/>), and with c at least
-    /// sup ||U_q(z)|| the clipped primal's margins are (Y H Y q)_i / c, balanced on the support of q. Null for n above
-    /// <see cref="MarginSandwich.MaxPoints"/> (the n x n matrix).
+    /// sup ||U_q(z)|| the clipped primal's margins are (Y H Y q)_i / c, balanced on the support of q. For n above
+    /// <see cref="MarginSandwich.MaxPoints"/> (no n x n matrix; <paramref name="yhy"/> null) by working sets (<see cref="WorkingSetStart"/>).
+    /// <paramref name="kernel"/>: the kernel margins of the returned q (null with it).
     /// </summary>
-    private static double[]? KernelStart(Dataset data, out double quadratic, out double[]? yhy)
+    private static double[]? KernelStart(Dataset data, ulong seed, double seconds, IProgress<string>? progress, out double quadratic, out double[]? yhy,
+        out KernelMarginsResult? kernel)
     {
         quadratic = double.NaN;
         yhy = null;
+        kernel = null;
         int n = data.N;
-        if (n > MarginSandwich.MaxPoints) return null;
+        if (n > MarginSandwich.MaxPoints)
+        {
+            var qw = WorkingSetStart(data, seed, seconds, progress, out quadratic);
+            kernel = KernelOf(data, qw);
+            return qw;
+        }
         var g = TheoryKit.Kernels.NtkKernel.LimitingGram(data.X, n, data.D);
         for (int i = 0; i < n; i++)
             for (int j = 0; j < n; j++) g[(long)i * n + j] *= data.Y[i] * data.Y[j];
@@ -894,7 +901,95 @@ public static class MarginSolver
         if (!(lambda > 0)) return null;
         quadratic = MarginSandwich.MinimiseQuadratic(g, n, lambda, out var q, 3000);
         yhy = g;
+        kernel = MarginSandwich.KernelMargins(data, q, yhy);
         return q;
+    }
+
+    /// <summary>Points of the first working set of <see cref="WorkingSetStart"/>, points added per pass, and the set's cap.</summary>
+    internal const int WorkingSetFirst = 1000, WorkingSetStep = 500, WorkingSetCap = 2500;
+
+    /// <summary>
+    /// The kernel quadratic's minimiser for n above <see cref="MarginSandwich.MaxPoints"/> (no n x n matrix), by working sets as in
+    /// SVM decomposition: minimise q^T (Y H Y) q over the simplex of a working set S (first <see cref="WorkingSetFirst"/> points drawn
+    /// with the seed, stream "margin-working-set"), extend q by zeros, compute the kernel margins (Y H Y q)_i of every point, and add the
+    /// <see cref="WorkingSetStep"/> points whose margins fall furthest below q^T Y H Y q (the optimality condition of the whole problem
+    /// is (Y H Y q)_i &gt;= q^T Y H Y q for every i); stop when none falls below (q is then the minimiser over all n points, to the
+    /// solver's tolerance), the set reaches <see cref="WorkingSetCap"/> points, or <paramref name="seconds"/> have passed. The kernel here
+    /// comes from GEMM dot products and acos of the cosine (<see cref="FastKernel"/>): q only starts the solver and any q is a valid
+    /// certificate, so its inaccuracy near equal angles costs tightness, not rigour. Memory: the |S| x |S| matrix (50 MB at the cap) and
+    /// n x |supp q| products in blocks. Null when no q has positive value.
+    /// </summary>
+    internal static double[]? WorkingSetStart(Dataset data, ulong seed, double seconds, IProgress<string>? progress, out double quadratic)
+    {
+        var clock = Stopwatch.StartNew();
+        int n = data.N;
+        quadratic = double.NaN;
+        var rng = TheoryKit.Random.SeedSequence.Rng(seed, "margin-working-set");
+        var order = Enumerable.Range(0, n).ToArray();
+        for (int i = n - 1; i > 0; i--) { int j = rng.Next(i + 1); (order[i], order[j]) = (order[j], order[i]); }
+        var set = order.Take(WorkingSetFirst).ToList();
+        double[]? q = null;
+        for (int pass = 1; ; pass++)
+        {
+            int m = set.Count;
+            var g = FastKernel(data, set, set);
+            double lambda = MarginSandwich.LargestEigenvalue(g, m);
+            if (!(lambda > 0)) return q;
+            quadratic = MarginSandwich.MinimiseQuadratic(g, m, lambda, out var qs, 3000);
+            g = null;
+            q = new double[n];
+            var support = new List<int>(); var weights = new List<double>();
+            for (int a = 0; a < m; a++) if (qs[a] > 0) { q[set[a]] = qs[a]; support.Add(set[a]); weights.Add(qs[a]); }
+            var margins = new double[n]; var w = weights.ToArray();
+            const int block = 1024;
+            for (int i0 = 0; i0 < n; i0 += block)
+            {
+                var rows = Enumerable.Range(i0, Math.Min(block, n - i0)).ToList();
+                var k = FastKernel(data, rows, support);
+                for (int a = 0; a < rows.Count; a++)
+                    margins[i0 + a] = TensorPrimitives.Dot(k.AsSpan(a * support.Count, support.Count), w);
+            }
+            double level = quadratic * (1 - 1e-6);
+            var inSet = new HashSet<int>(set);
+            var violators = Enumerable.Range(0, n).Where(i => !inSet.Contains(i) && margins[i] < level).OrderBy(i => margins[i]).ThenBy(i => i).ToList();
+            bool full = m >= WorkingSetCap || clock.Elapsed.TotalSeconds >= seconds;
+            progress?.Report($"kernel start on a working set of {m} of {n} points (pass {pass}): q^T YHY q = {quadratic:G4}, {violators.Count} points below it"
+                + (violators.Count == 0 ? " (the minimiser over all points)" : full ? " (q kept as is: working set full or its time spent)" : ""));
+            if (violators.Count == 0 || full) return q;
+            set.AddRange(violators.Take(Math.Min(WorkingSetStep, WorkingSetCap - m)));
+        }
+    }
+
+    /// <summary>
+    /// y_a y_b K(x_a, x_b) for a in <paramref name="rows"/>, b in <paramref name="cols"/> (|rows| x |cols| row-major), K the limiting kernel
+    /// &lt;x, x'&gt; (pi - theta) / (2 pi) (THEORY.md §5) with theta = acos of the GEMM cosine, clamped to [-1, 1]: fast, but near theta = 0
+    /// it loses about half the digits of theta (<see cref="TheoryKit.Kernels.NtkKernel.Angle"/> does not), so it only serves to find weights.
+    /// </summary>
+    private static double[] FastKernel(Dataset data, List<int> rows, List<int> cols)
+    {
+        int d = data.D, r = rows.Count, c = cols.Count;
+        double[] Gather(List<int> idx)
+        {
+            var x = new double[(long)idx.Count * d];
+            for (int a = 0; a < idx.Count; a++) data.X.AsSpan(idx[a] * d, d).CopyTo(x.AsSpan(a * d, d));
+            return x;
+        }
+        var xr = Gather(rows);
+        var xc = ReferenceEquals(rows, cols) ? xr : Gather(cols);
+        var k = new double[(long)r * c];
+        Blas.MultiplyABt(xr, xc, k, r, c, d);
+        Parallel.For(0, r, a =>
+        {
+            double na = data.RowNorm(rows[a]), ya = data.Y[rows[a]];
+            var row = k.AsSpan(a * c, c);
+            for (int b = 0; b < c; b++)
+            {
+                double nb = data.RowNorm(cols[b]), dot = row[b];
+                double cos = na > 0 && nb > 0 ? Math.Clamp(dot / (na * nb), -1, 1) : 1;
+                row[b] = ya * data.Y[cols[b]] * dot * (Math.PI - Math.Acos(cos)) / (2 * Math.PI);
+            }
+        });
+        return k;
     }
 
     /// <summary>
