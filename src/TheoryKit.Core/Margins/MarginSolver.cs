@@ -115,8 +115,11 @@ public sealed record MarginResult(string Mode, double GammaLower, double GammaUp
 public static class MarginSolver
 {
     private const string OptStream = "margin-opt", ValidateStream = "margin-validate", CertStream = "margin-cert", VerifyStream = "margin-verify";
-    /// <summary>Working memory of a certification pass at most max(data / 2, 48 MiB) (chunk buffers: 2 chunk x n + 2 chunk x d doubles).</summary>
-    private const long MinChunkBytes = 48L << 20;
+    /// <summary>Working memory of a certification pass at most max(data / 2, 32 MiB) (chunk buffers: 2 chunk x n + 2 chunk x d doubles).</summary>
+    private const long MinChunkBytes = 32L << 20;
+
+    /// <summary>The working-memory bound of every phase: max(n d doubles / 2, <see cref="MinChunkBytes"/>) bytes.</summary>
+    private static long WorkingBytes(int n, int d) => Math.Max(MinChunkBytes, (long)n * d * 8 / 2);
 
     /// <summary>
     /// Checks the largest buffers of the Monte Carlo solver (two chunks of <see cref="ChunkRows"/> directions x (d + n) while certifying; about
@@ -196,7 +199,7 @@ public static class MarginSolver
         // Phase 1: q on sampled directions, in rounds whose sample doubles (warm starts).
         double perDirection = SecondsPerDirection(data, options), certPerDirection = 1.6 * perDirection;
         // The game holds two J x n matrices (masks and products): J is capped so they fit the certification's memory bound.
-        int jMemory = (int)Math.Clamp(Math.Max(MinChunkBytes, (long)n * d * 8 / 2) / (16L * n), 256, 1 << 20);
+        int jMemory = (int)Math.Clamp(WorkingBytes(n, d) / (16L * n), 256, 1 << 20);
         int jLast = Math.Min(options.OptimisationSamples ?? 1 << 20, options.OptimisationSamples is null ? jMemory : int.MaxValue);
         int j = Math.Min(jLast, options.OptimisationSamples is not null ? 1024 : (int)Math.Clamp(0.1 * budget / (60 * perDirection), 512, 4096));
         int kVal = fixedCounts ? 16384 : (int)Math.Clamp(0.02 * budget / (5 * perDirection), 4096, 32768);
@@ -689,7 +692,7 @@ public static class MarginSolver
     }
 
     /// <summary>Measured seconds of one PDHG iteration per direction (ComputeU plus MarginsOf on a game of 1024 directions, fewer when its two
-    /// J x n buffers would exceed 48 MiB: 262 at n = 12000).</summary>
+    /// J x n buffers would exceed 32 MiB: 174 at n = 12000).</summary>
     private static double SecondsPerDirection(Dataset data, MarginOptions options)
     {
         int k = (int)Math.Clamp(MinChunkBytes / (16L * data.N), 64, 1024);
@@ -706,7 +709,7 @@ public static class MarginSolver
     /// Streams <paramref name="kTarget"/> fresh directions (or fewer when the budget ends) in chunks (chunk j from
     /// stream (seed, stream, index, j); the chunk size depends on n and d alone) and accumulates the sum and sum of
     /// squares of ||U_q(z)|| and, per point, of y_i &lt;v(z), x_i&gt; 1[&lt;z,x_i&gt; &gt; 0] with v(z) = U_q(z) / max(||U_q(z)||, c).
-    /// Working memory beyond the data: 2 chunk x n + 2 chunk x d doubles, at most max(n d / 2 doubles, 48 MiB), whatever n.
+    /// Working memory beyond the data: 2 chunk x n + 2 chunk x d doubles, at most max(n d / 2 doubles, 32 MiB), whatever n.
     /// </summary>
     private static Estimates Estimate(Dataset data, double[] q, double c, ulong seed, string stream, long index, long kTarget,
         Stopwatch clock, double budget, int threads, IProgress<string>? progress, Func<Estimates, bool>? done = null, long checkFrom = 0,
@@ -914,7 +917,7 @@ public static class MarginSolver
     /// with the seed, stream "margin-working-set"), extend q by zeros, compute the kernel margins (Y H Y q)_i of every point, and add the
     /// <see cref="WorkingSetStep"/> points whose margins fall furthest below q^T Y H Y q (the optimality condition of the whole problem
     /// is (Y H Y q)_i &gt;= q^T Y H Y q for every i); stop when none falls below (q is then the minimiser over all n points, to the
-    /// solver's tolerance), the set reaches <see cref="WorkingSetCap"/> points, or <paramref name="seconds"/> have passed. The kernel here
+    /// solver's tolerance), the set reaches <see cref="WorkingSetCap"/> points (fewer when its matrix would exceed max(n d doubles / 2, 32 MiB)), or <paramref name="seconds"/> have passed. The kernel here
     /// comes from GEMM dot products and acos of the cosine (<see cref="FastKernel"/>): q only starts the solver and any q is a valid
     /// certificate, so its inaccuracy near equal angles costs tightness, not rigour. Memory: the |S| x |S| matrix (50 MB at the cap) and
     /// n x |supp q| products in blocks. Null when no q has positive value.
@@ -928,6 +931,8 @@ public static class MarginSolver
         var order = Enumerable.Range(0, n).ToArray();
         for (int i = n - 1; i > 0; i--) { int j = rng.Next(i + 1); (order[i], order[j]) = (order[j], order[i]); }
         var set = order.Take(WorkingSetFirst).ToList();
+        // The |S| x |S| matrix stays within the working-memory bound (2048 points at n = 12000, d = 784).
+        int cap = (int)Math.Clamp(Math.Sqrt(WorkingBytes(n, data.D) / 8.0), WorkingSetFirst, WorkingSetCap);
         double[]? q = null;
         for (int pass = 1; ; pass++)
         {
@@ -941,7 +946,7 @@ public static class MarginSolver
             var support = new List<int>(); var weights = new List<double>();
             for (int a = 0; a < m; a++) if (qs[a] > 0) { q[set[a]] = qs[a]; support.Add(set[a]); weights.Add(qs[a]); }
             var margins = new double[n]; var w = weights.ToArray();
-            const int block = 1024;
+            const int block = 256;
             for (int i0 = 0; i0 < n; i0 += block)
             {
                 var rows = Enumerable.Range(i0, Math.Min(block, n - i0)).ToList();
@@ -952,11 +957,11 @@ public static class MarginSolver
             double level = quadratic * (1 - 1e-6);
             var inSet = new HashSet<int>(set);
             var violators = Enumerable.Range(0, n).Where(i => !inSet.Contains(i) && margins[i] < level).OrderBy(i => margins[i]).ThenBy(i => i).ToList();
-            bool full = m >= WorkingSetCap || clock.Elapsed.TotalSeconds >= seconds;
+            bool full = m >= cap || clock.Elapsed.TotalSeconds >= seconds;
             progress?.Report($"kernel start on a working set of {m} of {n} points (pass {pass}): q^T YHY q = {quadratic:G4}, {violators.Count} points below it"
                 + (violators.Count == 0 ? " (the minimiser over all points)" : full ? " (q kept as is: working set full or its time spent)" : ""));
             if (violators.Count == 0 || full) return q;
-            set.AddRange(violators.Take(Math.Min(WorkingSetStep, WorkingSetCap - m)));
+            set.AddRange(violators.Take(Math.Min(WorkingSetStep, cap - m)));
         }
     }
 
@@ -1111,10 +1116,9 @@ public static class MarginSolver
         }
     }
 
-    /// <summary>Rows per certification chunk: 2048 when 2 x 2048 x (n + d) doubles fit max(n d / 2 doubles, 48 MiB), else fewer (at least 16).</summary>
+    /// <summary>Rows per certification chunk: 2048 when 2 x 2048 x (n + d) doubles fit max(n d / 2 doubles, 32 MiB), else fewer (at least 16).</summary>
     public static int ChunkRows(int n, int d)
     {
-        long bytes = Math.Max(MinChunkBytes, (long)n * d * 8 / 2);
-        return (int)Math.Clamp(bytes / (16L * (n + d)), 16, 2048);
+        return (int)Math.Clamp(WorkingBytes(n, d) / (16L * (n + d)), 16, 2048);
     }
 }
