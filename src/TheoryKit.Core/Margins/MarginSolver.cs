@@ -219,6 +219,35 @@ public static class MarginSolver
             dualBest = (qk, heldK);
             progress?.Report($"kernel start: primal-dual gap {best.Value.gap:G3} on {kVal} held-out directions (c = {ck:G3})");
         }
+        // Newton steps on the smoothed dual (NewtonRefinement) when the Monte Carlo primal will set the lower end and the kernel start's
+        // held-out primal-dual gap exceeds the statistical term the rest of the budget would give: each step's weights are kept when their
+        // held-out primal-dual gap is smaller.
+        if (qk is not null && best is not null && (options.OptimisationSamples is null || fixedCounts))
+        {
+            var kernelStart = startKernel;
+            for (int step = 1; step <= (fixedCounts ? 2 : 4); step++)
+            {
+                var cur = best!.Value;
+                double left = budget - clock.Elapsed.TotalSeconds;
+                long kRest = fixedCounts ? options.CertificationSamples!.Value : Math.Max(1024, (long)(0.6 * left / certPerDirection));
+                int jNewton = fixedCounts ? 16384 : (int)Math.Min(16384, 0.15 * budget / (2 * perDirection));
+                double stat = PredictedTerms(cur.held, kRest, n, options.Delta);
+                bool primalWins = kernelStart is null || PredictedPrimalLower(data, cur.held, kRest, options.Delta)
+                    > PredictedTailLower(data, kernelStart, TailThresholdsOf(kernelStart, cur.held), cur.held, options.Float32 ? 3 * kRest : 3 * kRest / 2, options.Delta);
+                if (jNewton < 2048 || cur.gap <= stat || !primalWins || (!fixedCounts && left < 0.6 * budget)) break;
+                double stepStart = clock.Elapsed.TotalSeconds;
+                var refined = NewtonRefinement.Step(data, cur.q, cSaa / 8, cur.held.Margins, options.Seed, step, jNewton, options.Threads);
+                if (refined is null) break;
+                // On the kernel start's held-out directions: the comparison with the incumbent is paired, so its noise mostly cancels.
+                var (cn, heldN) = ChooseSmoothing(data, refined, cSaa, options.Seed, 0, kVal, kPlan, options.Delta, clock, options.Threads);
+                double gapN = heldN.Dual - TensorPrimitives.Min(heldN.Margins);
+                progress?.Report($"Newton step {step} on {jNewton} directions: primal-dual gap {gapN:G3} on {kVal} held-out directions (c = {cn:G3}; was {cur.gap:G3}), {clock.Elapsed.TotalSeconds - stepStart:F1} s");
+                if (dualBest is null || heldN.Dual < dualBest.Value.held.Dual) dualBest = (refined, heldN);
+                if (!(gapN < cur.gap)) break;
+                best = (refined, cn, gapN, step * jNewton, heldN);
+                kernelStart = KernelOf(data, refined) ?? kernelStart;
+            }
+        }
         // With the kernel start, rounds on fewer sampled directions than points are skipped: q fitted to them overfits the
         // directions (THEORY.md §6, "q in practice") and the round's time is better spent on certification samples.
         if (qk is not null && j < n && options.OptimisationSamples is null)
@@ -297,8 +326,7 @@ public static class MarginSolver
         yhy = null;
         // Thresholds of the kernel-tail end, fixed before the certification samples: 1.1, 1.3, 1.6 and 2 times the largest ||U_q(z)||
         // on the held-out directions (a union bound over the four; a few samples above one cost little through the Clopper-Pearson bound).
-        double[] thresholds = kernel is null || !(heldBest.MaxNorm > 0) ? []
-            : new[] { 2.0, 1.6, 1.3, 1.1 }.Select(f => Math.Min(kernel.Sup, f * heldBest.MaxNorm)).ToArray();
+        double[] thresholds = kernel is null ? [] : TailThresholdsOf(kernel, heldBest);
         // The Monte Carlo primal (one GEMM of three) is dropped when the held-out directions predict that the kernel-tail end,
         // with the samples it frees, beats it: the lower end is then the kernel-tail (and exact-kernel) end alone, at the full delta.
         long kLeft = options.CertificationSamples ?? Math.Max(1024, (long)((budget - clock.Elapsed.TotalSeconds) / certPerDirection));
@@ -534,6 +562,10 @@ public static class MarginSolver
         if ((double)data.N * support * data.D > MaxKernelLowerWork) return null;
         return MarginSandwich.KernelMargins(data, q);
     }
+
+    /// <summary>The solver's kernel-tail thresholds: 2, 1.6, 1.3 and 1.1 times the largest held-out ||U_q(z)||, at most S_q; empty when none was seen.</summary>
+    private static double[] TailThresholdsOf(KernelMarginsResult kernel, Estimates held) =>
+        !(held.MaxNorm > 0) ? [] : new[] { 2.0, 1.6, 1.3, 1.1 }.Select(f => Math.Min(kernel.Sup, f * held.MaxNorm)).ToArray();
 
     /// <summary>The thresholds S_q 2^(-l/4), l = 1..<see cref="TailLevels"/> (descending), of the kernel-tail lower end; empty without kernel margins.</summary>
     private static double[] TailThresholds(KernelMarginsResult? kernel) =>
