@@ -106,7 +106,7 @@ let marginRows (m: MarginResult) =
       "primal estimate", num m.PrimalEstimate, (if m.Mode = "exact-planar" then ""
                                                      elif m.LowerBound = "exact-kernel" then "lower end min_i (YHYq)_i / S_q, S_q >= sup_z ||U_q(z)|| (exact-kernel, no sampling)"
                                                      elif m.LowerBound = "kernel-tail" then
-                                                         sprintf "lower end %s = min_i (YHYq)_i / T - ||x_i|| (S_q / T - 1) P(||U_q(z)|| > T) (kernel-tail: one tail count, Clopper-Pearson)"
+                                                         sprintf "lower end %s = min_i (YHYq)_i / T - (1/2) ||x_i|| (S_q / T - 1) P(max(||U_q(z)||, ||U_q(-z)||) > T) (kernel-tail: one tail count, Clopper-Pearson)"
                                                              (num (m.PrimalEstimate - m.LowerTerm))
                                                      else sprintf "- %s (%s, union over the n points)%s" (num m.LowerTerm) m.LowerBound
                                                               (if isNull m.Certificate.PrimalQ then "" else "; primal from a second weight vector p"))

@@ -54,7 +54,7 @@ public sealed record MarginCertificate(
         if (!File.Exists(path)) throw new InputException(path, null, null, "file not found");
         MarginCertificate? c;
         try { c = JsonSerializer.Deserialize<MarginCertificate>(File.ReadAllText(path), Json); }
-        catch (JsonException e) { throw new InputException(path, e.LineNumber is { } l ? (int)l + 1 : null, e.Path, "malformed certificate JSON: " + e.Message.Split('.')[0]); }
+        catch (JsonException e) { throw new InputException(path, e.LineNumber is { } l ? (int)l + 1 : null, e.Path, "malformed certificate JSON: " + e.Message.Split(" Path:")[0].TrimEnd('.')); }
         if (c is null || c.Format != FormatTag) throw new InputException(path, null, "format", $"not a TheoryKit margin certificate (expected '{FormatTag}')");
         c.Validate(path);
         return c;
@@ -78,7 +78,7 @@ public sealed record MarginCertificate(
         if (DataFingerprint is null || DataFingerprint.Length != 64 || !DataFingerprint.All(Uri.IsHexDigit)) Fail("data_fingerprint", "must be 64 hexadecimal digits (SHA-256 of the data)");
         void Simplex(double[]? w, string field)
         {
-            if (w is null || w.Length != N) Fail(field, $"expected {N} weights");
+            if (w is null || w.Length != N) Fail(field, $"expected {N} weights, found {w?.Length ?? 0}");
             for (int i = 0; i < w!.Length; i++)
                 if (!double.IsFinite(w[i]) || w[i] < 0) Fail(field, $"weight {i + 1} is {w[i]}: weights must be finite and non-negative");
             double sum = 0;

@@ -241,7 +241,8 @@ public static class MarginSolver
                 // On the kernel start's held-out directions: the comparison with the incumbent is paired, so its noise mostly cancels.
                 var (cn, heldN) = ChooseSmoothing(data, refined, cSaa, options.Seed, 0, kVal, kPlan, options.Delta, clock, options.Threads);
                 double gapN = heldN.Dual - TensorPrimitives.Min(heldN.Margins);
-                progress?.Report($"Newton step {step} on {jNewton} directions: primal-dual gap {gapN:G3} on {kVal} held-out directions (c = {cn:G3}; was {cur.gap:G3}), {clock.Elapsed.TotalSeconds - stepStart:F1} s");
+                progress?.Report($"Newton step {step} on {jNewton} directions: primal-dual gap {gapN:G3} on {kVal} held-out directions (c = {cn:G3}; was {cur.gap:G3}), "
+                    + $"{clock.Elapsed.TotalSeconds - stepStart:F1} s: {(gapN < cur.gap ? "kept" : "not kept")}");
                 if (dualBest is null || heldN.Dual < dualBest.Value.held.Dual) dualBest = (refined, heldN);
                 if (!(gapN < cur.gap)) break;
                 best = (refined, cn, gapN, step * jNewton, heldN);
@@ -991,7 +992,8 @@ public static class MarginSolver
             var violators = Enumerable.Range(0, n).Where(i => !inSet.Contains(i) && margins[i] < level).OrderBy(i => margins[i]).ThenBy(i => i).ToList();
             bool full = m >= cap || clock.Elapsed.TotalSeconds >= seconds;
             progress?.Report($"kernel start on a working set of {m} of {n} points (pass {pass}): q^T YHY q = {quadratic:G4}, {violators.Count} points below it"
-                + (violators.Count == 0 ? " (the minimiser over all points)" : full ? " (q kept as is: working set full or its time spent)" : ""));
+                + (violators.Count == 0 ? " (the minimiser over all points)" : m >= cap ? $" (q kept as is: the working set is full at {cap} points)"
+                    : full ? $" (q kept as is: its {seconds:F0} s are spent)" : ""));
             if (violators.Count == 0 || full) return q;
             set.AddRange(violators.Take(Math.Min(WorkingSetStep, cap - m)));
         }
