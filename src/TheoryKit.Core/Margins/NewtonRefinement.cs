@@ -10,14 +10,17 @@ namespace TheoryKit.Margins;
 /// active set S of points: its gradient is the margin vector m(p) of the clipped primal v = U_p / max(||U_p||, c), and its Hessian is
 /// H_ij = y_i y_j E[a_i a_j (&lt;x_i, x_j&gt; - &lt;v, x_i&gt; &lt;v, x_j&gt; 1[||U_p|| &gt;= c]) / max(||U_p||, c)] (a_i = 1[&lt;z, x_i&gt; &gt; 0]),
 /// both estimated on J fresh directions. The step solves m_S + H_SS delta_S = lambda 1, sum delta_S = 0 (the margins of the support
-/// balanced to first order, the optimality condition of the smoothed dual on its face), dropping from S the point whose new weight
-/// would be most negative until every weight is non-negative. Any p gives a valid primal, so the step only has to help: the solver
+/// balanced to first order, the optimality condition of the smoothed dual on its face), dropping from S every point whose new weight
+/// would be negative and solving again (at most <see cref="MaxPasses"/> solves) until none is; dropped points keep their weights. Any p gives a valid primal, so the step only has to help: the solver
 /// keeps it when its held-out worst margin is better.
 /// </summary>
 internal static class NewtonRefinement
 {
     /// <summary>Largest active set (the |S| x |S| Hessian and its linear system).</summary>
     internal const int MaxActive = 1500;
+
+    /// <summary>Most linear solves of one step (each drops every point whose new weight would be negative).</summary>
+    internal const int MaxPasses = 30;
 
     /// <summary>
     /// The refined weights p + delta (simplex, length n) from <paramref name="directions"/> fresh directions (stream "margin-newton",
@@ -44,7 +47,7 @@ internal static class NewtonRefinement
         int s = active.Length;
         var (m, h) = Estimate(data, p, c, active, seed, round, directions, threads);
         var set = Enumerable.Range(0, s).ToList();   // positions in active
-        for (int removal = 0; set.Count > 1 && removal <= s; removal++)
+        for (int pass = 0; set.Count > 1 && pass < MaxPasses; pass++)
         {
             int k = set.Count;
             var kkt = Matrix<double>.Build.Dense(k + 1, k + 1);
@@ -60,13 +63,8 @@ internal static class NewtonRefinement
             try { sol = kkt.LU().Solve(rhs); }
             catch (ArgumentException) { return null; }
             if (!sol.All(double.IsFinite)) return null;
-            int worst = -1; double most = 0;
-            for (int a = 0; a < k; a++)
-            {
-                double w = p[active[set[a]]] + sol[a];
-                if (w < most) { most = w; worst = a; }
-            }
-            if (worst < 0)
+            var negative = Enumerable.Range(0, k).Where(a => p[active[set[a]]] + sol[a] < 0).ToHashSet();
+            if (negative.Count == 0)
             {
                 var q = (double[])p.Clone();   // points dropped from the set keep their weights
                 for (int a = 0; a < k; a++) q[active[set[a]]] = Math.Max(0, p[active[set[a]]] + sol[a]);
@@ -75,7 +73,7 @@ internal static class NewtonRefinement
                 TensorPrimitives.Multiply(q, 1 / sum, q);
                 return q;
             }
-            set.RemoveAt(worst);
+            set = set.Where((_, a) => !negative.Contains(a)).ToList();
         }
         return null;
     }
