@@ -964,7 +964,7 @@ public static class MarginSolver
         var order = Enumerable.Range(0, n).ToArray();
         for (int i = n - 1; i > 0; i--) { int j = rng.Next(i + 1); (order[i], order[j]) = (order[j], order[i]); }
         var set = order.Take(WorkingSetFirst).ToList();
-        // The |S| x |S| matrix stays within the working-memory bound (2048 points at n = 12000, d = 784).
+        // The |S| x |S| matrix stays within the working-memory bound (2168 points at n = 12000, d = 784).
         int cap = (int)Math.Clamp(Math.Sqrt(WorkingBytes(n, data.D) / 8.0), WorkingSetFirst, WorkingSetCap);
         double[]? q = null;
         for (int pass = 1; ; pass++)
