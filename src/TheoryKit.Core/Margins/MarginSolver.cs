@@ -241,6 +241,15 @@ public static class MarginSolver
                 // On the kernel start's held-out directions: the comparison with the incumbent is paired, so its noise mostly cancels.
                 var (cn, heldN) = ChooseSmoothing(data, refined, cSaa, options.Seed, 0, kVal, kPlan, options.Delta, clock, options.Threads);
                 double gapN = heldN.Dual - TensorPrimitives.Min(heldN.Margins);
+                if (!(gapN < cur.gap))
+                {
+                    // The full step overshot: try half of it (the midpoint of the two weight vectors, again in the simplex).
+                    var half = cur.q.Zip(refined, (x, w) => (x + w) / 2).ToArray();
+                    var (ch, heldH) = ChooseSmoothing(data, half, cSaa, options.Seed, 0, kVal, kPlan, options.Delta, clock, options.Threads);
+                    double gapH = heldH.Dual - TensorPrimitives.Min(heldH.Margins);
+                    progress?.Report($"Newton step {step}, half step: primal-dual gap {gapH:G3} (full step {gapN:G3})");
+                    if (gapH < gapN) (refined, cn, heldN, gapN) = (half, ch, heldH, gapH);
+                }
                 progress?.Report($"Newton step {step} on {jNewton} directions: primal-dual gap {gapN:G3} on {kVal} held-out directions (c = {cn:G3}; was {cur.gap:G3}), "
                     + $"{clock.Elapsed.TotalSeconds - stepStart:F1} s: {(gapN < cur.gap ? "kept" : "not kept")}");
                 if (dualBest is null || heldN.Dual < dualBest.Value.held.Dual) dualBest = (refined, heldN);
