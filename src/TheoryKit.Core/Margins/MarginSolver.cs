@@ -222,6 +222,9 @@ public static class MarginSolver
         // Newton steps on the smoothed dual (NewtonRefinement) when the Monte Carlo primal will set the lower end and the kernel start's
         // held-out primal-dual gap exceeds the statistical term the rest of the budget would give: each step's weights are kept when their
         // held-out primal-dual gap is smaller.
+        // Kernel margins of a candidate q: the start's, from the start's Gram matrix when it was kept, else evaluated afresh.
+        KernelMarginsResult? KernelMarginsOf(double[] q) =>
+            ReferenceEquals(q, qk) ? startKernel : yhy is not null ? MarginSandwich.KernelMargins(data, q, yhy) : KernelOf(data, q);
         if (qk is not null && best is not null && (options.OptimisationSamples is null || fixedCounts))
         {
             var kernelStart = startKernel;
@@ -255,7 +258,7 @@ public static class MarginSolver
                 if (dualBest is null || heldN.Dual < dualBest.Value.held.Dual) dualBest = (refined, heldN);
                 if (!(gapN < cur.gap)) break;
                 best = (refined, cn, gapN, step * jNewton, heldN);
-                kernelStart = KernelOf(data, refined) ?? kernelStart;
+                kernelStart = KernelMarginsOf(refined) ?? kernelStart;
             }
         }
         // With the kernel start, rounds on fewer sampled directions than points are skipped: q fitted to them overfits the
@@ -332,7 +335,7 @@ public static class MarginSolver
             : $"certifying on fresh directions: about {kNeeded} predicted for the width, more until the width is reached or the budget ends");
         // With a budget, sampling goes on past the predicted count until the interval's width is reached or the budget ends.
         // Kernel margins of the start (from its Gram matrix) and of the certificate's q.
-        var kernel = ReferenceEquals(qUp, qk) ? startKernel : yhy is not null ? MarginSandwich.KernelMargins(data, qUp, yhy) : KernelOf(data, qUp);
+        var kernel = KernelMarginsOf(qUp);
         yhy = null;
         // Thresholds of the kernel-tail end, fixed before the certification samples: 1.1, 1.3, 1.6 and 2 times the largest ||U_q(z)||
         // on the held-out directions (a union bound over the four; a few samples above one cost little through the Clopper-Pearson bound).
@@ -341,7 +344,11 @@ public static class MarginSolver
         // with the samples it frees, beats it: the lower end is then the kernel-tail (and exact-kernel) end alone, at the full delta.
         long kLeft = options.CertificationSamples ?? Math.Max(1024, (long)((budget - clock.Elapsed.TotalSeconds) / certPerDirection));
         bool primal = kernel is null || thresholds.Length == 0 || PredictedPrimalLower(data, heldBest, kLeft, options.Delta) > PredictedTailLower(data, kernel, thresholds, heldBest, options.Float32 ? 3 * kLeft : 3 * kLeft / 2, options.Delta);
-        if (!primal) progress?.Report("lower end from the kernel margins (kernel-tail): the Monte Carlo primal is not estimated");
+        if (!primal)
+        {
+            progress?.Report("lower end from the kernel margins (kernel-tail): the Monte Carlo primal is not estimated");
+            primalQ = null;   // no primal, so no second weight vector
+        }
         // A width stop rule looks at the interval up to Looks times: each look's ends use delta / (2 Looks), and the ends at the budget's
         // stop use delta / 2 (a union bound over the looks and the stop: delta in all; the budget's stop, where the width is hardest
         // to reach, gets half of it).
@@ -349,14 +356,14 @@ public static class MarginSolver
         Func<Estimates, bool>? reached = options.CertificationSamples is not null ? null : e => IntervalOf(data, e, lookDelta, kernel).width <= options.Width;
         var est = Estimate(data, qUp, c, options.Seed, CertStream, 0, options.CertificationSamples ?? long.MaxValue / 2, clock,
             options.CertificationSamples is null ? budget : double.PositiveInfinity, options.Threads, progress, reached, kNeeded, thresholds, primal, options.Float32,
-            primal ? primalQ : null);
+            primalQ);
         if (thresholds.Length > 0)
             progress?.Report($"kernel-tail thresholds {string.Join(", ", thresholds.Select(t => t.ToString("G3")))} (sup bound {kernel!.Sup:G3}): "
                 + $"{string.Join(", ", est.TailCounts)} of {est.K} directions above them (largest {est.MaxNorm:G3}), {string.Join(", ", est.PairCounts)} antithetic pairs; "
                 + $"kernel-tail end {TailLower(data, kernel, est, TailDelta(est, est.AtLook ? lookDelta : stopDelta)):G4} (on single directions: {TailLower(data, kernel, est with { PairCounts = [] }, TailDelta(est, est.AtLook ? lookDelta : stopDelta)):G4})");
         string stopped = options.CertificationSamples is not null ? "samples" : est.AtLook ? "width" : clock.Elapsed.TotalSeconds >= 0.97 * budget ? "time" : "gap";
         return Finish(data, options, "monte-carlo", qUp, c, kOpt, iterations, optGap, est, stopped, clock, cap, null, startKernel, kernel, est.AtLook ? lookDelta : stopDelta,
-            primal ? primalQ : null);
+            primalQ);
     }
 
     private static double[] PdhgStart(MarginGame game, MarginOptions options, ref int iterations)
@@ -771,7 +778,6 @@ public static class MarginSolver
         double[]? thresholds = null, bool primal = true, bool float32 = false, double[]? primalQ = null)
     {
         int n = data.N, d = data.D, nc = cs.Length;
-        if (!primal) primalQ = null;
         int chunk = ChunkRows(n, d);
         // float32 GEMMs only for the norm pass (no Monte Carlo primal): ||U_q(z)|| is then replaced by a rigorous upper bound.
         var single = float32 && !primal ? new SingleNorms(data, q, chunk) : null;
