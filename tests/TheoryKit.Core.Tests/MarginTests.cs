@@ -231,14 +231,15 @@ public class MarginTests
     public void Working_set_kernel_start_reaches_the_dense_minimiser()
     {
         // The working-set start (used above 4000 points) against the dense kernel quadratic on all n = 1800 points (n x n Gram matrix,
-        // NtkKernel.Angle, FISTA to its own tolerance): the first working set has 1000 points, so passes must add the violators. The value
+        // NtkKernel.Angle, FISTA to its own tolerance): the first working set has 1000 points, so passes must add the violators (the set
+        // may grow to WorkingSetCap points; the memory-derived cap, 1438 points for data this small, would stop it first). The value
         // q^T YHY q of the working-set q, recomputed with the exact kernel margins, must equal the dense minimum to the solvers' tolerance.
         var data = DataSource.Load("gaussians:1.0", new DataOptions { N = 1800, D = 20, Seed = 5 });
         double dense = MarginSandwich.ExactKernelLower(data, out var qDense);
         var denseKernel = MarginSandwich.KernelMargins(data, qDense)!;
         double denseValue = qDense.Select((v, i) => v * denseKernel.Margins[i]).Sum();
         var passes = new Messages();
-        var q = MarginSolver.WorkingSetStart(data, 3, double.PositiveInfinity, passes, out double quadratic)!;
+        var q = MarginSolver.WorkingSetStart(data, 3, double.PositiveInfinity, passes, out double quadratic, setCap: MarginSolver.WorkingSetCap)!;
         Assert.True(passes.Lines.Count >= 2, string.Join("\n", passes.Lines));
         Assert.EndsWith("(the minimiser over all points)", passes.Lines[^1]);
         Assert.Equal(1.0, q.Sum(), 1e-12);

@@ -65,3 +65,26 @@ public class RandomTests
         Assert.NotEqual(low.NextULong(), high.NextULong());
     }
 }
+
+/// <summary>Gaussian.StandardNormals against MathNet.Numerics' own Normal.Samples, the sampler it reproduces with a reused buffer.</summary>
+public class StandardNormalTests
+{
+    // Lengths below and above one pair, odd and even, and the chunk shapes of the margin solver (183 x 784 at n = 12000); calls of
+    // several lengths in a row exercise the buffer that is kept between calls.
+    [Theory]
+    [InlineData(0UL, new[] { 1, 2, 3, 7, 1000 })]
+    [InlineData(42UL, new[] { 143472, 5, 200704, 1 })]
+    public void Standard_normals_are_MathNets_numbers_bit_for_bit(ulong seed, int[] lengths)
+    {
+        for (int t = 0; t < lengths.Length; t++)
+        {
+            var expected = new double[lengths[t]];
+            MathNet.Numerics.Distributions.Normal.Samples(SeedSequence.Rng(seed, "normals", t), expected, 0.0, 1.0);
+            var actual = new double[lengths[t]];
+            Gaussian.StandardNormals(SeedSequence.Rng(seed, "normals", t), actual);
+            for (int i = 0; i < expected.Length; i++)
+                Assert.True(BitConverter.DoubleToInt64Bits(expected[i]) == BitConverter.DoubleToInt64Bits(actual[i]),
+                    $"length {lengths[t]}, entry {i}: MathNet {expected[i]:R}, ours {actual[i]:R}");
+        }
+    }
+}

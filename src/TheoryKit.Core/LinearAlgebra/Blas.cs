@@ -24,9 +24,24 @@ public static class Blas
         return native is null ? (new ManagedGemm(), reason ?? "OpenBLAS unavailable") : (native, "");
     }
 
-    /// <summary>Row-major C (m x n) = A (m x k) * B^T where B is stored n x k: the shape of X W^T.</summary>
+    /// <summary>Columns of C per GEMM call in <see cref="MultiplyABt"/> when n exceeds it.</summary>
+    public const int PanelColumns = 2048;
+
+    /// <summary>
+    /// Row-major C (m x n) = A (m x k) * B^T where B is stored n x k: the shape of X W^T. For n above <see cref="PanelColumns"/>, one
+    /// GEMM per panel of <see cref="PanelColumns"/> columns of C (rows of B): OpenBLAS packs as many rows of B as its block size allows
+    /// (thousands), and the panels keep that buffer at most k' x 2048 doubles (k' its inner block); every entry of C is the same dot
+    /// product either way.
+    /// </summary>
     public static void MultiplyABt(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> c, int m, int n, int k)
-        => Current.Dgemm(false, true, m, n, k, 1.0, a, k, b, k, 0.0, c, n);
+    {
+        if (n <= PanelColumns || m == 0) { Current.Dgemm(false, true, m, n, k, 1.0, a, k, b, k, 0.0, c, n); return; }
+        for (int j0 = 0; j0 < n; j0 += PanelColumns)
+        {
+            int cols = Math.Min(PanelColumns, n - j0);
+            Current.Dgemm(false, true, m, cols, k, 1.0, a, k, b.Slice(j0 * k, cols * k), k, 0.0, c.Slice(j0, (m - 1) * n + cols), n);
+        }
+    }
 
     /// <summary>Row-major C (m x n) = A (m x k) * B where B is stored k x n.</summary>
     public static void MultiplyAB(ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<double> c, int m, int n, int k)

@@ -115,11 +115,24 @@ public sealed record MarginResult(string Mode, double GammaLower, double GammaUp
 public static class MarginSolver
 {
     private const string OptStream = "margin-opt", ValidateStream = "margin-validate", CertStream = "margin-cert", VerifyStream = "margin-verify";
-    /// <summary>Working memory of a certification pass at most max(data / 2, 32 MiB) (chunk buffers: 2 chunk x n + 2 chunk x d doubles).</summary>
+    /// <summary>Floor of <see cref="StreamChunkBytes"/>: 32 MiB.</summary>
     private const long MinChunkBytes = 32L << 20;
 
-    /// <summary>The working-memory bound of every phase: max(n d doubles / 2, <see cref="MinChunkBytes"/>) bytes.</summary>
-    private static long WorkingBytes(int n, int d) => Math.Max(MinChunkBytes, (long)n * d * 8 / 2);
+    /// <summary>Floor of <see cref="WorkingBytes"/>: 16 MiB.</summary>
+    private const long MinWorkingBytes = 16L << 20;
+
+    /// <summary>
+    /// Bytes that define the chunks of the random direction streams (<see cref="ChunkRows"/>: 2 chunk x (n + d) doubles within
+    /// max(n d doubles / 2, 32 MiB)): a chunk is a unit of the stream, so the directions drawn depend on n and d alone.
+    /// </summary>
+    private static long StreamChunkBytes(int n, int d) => Math.Max(MinChunkBytes, (long)n * d * 8 / 2);
+
+    /// <summary>
+    /// The working-memory bound of the certification and refinement phases: max(n d doubles / 4, 16 MiB) bytes, so that the data and
+    /// the solver's buffers together stay within 1.5 times the data for large n (the block x n buffers of <see cref="BlockRows"/>,
+    /// the working set's matrix of <see cref="WorkingSetStart"/>, the Newton step's matrices, float32 copies of the data).
+    /// </summary>
+    internal static long WorkingBytes(int n, int d) => Math.Max(MinWorkingBytes, (long)n * d * 8 / 4);
 
     /// <summary>
     /// Checks the largest buffers of the Monte Carlo solver (two chunks of <see cref="ChunkRows"/> directions x (d + n) while certifying; about
@@ -196,10 +209,14 @@ public static class MarginSolver
         int n = data.N, d = data.D;
         double budget = options.TimeBudget;
         bool fixedCounts = options.FixedCounts;
+        // The float32 norm pass holds X in float32: only when that copy and its buffers fit the working-memory bound.
+        bool float32 = options.Float32 && SingleNorms.Fits(n, d);
+        if (options.Float32 && !float32)
+            progress?.Report($"float32 norm pass not used: its float32 copy of the data ({4.0 * n * d / 1e6:F0} MB) and buffers would exceed the working-memory bound ({WorkingBytes(n, d) / 1e6:F0} MB); double GEMMs throughout");
         // Phase 1: q on sampled directions, in rounds whose sample doubles (warm starts).
         double perDirection = SecondsPerDirection(data, options), certPerDirection = 1.6 * perDirection;
         // The game holds two J x n matrices (masks and products): J is capped so they fit the certification's memory bound.
-        int jMemory = (int)Math.Clamp(WorkingBytes(n, d) / (16L * n), 256, 1 << 20);
+        int jMemory = (int)Math.Clamp(StreamChunkBytes(n, d) / (16L * n), 256, 1 << 20);
         int jLast = Math.Min(options.OptimisationSamples ?? 1 << 20, options.OptimisationSamples is null ? jMemory : int.MaxValue);
         int j = Math.Min(jLast, options.OptimisationSamples is not null ? 1024 : (int)Math.Clamp(0.1 * budget / (60 * perDirection), 512, 4096));
         int kVal = fixedCounts ? 16384 : (int)Math.Clamp(0.02 * budget / (5 * perDirection), 4096, 32768);
@@ -236,10 +253,10 @@ public static class MarginSolver
                 int jNewton = fixedCounts ? 16384 : (int)Math.Min(16384, 0.15 * budget / (2 * perDirection));
                 double stat = PredictedTerms(cur.held, kRest, n, options.Delta);
                 bool primalWins = kernelStart is null || PredictedPrimalLower(data, cur.held, kRest, options.Delta)
-                    > PredictedTailLower(data, kernelStart, TailThresholdsOf(kernelStart, cur.held), cur.held, options.Float32 ? 3 * kRest : 3 * kRest / 2, options.Delta);
+                    > PredictedTailLower(data, kernelStart, TailThresholdsOf(kernelStart, cur.held), cur.held, float32 ? 3 * kRest : 3 * kRest / 2, options.Delta);
                 if (jNewton < 2048 || cur.gap <= stat || !primalWins || (!fixedCounts && left < 0.6 * budget)) break;
                 double stepStart = clock.Elapsed.TotalSeconds;
-                var refined = NewtonRefinement.Step(data, cur.q, cSaa / 8, cur.held.Margins, options.Seed, step, jNewton, options.Threads);
+                var refined = NewtonRefinement.Step(data, cur.q, cSaa / 8, cur.held.Margins, options.Seed, step, jNewton, options.Threads, out int active);
                 if (refined is null) break;
                 // On the kernel start's held-out directions: the comparison with the incumbent is paired, so its noise mostly cancels.
                 var (cn, heldN) = ChooseSmoothing(data, refined, cSaa, options.Seed, 0, kVal, kPlan, options.Delta, clock, options.Threads);
@@ -253,7 +270,7 @@ public static class MarginSolver
                     progress?.Report($"Newton step {step}, half step: primal-dual gap {gapH:G3} (full step {gapN:G3})");
                     if (gapH < gapN) (refined, cn, heldN, gapN) = (half, ch, heldH, gapH);
                 }
-                progress?.Report($"Newton step {step} on {jNewton} directions: primal-dual gap {gapN:G3} on {kVal} held-out directions (c = {cn:G3}; was {cur.gap:G3}), "
+                progress?.Report($"Newton step {step} on {jNewton} directions, {active} active points: primal-dual gap {gapN:G3} on {kVal} held-out directions (c = {cn:G3}; was {cur.gap:G3}), "
                     + $"{clock.Elapsed.TotalSeconds - stepStart:F1} s: {(gapN < cur.gap ? "kept" : "not kept")}");
                 if (dualBest is null || heldN.Dual < dualBest.Value.held.Dual) dualBest = (refined, heldN);
                 if (!(gapN < cur.gap)) break;
@@ -343,7 +360,7 @@ public static class MarginSolver
         // The Monte Carlo primal (one GEMM of three) is dropped when the held-out directions predict that the kernel-tail end,
         // with the samples it frees, beats it: the lower end is then the kernel-tail (and exact-kernel) end alone, at the full delta.
         long kLeft = options.CertificationSamples ?? Math.Max(1024, (long)((budget - clock.Elapsed.TotalSeconds) / certPerDirection));
-        bool primal = kernel is null || thresholds.Length == 0 || PredictedPrimalLower(data, heldBest, kLeft, options.Delta) > PredictedTailLower(data, kernel, thresholds, heldBest, options.Float32 ? 3 * kLeft : 3 * kLeft / 2, options.Delta);
+        bool primal = kernel is null || thresholds.Length == 0 || PredictedPrimalLower(data, heldBest, kLeft, options.Delta) > PredictedTailLower(data, kernel, thresholds, heldBest, float32 ? 3 * kLeft : 3 * kLeft / 2, options.Delta);
         if (!primal)
         {
             progress?.Report("lower end from the kernel margins (kernel-tail): the Monte Carlo primal is not estimated");
@@ -355,7 +372,7 @@ public static class MarginSolver
         double lookDelta = options.Delta / (2 * Looks), stopDelta = options.CertificationSamples is not null ? options.Delta : options.Delta / 2;
         Func<Estimates, bool>? reached = options.CertificationSamples is not null ? null : e => IntervalOf(data, e, lookDelta, kernel).width <= options.Width;
         var est = Estimate(data, qUp, c, options.Seed, CertStream, 0, options.CertificationSamples ?? long.MaxValue / 2, clock,
-            options.CertificationSamples is null ? budget : double.PositiveInfinity, options.Threads, progress, reached, kNeeded, thresholds, primal, options.Float32,
+            options.CertificationSamples is null ? budget : double.PositiveInfinity, options.Threads, progress, reached, kNeeded, thresholds, primal, float32,
             primalQ);
         if (thresholds.Length > 0)
             progress?.Report($"kernel-tail thresholds {string.Join(", ", thresholds.Select(t => t.ToString("G3")))} (sup bound {kernel!.Sup:G3}): "
@@ -741,10 +758,10 @@ public static class MarginSolver
     }
 
     /// <summary>Measured seconds of one PDHG iteration per direction (ComputeU plus MarginsOf on a game of 1024 directions, fewer when its two
-    /// J x n buffers would exceed 32 MiB: 174 at n = 12000).</summary>
+    /// J x n buffers would exceed half of <see cref="WorkingBytes"/>: 49 at n = 12000, d = 784; at least 32).</summary>
     private static double SecondsPerDirection(Dataset data, MarginOptions options)
     {
-        int k = (int)Math.Clamp(MinChunkBytes / (16L * data.N), 64, 1024);
+        int k = (int)Math.Clamp(WorkingBytes(data.N, data.D) / (32L * data.N), 32, 1024);
         var game = new MarginGame(TheoryKit.Random.Gaussian.Matrix(k, data.D, options.Seed, "calibration"), k, null, data.X, data.Y, data.N, data.D);
         var q = Enumerable.Repeat(1.0 / data.N, data.N).ToArray();
         var u = new double[k * data.D]; var m = new double[data.N];
@@ -778,9 +795,10 @@ public static class MarginSolver
         double[]? thresholds = null, bool primal = true, bool float32 = false, double[]? primalQ = null)
     {
         int n = data.N, d = data.D, nc = cs.Length;
-        int chunk = ChunkRows(n, d);
+        int chunk = ChunkRows(n, d), block = BlockRows(n, d);
+        FreePreviousPhase(n, d);
         // float32 GEMMs only for the norm pass (no Monte Carlo primal): ||U_q(z)|| is then replaced by a rigorous upper bound.
-        var single = float32 && !primal ? new SingleNorms(data, q, chunk) : null;
+        var single = float32 && !primal ? new SingleNorms(data, q, block) : null;
         var qy = new double[n];
         for (int i = 0; i < n; i++) qy[i] = q[i] * data.Y[i];
         // W = U_q(z) + U_q(-z) = sum_j q_j y_j x_j (the masks of -z are 1 - those of z), and <W, x_i>.
@@ -789,12 +807,14 @@ public static class MarginSolver
         var py = primalQ is null ? qy : primalQ.Select((v, i) => v * data.Y[i]).ToArray();
         var wp = primalQ is null ? w : Combination(data, py);
         for (int i = 0; i < n; i++) wx[i] = TensorPrimitives.Dot(wp, data.X.AsSpan(i * d, d));
+        // A chunk of the random stream is processed in blocks of rows, so that the block x n buffers stay within the working-memory bound:
+        // a holds the pre-activations, then the masked weights, then the primal's products; mask keeps the signs of the pre-activations.
         var z = new double[(long)chunk * d];
-        var p = single is null ? new double[(long)chunk * n] : []; var a = single is null ? new double[(long)chunk * n] : [];
-        var u = single is null ? new double[(long)chunk * d] : [];
-        var norms = new double[chunk]; var mirrored = new double[chunk]; var diff = new double[d];
-        var up = primalQ is null ? u : new double[(long)chunk * d];
-        var normsP = primalQ is null ? norms : new double[chunk]; var mirroredP = primalQ is null ? mirrored : new double[chunk];
+        var a = single is null ? new double[(long)block * n] : []; var mask = single is null ? new bool[(long)block * n] : [];
+        var u = single is null ? new double[(long)block * d] : [];
+        var norms = new double[block]; var mirrored = new double[block]; var diff = new double[d];
+        var up = primalQ is null ? u : new double[(long)block * d];
+        var normsP = primalQ is null ? norms : new double[block]; var mirroredP = primalQ is null ? mirrored : new double[block];
         thresholds ??= [];
         var counts = new long[thresholds.Length]; var pairCounts = new long[thresholds.Length];
         double maxNorm = 0;
@@ -805,13 +825,13 @@ public static class MarginSolver
         double dualSum = 0, dualSquares = 0, clipSum = 0, clipSquares = 0, allowanceSum = 0, start = clock.Elapsed.TotalSeconds;
         double clip = thresholds.Length > 0 ? thresholds[0] : double.PositiveInfinity;
         bool stoppedAtLook = false;
-        // U = A diag(weights y) X for the chunk's masks (from the pre-activations in p), its rows' norms and those of total - U (the mirrored directions).
+        // U = A diag(weights y) X for the block's masks, its rows' norms and those of total - U (the mirrored directions).
         void Combine(int rows, double[] weightsY, double[] total, double[] target, double[] rowNorms, double[] mirroredNorms)
         {
             for (int r = 0; r < rows; r++)
             {
-                var pr = p.AsSpan(r * n, n); var ar = a.AsSpan(r * n, n);
-                for (int i = 0; i < n; i++) ar[i] = pr[i] > 0 ? weightsY[i] : 0;
+                var mr = mask.AsSpan(r * n, n); var ar = a.AsSpan(r * n, n);
+                for (int i = 0; i < n; i++) ar[i] = mr[i] ? weightsY[i] : 0;
             }
             Blas.MultiplyAB(a, data.X, target, rows, d, n);
             for (int r = 0; r < rows; r++)
@@ -828,37 +848,43 @@ public static class MarginSolver
             var t0 = clock.Elapsed.TotalSeconds;
             int rows = (int)Math.Min(chunk, kTarget - k);
             TheoryKit.Random.Gaussian.Fill(z, rows, d, seed, stream, index * (1L << 32) + j, threads);
-            if (single is not null) allowanceSum += single.Norms(z, rows, norms, mirrored);   // upper bounds on ||U_q(+-z_k)|| from float32 GEMMs
-            else
+            for (int b0 = 0; b0 < rows; b0 += block)
             {
-                Blas.MultiplyABt(z, data.X, p, rows, n, d);                     // pre-activations <z_k, x_i>
-                Combine(rows, qy, w, u, norms, mirrored);                       // U_q(z_k), ||U_q(z_k)||, ||U_q(-z_k)|| = ||W - U_q(z_k)||
-                if (primalQ is not null) Combine(rows, py, wp, up, normsP, mirroredP);   // the same for the second weight vector p
-            }
-            for (int r = 0; r < rows; r++)
-            {
-                double norm = norms[r];
-                dualSum += norm; dualSquares += norm * norm; maxNorm = Math.Max(maxNorm, norm);
-                double clipped = Math.Min(norm, clip);
-                clipSum += clipped; clipSquares += clipped * clipped;
-                for (int l = thresholds.Length - 1; l >= 0 && norm > thresholds[l] * (1 - 1e-9); l--) counts[l]++;   // descending thresholds
-                double pair = Math.Max(norm, mirrored[r]);
-                for (int l = thresholds.Length - 1; l >= 0 && pair > thresholds[l] * (1 - 1e-9); l--) pairCounts[l]++;
-            }
-            if (primal) Blas.MultiplyABt(up, data.X, a, rows, n, d);            // <U_p(z_k), x_i> (p = q unless a second weight vector is given)
-            for (int l = 0; l < (primal ? nc : 0); l++)
-            {
-                // Antithetic pair (z_k, -z_k): v(z) = U_q(z) / max(||U_q(z)||, c), v(-z) = (W - U_q(z)) / max(||W - U_q(z)||, c); exactly one
-                // of the two masks of point i is 1, so the pair's mean value is half of <v(z), x_i> (active at z) or <v(-z), x_i> (else).
-                var sl = sums[l]; var ql = squares[l];
-                for (int r = 0; r < rows; r++)
+                int br = Math.Min(block, rows - b0);
+                var zb = z.AsSpan(b0 * d, br * d);
+                if (single is not null) allowanceSum += single.Norms(zb, br, norms, mirrored);   // upper bounds on ||U_q(+-z_k)|| from float32 GEMMs
+                else
                 {
-                    var pr = p.AsSpan(r * n, n); var ar = a.AsSpan(r * n, n);
-                    double s = 0.5 / Math.Max(normsP[r], cs[l]), sm = 0.5 / Math.Max(mirroredP[r], cs[l]);
-                    for (int i = 0; i < n; i++)
+                    Blas.MultiplyABt(zb, data.X, a, br, n, d);                      // pre-activations <z_k, x_i>
+                    for (long e = 0; e < (long)br * n; e++) mask[e] = a[e] > 0;
+                    Combine(br, qy, w, u, norms, mirrored);                         // U_q(z_k), ||U_q(z_k)||, ||U_q(-z_k)|| = ||W - U_q(z_k)||
+                    if (primalQ is not null) Combine(br, py, wp, up, normsP, mirroredP);   // the same for the second weight vector p
+                }
+                for (int r = 0; r < br; r++)
+                {
+                    double norm = norms[r];
+                    dualSum += norm; dualSquares += norm * norm; maxNorm = Math.Max(maxNorm, norm);
+                    double clipped = Math.Min(norm, clip);
+                    clipSum += clipped; clipSquares += clipped * clipped;
+                    for (int l = thresholds.Length - 1; l >= 0 && norm > thresholds[l] * (1 - 1e-9); l--) counts[l]++;   // descending thresholds
+                    double pair = Math.Max(norm, mirrored[r]);
+                    for (int l = thresholds.Length - 1; l >= 0 && pair > thresholds[l] * (1 - 1e-9); l--) pairCounts[l]++;
+                }
+                if (primal) Blas.MultiplyABt(up, data.X, a, br, n, d);            // <U_p(z_k), x_i> (p = q unless a second weight vector is given)
+                for (int l = 0; l < (primal ? nc : 0); l++)
+                {
+                    // Antithetic pair (z_k, -z_k): v(z) = U_q(z) / max(||U_q(z)||, c), v(-z) = (W - U_q(z)) / max(||W - U_q(z)||, c); exactly one
+                    // of the two masks of point i is 1, so the pair's mean value is half of <v(z), x_i> (active at z) or <v(-z), x_i> (else).
+                    var sl = sums[l]; var ql = squares[l];
+                    for (int r = 0; r < br; r++)
                     {
-                        double val = pr[i] > 0 ? ar[i] * s : (wx[i] - ar[i]) * sm;
-                        sl[i] += val; ql[i] += val * val;
+                        var mr = mask.AsSpan(r * n, n); var ar = a.AsSpan(r * n, n);
+                        double s = 0.5 / Math.Max(normsP[r], cs[l]), sm = 0.5 / Math.Max(mirroredP[r], cs[l]);
+                        for (int i = 0; i < n; i++)
+                        {
+                            double val = mr[i] ? ar[i] * s : (wx[i] - ar[i]) * sm;
+                            sl[i] += val; ql[i] += val * val;
+                        }
                     }
                 }
             }
@@ -965,12 +991,15 @@ public static class MarginSolver
     /// with the seed, stream "margin-working-set"), extend q by zeros, compute the kernel margins (Y H Y q)_i of every point, and add the
     /// <see cref="WorkingSetStep"/> points whose margins fall furthest below q^T Y H Y q (the optimality condition of the whole problem
     /// is (Y H Y q)_i &gt;= q^T Y H Y q for every i); stop when none falls below (q is then the minimiser over all n points, to the
-    /// solver's tolerance), the set reaches <see cref="WorkingSetCap"/> points (fewer when its matrix would exceed max(n d doubles / 2, 32 MiB)), or <paramref name="seconds"/> have passed. The kernel here
-    /// comes from GEMM dot products and acos of the cosine (<see cref="FastKernel"/>): q only starts the solver and any q is a valid
-    /// certificate, so its inaccuracy near equal angles costs tightness, not rigour. Memory: the |S| x |S| matrix (50 MB at the cap) and
-    /// n x |supp q| products in blocks. Null when no q has positive value.
+    /// solver's tolerance), the set reaches <see cref="WorkingSetCap"/> points (fewer when its matrix and its rows,
+    /// |S| (|S| + d) doubles, would exceed <see cref="WorkingBytes"/>: 1190 points at n = 12000, d = 784), or <paramref name="seconds"/>
+    /// have passed. The kernel here comes from GEMM dot products and acos of the cosine (<see cref="FastKernel"/>): q only starts the
+    /// solver and any q is a valid certificate, so its inaccuracy near equal angles costs tightness, not rigour. Memory: the |S| x |S|
+    /// matrix and the set's rows, then the support's rows and 256 x |supp q| products in blocks. Null when no q has positive value.
+    /// <paramref name="setCap"/> replaces the memory-derived cap (tests of the passes on small data).
     /// </summary>
-    internal static double[]? WorkingSetStart(Dataset data, ulong seed, double seconds, IProgress<string>? progress, out double quadratic)
+    internal static double[]? WorkingSetStart(Dataset data, ulong seed, double seconds, IProgress<string>? progress, out double quadratic,
+        int? setCap = null)
     {
         var clock = Stopwatch.StartNew();
         int n = data.N;
@@ -979,26 +1008,35 @@ public static class MarginSolver
         var order = Enumerable.Range(0, n).ToArray();
         for (int i = n - 1; i > 0; i--) { int j = rng.Next(i + 1); (order[i], order[j]) = (order[j], order[i]); }
         var set = order.Take(WorkingSetFirst).ToList();
-        // The |S| x |S| matrix stays within the working-memory bound (2168 points at n = 12000, d = 784).
-        int cap = (int)Math.Clamp(Math.Sqrt(WorkingBytes(n, data.D) / 8.0), WorkingSetFirst, WorkingSetCap);
+        // The |S| x |S| matrix and the set's rows (|S| x d) stay within the working-memory bound (1190 points at n = 12000, d = 784).
+        double words = WorkingBytes(n, data.D) / 8.0, dd = data.D;
+        int cap = setCap ?? (int)Math.Clamp(Math.Floor((Math.Sqrt(dd * dd + 4 * words) - dd) / 2), WorkingSetFirst, WorkingSetCap);
         double[]? q = null;
         for (int pass = 1; ; pass++)
         {
             int m = set.Count;
-            var g = FastKernel(data, set, set);
+            FreePreviousPhase(n, data.D);
+            var xSet = Gather(data, set);
+            var g = new double[(long)m * m];
+            FastKernel(data, set, xSet, set, xSet, g);
+            xSet = null;
             double lambda = MarginSandwich.LargestEigenvalue(g, m);
             if (!(lambda > 0)) return q;
             quadratic = MarginSandwich.MinimiseQuadratic(g, m, lambda, out var qs, 3000);
             g = null;
+            FreePreviousPhase(n, data.D);   // the set's matrix, before the search's buffers
             q = new double[n];
             var support = new List<int>(); var weights = new List<double>();
             for (int a = 0; a < m; a++) if (qs[a] > 0) { q[set[a]] = qs[a]; support.Add(set[a]); weights.Add(qs[a]); }
             var margins = new double[n]; var w = weights.ToArray();
+            var xSupport = Gather(data, support);
             const int block = 256;
+            var xRows = new double[(long)block * data.D]; var k = new double[(long)block * support.Count];
             for (int i0 = 0; i0 < n; i0 += block)
             {
                 var rows = Enumerable.Range(i0, Math.Min(block, n - i0)).ToList();
-                var k = FastKernel(data, rows, support);
+                data.X.AsSpan(i0 * data.D, rows.Count * data.D).CopyTo(xRows);
+                FastKernel(data, rows, xRows, support, xSupport, k);
                 for (int a = 0; a < rows.Count; a++)
                     margins[i0 + a] = TensorPrimitives.Dot(k.AsSpan(a * support.Count, support.Count), w);
             }
@@ -1015,22 +1053,14 @@ public static class MarginSolver
     }
 
     /// <summary>
-    /// y_a y_b K(x_a, x_b) for a in <paramref name="rows"/>, b in <paramref name="cols"/> (|rows| x |cols| row-major), K the limiting kernel
+    /// y_a y_b K(x_a, x_b) for a in <paramref name="rows"/>, b in <paramref name="cols"/> (|rows| x |cols| row-major; <paramref name="xr"/> and
+    /// <paramref name="xc"/> their rows of X, at least |rows| and |cols| rows), written to <paramref name="k"/>, K the limiting kernel
     /// &lt;x, x'&gt; (pi - theta) / (2 pi) (THEORY.md §5) with theta = acos of the GEMM cosine, clamped to [-1, 1]: fast, but near theta = 0
     /// it loses about half the digits of theta (<see cref="TheoryKit.Kernels.NtkKernel.Angle"/> does not), so it only serves to find weights.
     /// </summary>
-    private static double[] FastKernel(Dataset data, List<int> rows, List<int> cols)
+    private static void FastKernel(Dataset data, List<int> rows, double[] xr, List<int> cols, double[] xc, double[] k)
     {
         int d = data.D, r = rows.Count, c = cols.Count;
-        double[] Gather(List<int> idx)
-        {
-            var x = new double[(long)idx.Count * d];
-            for (int a = 0; a < idx.Count; a++) data.X.AsSpan(idx[a] * d, d).CopyTo(x.AsSpan(a * d, d));
-            return x;
-        }
-        var xr = Gather(rows);
-        var xc = ReferenceEquals(rows, cols) ? xr : Gather(cols);
-        var k = new double[(long)r * c];
         Blas.MultiplyABt(xr, xc, k, r, c, d);
         Parallel.For(0, r, a =>
         {
@@ -1043,7 +1073,15 @@ public static class MarginSolver
                 row[b] = ya * data.Y[cols[b]] * dot * (Math.PI - Math.Acos(cos)) / (2 * Math.PI);
             }
         });
-        return k;
+    }
+
+    /// <summary>The rows x_i, i in <paramref name="idx"/>, of the data (|idx| x d row-major).</summary>
+    private static double[] Gather(Dataset data, List<int> idx)
+    {
+        int d = data.D;
+        var x = new double[(long)idx.Count * d];
+        for (int a = 0; a < idx.Count; a++) data.X.AsSpan(idx[a] * d, d).CopyTo(x.AsSpan(a * d, d));
+        return x;
     }
 
     /// <summary>
@@ -1111,6 +1149,9 @@ public static class MarginSolver
             z32 = new float[(long)chunk * d]; p32 = new float[(long)chunk * n]; a32 = new float[(long)chunk * n]; u32 = new float[(long)chunk * d];
         }
 
+        /// <summary>Whether X in float32 (n d floats) and the float32 block buffers (2 <see cref="BlockRows"/> x (n + d) floats) fit <see cref="WorkingBytes"/>.</summary>
+        internal static bool Fits(int n, int d) => 4L * n * d + 8L * BlockRows(n, d) * (n + d) <= WorkingBytes(n, d);
+
         /// <summary>gamma_k = k u / (1 - k u) (Higham 2002, Lemma 3.1); +infinity when k u &gt;= 1.</summary>
         internal static double Gamma(long k, double u) => k * u < 1 ? k * u / (1 - k * u) : double.PositiveInfinity;
 
@@ -1118,15 +1159,15 @@ public static class MarginSolver
         /// Fills norms[0..rows) with upper bounds on ||U_q(z_k)|| and mirrored[0..rows) with upper bounds on ||U_q(-z_k)|| = ||W - U_q(z_k)||
         /// (the same allowance, plus that of W and of the difference's rounding), and returns the sum of the allowances added to the computed norms.
         /// </summary>
-        internal double Norms(double[] z, int rows, double[] norms, double[] mirrored)
+        internal double Norms(ReadOnlySpan<double> z, int rows, double[] norms, double[] mirrored)
         {
-            for (long e = 0; e < (long)rows * d; e++) z32[e] = (float)z[e];
+            for (int e = 0; e < rows * d; e++) z32[e] = (float)z[e];
             Blas.Current.Sgemm(false, true, rows, n, d, 1f, z32, d, x32, d, 0f, p32, n);
             double total = 0;
             flips.Clear();
             for (int r = 0; r < rows; r++)
             {
-                var zr = z.AsSpan(r * d, d);
+                var zr = z.Slice(r * d, d);
                 double zn = TensorPrimitives.Norm(zr) * 1.01, ambiguous = 0;
                 var pr = p32.AsSpan(r * n, n); var ar = a32.AsSpan(r * n, n);
                 for (int i = 0; i < n; i++)
@@ -1165,9 +1206,28 @@ public static class MarginSolver
         }
     }
 
-    /// <summary>Rows per certification chunk: 2048 when 2 x 2048 x (n + d) doubles fit max(n d / 2 doubles, 32 MiB), else fewer (at least 16).</summary>
-    public static int ChunkRows(int n, int d)
+    /// <summary>
+    /// A blocking full garbage collection before a phase allocates its buffers, so that the previous phase's buffers (tens of MB in
+    /// the large-object heap, collected only when its budget runs out) are free for reuse rather than held beside the new ones: the
+    /// working-memory bound (<see cref="WorkingBytes"/>) holds for the process, not only for the live buffers. It costs milliseconds
+    /// (the heap holds few objects) and is skipped when the phase's buffers are small (data below 8 MiB).
+    /// </summary>
+    internal static void FreePreviousPhase(int n, int d)
     {
-        return (int)Math.Clamp(WorkingBytes(n, d) / (16L * (n + d)), 16, 2048);
+        if ((long)n * d * 8 >= 8L << 20) GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
+
+    /// <summary>
+    /// Directions per chunk of a random direction stream (chunk j of stream (seed, name, index) is drawn as one unit): 2048 when
+    /// 2 x 2048 x (n + d) doubles fit max(n d / 2 doubles, 32 MiB), else fewer (at least 16). A chunk is processed in blocks of
+    /// <see cref="BlockRows"/> rows.
+    /// </summary>
+    public static int ChunkRows(int n, int d) => (int)Math.Clamp(StreamChunkBytes(n, d) / (16L * (n + d)), 16, 2048);
+
+    /// <summary>
+    /// Rows per block of a chunk (<see cref="ChunkRows"/>): a block x n buffer of doubles and one of mask bytes and three block x d
+    /// buffers of doubles, block (9 n + 24 d) bytes, fit <see cref="WorkingBytes"/> (at least 16 rows, at most a chunk). The results do not depend on the
+    /// block size: every row is computed and accumulated in the same order.
+    /// </summary>
+    public static int BlockRows(int n, int d) => (int)Math.Clamp(WorkingBytes(n, d) / (9L * n + 24L * d), 16, ChunkRows(n, d));
 }

@@ -16,8 +16,14 @@ namespace TheoryKit.Margins;
 /// </summary>
 internal static class NewtonRefinement
 {
-    /// <summary>Largest active set (the |S| x |S| Hessian and its linear system).</summary>
+    /// <summary>Largest active set (the |S| x |S| Hessian and its linear system); see <see cref="ActiveCap"/>.</summary>
     internal const int MaxActive = 1500;
+
+    /// <summary>
+    /// The active set's cap for n x d data: <see cref="MaxActive"/>, fewer when the two |S| x |S| matrices of the Hessian's estimate
+    /// would exceed half of <see cref="MarginSolver.WorkingBytes"/> (724 points at n &lt;= 2675, 766 at n = 12000, d = 784).
+    /// </summary>
+    internal static int ActiveCap(int n, int d) => (int)Math.Min(MaxActive, Math.Floor(Math.Sqrt(MarginSolver.WorkingBytes(n, d) / 32.0)));
 
     /// <summary>Most linear solves of one step (each drops every point whose new weight would be negative).</summary>
     internal const int MaxPasses = 30;
@@ -25,8 +31,10 @@ internal static class NewtonRefinement
     /// <summary>
     /// The refined weights p + delta (simplex, length n) from <paramref name="directions"/> fresh directions (stream "margin-newton",
     /// index <paramref name="round"/>), in chunks of <see cref="MarginSolver.ChunkRows"/>. The active set is the support of p and the points
-    /// whose held-out margins (<paramref name="heldMargins"/>, length n) are below the support's mean, at most <see cref="MaxActive"/>
-    /// (the lowest margins first). Null when the active set or the linear system is degenerate.
+    /// whose held-out margins (<paramref name="heldMargins"/>, length n) are below the support's mean, at most <see cref="ActiveCap"/>
+    /// (the lowest margins first). Null when the active set or the linear system is degenerate. Memory: blocks of half
+    /// <see cref="MarginSolver.BlockRows"/> directions and two |S| x |S| matrices while estimating, then the Hessian and the linear
+    /// system's matrix and its LU factors: within <see cref="MarginSolver.WorkingBytes"/>.
     /// </summary>
     /// <param name="data">X n x d row-major, labels +-1.</param>
     /// <param name="p">Current weights (simplex, length n).</param>
@@ -36,15 +44,18 @@ internal static class NewtonRefinement
     /// <param name="round">Stream index of this step's directions.</param>
     /// <param name="directions">Fresh directions J (&gt;= 1).</param>
     /// <param name="threads">Threads of the Gaussian draws (0: all cores).</param>
-    internal static double[]? Step(Dataset data, double[] p, double c, double[] heldMargins, ulong seed, int round, int directions, int threads)
+    /// <param name="activeCount">The active set's size |S| (0 when p has no support).</param>
+    internal static double[]? Step(Dataset data, double[] p, double c, double[] heldMargins, ulong seed, int round, int directions, int threads,
+        out int activeCount)
     {
         int n = data.N, d = data.D;
+        activeCount = 0;
         var support = Enumerable.Range(0, n).Where(i => p[i] > 0).ToList();
         if (support.Count == 0) return null;
         double mean = support.Average(i => heldMargins[i]);
         var active = support.Concat(Enumerable.Range(0, n).Where(i => p[i] == 0 && heldMargins[i] < mean).OrderBy(i => heldMargins[i]).ThenBy(i => i))
-            .Take(MaxActive).ToArray();
-        int s = active.Length;
+            .Take(ActiveCap(n, d)).ToArray();
+        int s = activeCount = active.Length;
         var (m, h) = Estimate(data, p, c, active, seed, round, directions, threads);
         var set = Enumerable.Range(0, s).ToList();   // positions in active
         for (int pass = 0; set.Count > 1 && pass < MaxPasses; pass++)
@@ -80,58 +91,77 @@ internal static class NewtonRefinement
 
     /// <summary>
     /// The margins m (length n) and the Hessian H restricted to <paramref name="active"/> (|S| x |S| row-major) on J fresh directions:
-    /// per chunk, the pre-activations Z X^T, U = A diag(p y) X, M = V X^T with V the clipped rows, then H += G_SS o (A~^T A~) - B^T B with
-    /// A~_k = a_kS / sqrt(max(||U_k||, c)) and B_k = A~_k o M_kS 1[||U_k|| &gt;= c] (two GEMMs of |S| x chunk x |S|), G the Gram matrix X X^T.
+    /// per block of directions, the pre-activations Z X^T, U = A diag(p y) X, M = V X^T with V the clipped rows, then H += G_SS o (A~^T A~) - B^T B with
+    /// A~_k = a_kS / sqrt(max(||U_k||, c)) and B_k = A~_k o M_kS 1[||U_k|| &gt;= c] (two GEMMs of |S| x block x |S|), G the Gram matrix X X^T
+    /// (in blocks of 256 rows at the end).
     /// </summary>
     private static (double[] m, double[] h) Estimate(Dataset data, double[] p, double c, int[] active, ulong seed, int round, int directions, int threads)
     {
         int n = data.N, d = data.D, s = active.Length;
-        int chunk = MarginSolver.ChunkRows(n, d);
+        int chunk = MarginSolver.ChunkRows(n, d), block = Math.Max(16, MarginSolver.BlockRows(n, d) / 2);
+        MarginSolver.FreePreviousPhase(n, d);
         var py = p.Select((v, i) => v * data.Y[i]).ToArray();
-        var z = new double[(long)chunk * d]; var pre = new double[(long)chunk * n]; var a = new double[(long)chunk * n];
-        var u = new double[(long)chunk * d];
-        var at = new double[(long)chunk * s]; var bt = new double[(long)chunk * s];
+        // a holds the pre-activations, then the masked weights, then M; mask keeps the signs of the pre-activations.
+        var z = new double[(long)chunk * d]; var mask = new bool[(long)block * n]; var a = new double[(long)block * n];
+        var u = new double[(long)block * d];
+        var at = new double[(long)block * s]; var bt = new double[(long)block * s];
         var m = new double[n]; var h1 = new double[(long)s * s]; var h2 = new double[(long)s * s];
         for (int done = 0, j = 0; done < directions; j++)
         {
-            int rows = Math.Min(chunk, directions - done);
-            TheoryKit.Random.Gaussian.Fill(z, rows, d, seed, "margin-newton", (long)round * (1L << 32) + j, threads);
-            Blas.MultiplyABt(z, data.X, pre, rows, n, d);
-            for (int r = 0; r < rows; r++)
-                for (int i = 0; i < n; i++) a[(long)r * n + i] = pre[(long)r * n + i] > 0 ? py[i] : 0;
-            Blas.MultiplyAB(a, data.X, u, rows, d, n);
-            for (int r = 0; r < rows; r++)
+            int chunkRows = Math.Min(chunk, directions - done);
+            TheoryKit.Random.Gaussian.Fill(z, chunkRows, d, seed, "margin-newton", (long)round * (1L << 32) + j, threads);
+            for (int b0 = 0; b0 < chunkRows; b0 += block)
             {
-                var ur = u.AsSpan(r * d, d);
-                double norm = TensorPrimitives.Norm(ur), scale = Math.Max(norm, c), root = 1 / Math.Sqrt(scale);
-                TensorPrimitives.Multiply(ur, 1 / scale, ur);
-                for (int b = 0; b < s; b++)
+                int rows = Math.Min(block, chunkRows - b0);
+                Blas.MultiplyABt(z.AsSpan(b0 * d, rows * d), data.X, a, rows, n, d);
+                for (int r = 0; r < rows; r++)
+                    for (int i = 0; i < n; i++)
+                    {
+                        bool on = a[(long)r * n + i] > 0;
+                        mask[(long)r * n + i] = on;
+                        a[(long)r * n + i] = on ? py[i] : 0;
+                    }
+                Blas.MultiplyAB(a, data.X, u, rows, d, n);
+                for (int r = 0; r < rows; r++)
                 {
-                    bool on = pre[(long)r * n + active[b]] > 0;
-                    at[(long)r * s + b] = on ? root : 0;
+                    var ur = u.AsSpan(r * d, d);
+                    double norm = TensorPrimitives.Norm(ur), scale = Math.Max(norm, c), root = 1 / Math.Sqrt(scale);
+                    TensorPrimitives.Multiply(ur, 1 / scale, ur);
+                    for (int b = 0; b < s; b++)
+                    {
+                        at[(long)r * s + b] = mask[(long)r * n + active[b]] ? root : 0;
+                    }
+                    bt.AsSpan(r * s, s).Clear();
+                    if (norm >= c) for (int b = 0; b < s; b++) bt[(long)r * s + b] = at[(long)r * s + b];   // times M below
                 }
-                bt.AsSpan(r * s, s).Clear();
-                if (norm >= c) for (int b = 0; b < s; b++) bt[(long)r * s + b] = at[(long)r * s + b];   // times M below
+                Blas.MultiplyABt(u, data.X, a, rows, n, d);                      // M = V X^T
+                for (int r = 0; r < rows; r++)
+                {
+                    for (int i = 0; i < n; i++) if (mask[(long)r * n + i]) m[i] += a[(long)r * n + i];
+                    for (int b = 0; b < s; b++) bt[(long)r * s + b] *= a[(long)r * n + active[b]];
+                }
+                Blas.Current.Dgemm(true, false, s, s, rows, 1.0, at, s, at, s, 1.0, h1, s);
+                Blas.Current.Dgemm(true, false, s, s, rows, 1.0, bt, s, bt, s, 1.0, h2, s);
             }
-            Blas.MultiplyABt(u, data.X, a, rows, n, d);                      // M = V X^T
-            for (int r = 0; r < rows; r++)
-            {
-                for (int i = 0; i < n; i++) if (pre[(long)r * n + i] > 0) m[i] += a[(long)r * n + i];
-                for (int b = 0; b < s; b++) bt[(long)r * s + b] *= a[(long)r * n + active[b]];
-            }
-            Blas.Current.Dgemm(true, false, s, s, rows, 1.0, at, s, at, s, 1.0, h1, s);
-            Blas.Current.Dgemm(true, false, s, s, rows, 1.0, bt, s, bt, s, 1.0, h2, s);
-            done += rows;
+            done += chunkRows;
         }
         for (int i = 0; i < n; i++) m[i] *= data.Y[i] / directions;
+        // H = Y_S (G_SS o H1 - H2) Y_S / J, in place in H1, with G_SS in blocks of 256 rows.
         var xs = new double[(long)s * d];
         for (int b = 0; b < s; b++) data.X.AsSpan(active[b] * d, d).CopyTo(xs.AsSpan(b * d, d));
-        var gram = new double[(long)s * s];
-        Blas.MultiplyABt(xs, xs, gram, s, s, d);
-        var h = new double[(long)s * s];
-        for (int a1 = 0; a1 < s; a1++)
-            for (int b = 0; b < s; b++)
-                h[(long)a1 * s + b] = data.Y[active[a1]] * data.Y[active[b]] * (gram[(long)a1 * s + b] * h1[(long)a1 * s + b] - h2[(long)a1 * s + b]) / directions;
-        return (m, h);
+        const int gramRows = 256;
+        var gram = new double[(long)Math.Min(gramRows, s) * s];
+        for (int a0 = 0; a0 < s; a0 += gramRows)
+        {
+            int rows = Math.Min(gramRows, s - a0);
+            Blas.MultiplyABt(xs.AsSpan(a0 * d, rows * d), xs, gram, rows, s, d);
+            for (int a1 = a0; a1 < a0 + rows; a1++)
+                for (int b = 0; b < s; b++)
+                {
+                    long e = (long)a1 * s + b;
+                    h1[e] = data.Y[active[a1]] * data.Y[active[b]] * (gram[(long)(a1 - a0) * s + b] * h1[e] - h2[e]) / directions;
+                }
+        }
+        return (m, h1);
     }
 }

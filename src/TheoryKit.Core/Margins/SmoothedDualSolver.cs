@@ -126,13 +126,19 @@ public static class SmoothedDualSolver
         return r;
     }
 
-    /// <summary>Euclidean projection of v onto the probability simplex, written into <paramref name="result"/>.</summary>
+    /// <summary>
+    /// Euclidean projection of v onto the probability simplex, written into <paramref name="result"/> (sort-based, Held, Wolfe and
+    /// Crowder 1974). The sorted copy lives in a buffer kept per thread: solvers call this in every iteration.
+    /// </summary>
     public static void ProjectSimplex(double[] v, double[] result)
     {
-        var u = (double[])v.Clone();
-        Array.Sort(u); Array.Reverse(u);
+        int n = v.Length;
+        if (sorted is null || sorted.Length < n) sorted = new double[n];
+        var u = sorted.AsSpan(0, n);
+        v.CopyTo(u);
+        u.Sort(); u.Reverse();
         double cum = 0, theta = 0;
-        for (int j = 0; j < u.Length; j++)
+        for (int j = 0; j < n; j++)
         {
             cum += u[j];
             double th = (cum - 1) / (j + 1);
@@ -140,4 +146,7 @@ public static class SmoothedDualSolver
         }
         for (int i = 0; i < v.Length; i++) result[i] = Math.Max(v[i] - theta, 0);
     }
+
+    /// <summary>The calling thread's sort buffer of <see cref="ProjectSimplex(double[], double[])"/>.</summary>
+    [ThreadStatic] private static double[]? sorted;
 }
