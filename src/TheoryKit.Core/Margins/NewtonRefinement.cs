@@ -1,5 +1,5 @@
 using System.Numerics.Tensors;
-using MathNet.Numerics.LinearAlgebra;
+using MathNet.Numerics.Providers.LinearAlgebra;
 using TheoryKit.Data;
 using TheoryKit.LinearAlgebra;
 
@@ -60,18 +60,25 @@ internal static class NewtonRefinement
         var set = Enumerable.Range(0, s).ToList();   // positions in active
         for (int pass = 0; set.Count > 1 && pass < MaxPasses; pass++)
         {
-            int k = set.Count;
-            var kkt = Matrix<double>.Build.Dense(k + 1, k + 1);
-            var rhs = Vector<double>.Build.Dense(k + 1);
+            int k = set.Count, order = k + 1;
+            // The KKT system in one column-major array, factored in place by MathNet's LU (the factors of Matrix.LU() without its copy);
+            // the previous pass's array is collected first, so the solves hold the Hessian and one system at a time.
+            MarginSolver.FreePreviousPhase(n, d);
+            var kkt = new double[(long)order * order];
+            var sol = new double[order];
             for (int a = 0; a < k; a++)
             {
-                for (int b = 0; b < k; b++) kkt[a, b] = h[set[a] * s + set[b]];
-                kkt[a, a] += 1e-12 * Math.Max(h[set[a] * s + set[a]], 1e-300);
-                kkt[a, k] = -1; kkt[k, a] = 1;
-                rhs[a] = -m[active[set[a]]];
+                for (int b = 0; b < k; b++) kkt[(long)b * order + a] = h[set[a] * s + set[b]];
+                kkt[(long)a * order + a] += 1e-12 * Math.Max(h[set[a] * s + set[a]], 1e-300);
+                kkt[(long)k * order + a] = -1; kkt[(long)a * order + k] = 1;
+                sol[a] = -m[active[set[a]]];
             }
-            Vector<double> sol;
-            try { sol = kkt.LU().Solve(rhs); }
+            var pivots = new int[order];
+            try
+            {
+                LinearAlgebraControl.Provider.LUFactor(kkt, order, pivots);
+                LinearAlgebraControl.Provider.LUSolveFactored(1, kkt, order, pivots, sol);
+            }
             catch (ArgumentException) { return null; }
             if (!sol.All(double.IsFinite)) return null;
             var negative = Enumerable.Range(0, k).Where(a => p[active[set[a]]] + sol[a] < 0).ToHashSet();
