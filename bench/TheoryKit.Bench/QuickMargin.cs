@@ -9,7 +9,8 @@ namespace TheoryKit.Bench;
 /// Quick mode <c>margin</c>: the margin solver's certification throughput beside OpenBLAS dgemm in the same
 /// run. Certifies a fixed sample count on a Fashion-MNIST pair (n points, d = 784; n = 12000 is the whole
 /// training pair) and reports 3 GEMMs x 2 K n d flops per wall second of the whole certification phase
-/// (Gaussian draws, masks and sums included), then times dgemm at the same shape (best of 5).
+/// (Gaussian draws, masks and sums included), then times dgemm at the shape of its GEMMs (a block of
+/// <see cref="MarginSolver.BlockRows"/> directions against the n points; best of 5).
 /// Options: <c>--n N</c> (default 1000), <c>--samples K</c> (default 65536), <c>--threads T</c> (default 2), <c>--float32</c>
 /// (the float32 norm pass where the solver drops the Monte Carlo primal: two GEMMs per chunk, compared with sgemm). Each figure
 /// is printed with the load average (the machine may be shared).
@@ -27,7 +28,7 @@ public static class QuickMargin
         var r = MarginSolver.Certify(data, new MarginOptions(TimeBudget: 20, Threads: threads, CertificationSamples: k, Float32: float32));
         string loadAfter = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown";
         bool single = r.Backend.EndsWith("float32 norm pass", StringComparison.Ordinal);
-        int chunk = MarginSolver.ChunkRows(n, data.D);
+        int chunk = MarginSolver.BlockRows(n, data.D);   // the pass's GEMMs are one block of a chunk each
         var z = TheoryKit.Random.Gaussian.Matrix(chunk, data.D, 1, "bench");
         double best = double.PositiveInfinity;
         var z32 = Array.ConvertAll(z, v => (float)v); var x32 = Array.ConvertAll(data.X, v => (float)v);

@@ -826,12 +826,14 @@ public static class MarginSolver
         double clip = thresholds.Length > 0 ? thresholds[0] : double.PositiveInfinity;
         bool stoppedAtLook = false;
         // U = A diag(weights y) X for the block's masks, its rows' norms and those of total - U (the mirrored directions).
-        void Combine(int rows, double[] weightsY, double[] total, double[] target, double[] rowNorms, double[] mirroredNorms)
+        // With fromPreActivations the masks are first taken from the pre-activations in a (one pass over the block).
+        void Combine(int rows, double[] weightsY, double[] total, double[] target, double[] rowNorms, double[] mirroredNorms, bool fromPreActivations)
         {
             for (int r = 0; r < rows; r++)
             {
                 var mr = mask.AsSpan(r * n, n); var ar = a.AsSpan(r * n, n);
-                for (int i = 0; i < n; i++) ar[i] = mr[i] ? weightsY[i] : 0;
+                if (fromPreActivations) for (int i = 0; i < n; i++) { bool on = ar[i] > 0; mr[i] = on; ar[i] = on ? weightsY[i] : 0; }
+                else for (int i = 0; i < n; i++) ar[i] = mr[i] ? weightsY[i] : 0;
             }
             Blas.MultiplyAB(a, data.X, target, rows, d, n);
             for (int r = 0; r < rows; r++)
@@ -856,9 +858,8 @@ public static class MarginSolver
                 else
                 {
                     Blas.MultiplyABt(zb, data.X, a, br, n, d);                      // pre-activations <z_k, x_i>
-                    for (long e = 0; e < (long)br * n; e++) mask[e] = a[e] > 0;
-                    Combine(br, qy, w, u, norms, mirrored);                         // U_q(z_k), ||U_q(z_k)||, ||U_q(-z_k)|| = ||W - U_q(z_k)||
-                    if (primalQ is not null) Combine(br, py, wp, up, normsP, mirroredP);   // the same for the second weight vector p
+                    Combine(br, qy, w, u, norms, mirrored, true);                   // masks, U_q(z_k), ||U_q(z_k)||, ||U_q(-z_k)|| = ||W - U_q(z_k)||
+                    if (primalQ is not null) Combine(br, py, wp, up, normsP, mirroredP, false);   // the same for the second weight vector p
                 }
                 for (int r = 0; r < br; r++)
                 {
