@@ -775,7 +775,8 @@ public static class MarginSolver
     /// Streams <paramref name="kTarget"/> fresh directions (or fewer when the budget ends) in chunks (chunk j from
     /// stream (seed, stream, index, j); the chunk size depends on n and d alone) and accumulates the sum and sum of
     /// squares of ||U_q(z)|| and, per point, of y_i &lt;v(z), x_i&gt; 1[&lt;z,x_i&gt; &gt; 0] with v(z) = U_q(z) / max(||U_q(z)||, c).
-    /// Working memory beyond the data: 2 chunk x n + 2 chunk x d doubles, at most max(n d / 2 doubles, 32 MiB), whatever n.
+    /// Working memory beyond the data: a chunk x d buffer of directions and, per block of <see cref="BlockRows"/> rows, one block x n buffer
+    /// of doubles, one of mask bytes and up to three block x d buffers, within <see cref="WorkingBytes"/> whatever n.
     /// </summary>
     private static Estimates Estimate(Dataset data, double[] q, double c, ulong seed, string stream, long index, long kTarget,
         Stopwatch clock, double budget, int threads, IProgress<string>? progress, Func<Estimates, bool>? done = null, long checkFrom = 0,
