@@ -28,7 +28,7 @@ public static class QuickMargin
         var r = MarginSolver.Certify(data, new MarginOptions(TimeBudget: 20, Threads: threads, CertificationSamples: k, Float32: float32));
         string loadAfter = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown";
         bool single = r.Backend.EndsWith("float32 norm pass", StringComparison.Ordinal);
-        int chunk = MarginSolver.BlockRows(n, data.D);   // the pass's GEMMs are one block of a chunk each
+        int chunk = MarginSolver.BlockRows(n, data.D);   // the pass's GEMMs are one block of directions each
         var z = TheoryKit.Random.Gaussian.Matrix(chunk, data.D, 1, "bench");
         double best = double.PositiveInfinity;
         var z32 = Array.ConvertAll(z, v => (float)v); var x32 = Array.ConvertAll(data.X, v => (float)v);
@@ -57,9 +57,9 @@ public static class QuickMargin
 /// (the deviation terms scaled as 1/sqrt(K), which the empirical-Bernstein range term only undercuts, when the width exceeds the part
 /// that samples cannot remove: the distance between the dual and primal estimates); the peak resident memory beyond the process before
 /// the data were loaded, against the data's n x d doubles; and the certification throughput (GEMM flops of the pass per wall second:
-/// two GEMMs of 2 K n d flops per direction with the float32 norm pass, three with the Monte Carlo primal) as a fraction of sgemm and
-/// dgemm at the shape of the pass's GEMMs (a block of <see cref="MarginSolver.BlockRows"/> directions against the n points) timed
-/// in the same run (best of 5). Progress lines with the ETA go to stderr. Options: <c>--n N</c>
+/// two GEMMs of 2 K n d flops per direction with the float32 norm pass, three with the Monte Carlo primal, four with a second weight
+/// vector) as a fraction of sgemm and dgemm at the shape of the pass's GEMMs (a block of <see cref="MarginSolver.BlockRows"/> directions
+/// against the n points) timed in the same run (best of 5), and for scale of dgemm on 1024 directions. Progress lines with the ETA go to stderr. Options: <c>--n N</c>
 /// (default 12000), <c>--minutes M</c> (default 10), <c>--width W</c> (default 0.01), <c>--threads T</c> (default 2), <c>--float64</c>.
 /// Every figure is printed with the load average (the machine may be shared).
 /// </summary>
@@ -90,10 +90,11 @@ public static class QuickMarginScale
         var r = MarginSolver.Certify(data, new MarginOptions(Width: width, TimeBudget: minutes * 60, Threads: threads, Float32: float32), progress);
         long peak = QuickTrainStep.PeakWorkingSet();
         string loadAfter = LoadAverage();
-        int chunk = MarginSolver.BlockRows(data.N, data.D);   // the GEMMs of the pass are one block of a chunk each
-        var (dgemm, sgemm) = GemmRates(data, chunk);
+        int chunk = MarginSolver.BlockRows(data.N, data.D);   // the GEMMs of the pass are one block of directions each
+        var (dgemm, sgemm) = GemmRates(data, chunk, single: true);
         double rate = r.CertificationSeconds > 0 ? r.CertificationSamples / r.CertificationSeconds : double.NaN;
-        double flops = (r.MonteCarloPrimal ? 3.0 : 2.0) * 2 * data.N * (double)data.D * rate / 1e9;
+        double flops = (r.MonteCarloPrimal ? r.Certificate.PrimalQ is null ? 3.0 : 4.0 : 2.0) * 2 * data.N * (double)data.D * rate / 1e9;
+        var (large, _) = GemmRates(data, LargeRows, single: false);
         double terms = r.UpperTerm + r.LowerTerm, fixedPart = r.DualEstimate - Math.Max(0, r.PrimalEstimate);
         Console.WriteLine($"margin-scale: {data.Provenance.Source}, n = {data.N}, d = {data.D}, budget {minutes * 60:F0} s, requested width {width}, threads {threads}");
         Console.WriteLine($"backend: {r.Backend}; load average before: {load}; after: {loadAfter}");
@@ -113,20 +114,25 @@ public static class QuickMarginScale
             : $"peak memory: {peak / 1e6:F0} MB in all (the peak could not be reset), data {dataBytes / 1e6:F0} MB");
         Console.WriteLine($"certification {flops:F1} GFLOP/s; sgemm {chunk}x{data.D} * ({data.N}x{data.D})^T {sgemm:F1}, dgemm {dgemm:F1} GFLOP/s (best of 5); "
             + $"ratio {flops / sgemm:F2} of sgemm, {flops / dgemm:F2} of dgemm (target >= 0.85 of the GEMM the pass uses: {(r.Backend.EndsWith("float32 norm pass", StringComparison.Ordinal) ? "sgemm" : "dgemm")})");
+        Console.WriteLine($"for scale: dgemm {LargeRows}x{data.D} * ({data.N}x{data.D})^T {large:F1} GFLOP/s (best of 5), certification {flops / large:F2} of it");
         return 0;
     }
 
-    private static (double dgemm, double sgemm) GemmRates(Dataset data, int chunk)
+    /// <summary>Rows of the large dgemm printed for scale (OpenBLAS's rate levels off from about 512 rows at d = 784).</summary>
+    private const int LargeRows = 1024;
+
+    private static (double dgemm, double sgemm) GemmRates(Dataset data, int chunk, bool single)
     {
         var z = TheoryKit.Random.Gaussian.Matrix(chunk, data.D, 1, "bench");
-        var z32 = Array.ConvertAll(z, v => (float)v); var x32 = Array.ConvertAll(data.X, v => (float)v);
-        var c = new double[(long)chunk * data.N]; var c32 = new float[(long)chunk * data.N];
+        var z32 = single ? Array.ConvertAll(z, v => (float)v) : []; var x32 = single ? Array.ConvertAll(data.X, v => (float)v) : [];
+        var c = new double[(long)chunk * data.N]; var c32 = single ? new float[(long)chunk * data.N] : [];
         double bestD = double.PositiveInfinity, bestS = double.PositiveInfinity;
         for (int rep = 0; rep < 5; rep++)
         {
             var sw = Stopwatch.StartNew();
             Blas.MultiplyABt(z, data.X, c, chunk, data.N, data.D);
             bestD = Math.Min(bestD, sw.Elapsed.TotalSeconds);
+            if (!single) continue;
             sw.Restart();
             Blas.Current.Sgemm(false, true, chunk, data.N, data.D, 1f, z32, data.D, x32, data.D, 0f, c32, data.N);
             bestS = Math.Min(bestS, sw.Elapsed.TotalSeconds);

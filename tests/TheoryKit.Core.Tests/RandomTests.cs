@@ -88,3 +88,29 @@ public class StandardNormalTests
         }
     }
 }
+
+/// <summary>The certification's direction stream read in blocks that straddle its chunks.</summary>
+public class DirectionBlocksTests
+{
+    // The reference is the chunk-by-chunk reader the certification used before: chunk j drawn alone at index base + j, the last one
+    // with the rows left. Blocks of 7 rows (and a final short one) against chunks of 5 must give the same rows in the same order.
+    [Theory]
+    [InlineData(7, 5, 23)]
+    [InlineData(5, 5, 25)]
+    [InlineData(16, 3, 17)]
+    public void Blocks_read_the_same_directions_as_whole_chunks(int block, int chunk, int total)
+    {
+        const int d = 3;
+        var expected = new List<double>();
+        for (int j = 0; j * chunk < total; j++)
+        {
+            int rows = Math.Min(chunk, total - j * chunk);
+            expected.AddRange(Gaussian.Matrix(rows, d, 42, "margin-cert", (7L << 32) + j));
+        }
+        var stream = new TheoryKit.Margins.DirectionBlocks(d, chunk, block, 42, "margin-cert", 7L << 32, total, 2);
+        var read = new List<double>();
+        for (int k = 0; k < total; k += block) read.AddRange(stream.Next(Math.Min(block, total - k)).ToArray());
+        Assert.Equal(expected, read);
+        Assert.Throws<ArgumentOutOfRangeException>(() => stream.Next(1));
+    }
+}

@@ -60,7 +60,8 @@ public sealed record MarginOptions(double Width = 0.01, double TimeBudget = 30, 
 /// <param name="StoppedBy">"exact", "width" (the requested width was reached), "gap" (the samples the width needs were drawn
 /// but the primal-dual gap of q kept the interval wider), "time" (the budget ran out first) or "samples" (the count was fixed).</param>
 /// <param name="Seconds">Wall-clock seconds.</param>
-/// <param name="CertificationGflops">Throughput of the certification phase in GFLOP/s (3 GEMMs of 2 K n d flops over the whole phase's seconds).</param>
+/// <param name="CertificationGflops">Throughput of the certification phase in GFLOP/s: the GEMM flops it ran (2 K n d per GEMM; two GEMMs per
+/// direction without the Monte Carlo primal, three with it, four with a second weight vector) over the whole phase's seconds.</param>
 /// <param name="Backend">GEMM backend description.</param>
 /// <param name="Certificate">The re-checkable certificate.</param>
 /// <param name="SubsampleOf">When the data are a subsample of a larger set (e.g. "1000 of 12000 points"): its description; null otherwise.</param>
@@ -282,7 +283,7 @@ public static class MarginSolver
         // directions (THEORY.md §6, "q in practice") and the round's time is better spent on certification samples.
         if (qk is not null && j < n && options.OptimisationSamples is null)
         {
-            progress?.Report($"no optimisation rounds: {j} sampled directions would be fewer than the {n} points (the kernel start is kept)");
+            progress?.Report($"no optimisation rounds: {j} sampled directions would be fewer than the {n} points (q is kept: {(best!.Value.k > 0 ? "the Newton-refined kernel start" : "the kernel start")})");
             j = 0;
         }
         for (int round = 1; j > 0; round++)
@@ -775,8 +776,9 @@ public static class MarginSolver
     /// Streams <paramref name="kTarget"/> fresh directions (or fewer when the budget ends) in chunks (chunk j from
     /// stream (seed, stream, index, j); the chunk size depends on n and d alone) and accumulates the sum and sum of
     /// squares of ||U_q(z)|| and, per point, of y_i &lt;v(z), x_i&gt; 1[&lt;z,x_i&gt; &gt; 0] with v(z) = U_q(z) / max(||U_q(z)||, c).
-    /// Working memory beyond the data: a chunk x d buffer of directions and, per block of <see cref="BlockRows"/> rows, one block x n buffer
-    /// of doubles, one of mask bytes and up to three block x d buffers, within <see cref="WorkingBytes"/> whatever n.
+    /// Working memory beyond the data: (block + chunk) x d doubles of directions (<see cref="DirectionBlocks"/>, read in blocks of
+    /// <see cref="BlockRows"/> rows), a block x n buffer of doubles, one of mask bits (<see cref="SignMasks"/>) and up to three block x d
+    /// buffers, within <see cref="WorkingBytes"/> whatever n.
     /// </summary>
     private static Estimates Estimate(Dataset data, double[] q, double c, ulong seed, string stream, long index, long kTarget,
         Stopwatch clock, double budget, int threads, IProgress<string>? progress, Func<Estimates, bool>? done = null, long checkFrom = 0,
@@ -789,7 +791,7 @@ public static class MarginSolver
     /// <c>checkFrom</c>, 2 <c>checkFrom</c>, 4 <c>checkFrom</c>, ... (data-independent points, so a union bound over them and the
     /// budget's stop covers the stopping rule). With <paramref name="primalQ"/> (the primal's own weights p, THEORY.md §6 "second weight
     /// vector"), the primal is v(z) = U_p(z) / max(||U_p(z)||, c) while the norms, the tail counts and the upper end stay those of U_q: one
-    /// more GEMM per chunk (U_p) and one more chunk x d buffer.
+    /// more GEMM per block (U_p) and one more block x d buffer.
     /// </summary>
     private static Estimates[] EstimateLadder(Dataset data, double[] q, double[] cs, ulong seed, string stream, long index, long kTarget,
         Stopwatch clock, double budget, int threads, IProgress<string>? progress, Func<Estimates, bool>? done = null, long checkFrom = 0,
@@ -809,9 +811,9 @@ public static class MarginSolver
         var wp = primalQ is null ? w : Combination(data, py);
         for (int i = 0; i < n; i++) wx[i] = TensorPrimitives.Dot(wp, data.X.AsSpan(i * d, d));
         // A chunk of the random stream is processed in blocks of rows, so that the block x n buffers stay within the working-memory bound:
-        // a holds the pre-activations, then the masked weights, then the primal's products; mask keeps the signs of the pre-activations.
-        var z = new double[(long)chunk * d];
-        var a = single is null ? new double[(long)block * n] : []; var mask = single is null ? new bool[(long)block * n] : [];
+        // a holds the pre-activations, then the masked weights, then the primal's products; mask keeps the signs of the pre-activations as bits.
+        int maskRow = SignMasks.BytesPerRow(n);
+        var a = single is null ? new double[(long)block * n] : []; var mask = single is null ? new byte[(long)block * maskRow] : [];
         var u = single is null ? new double[(long)block * d] : [];
         var norms = new double[block]; var mirrored = new double[block]; var diff = new double[d];
         var up = primalQ is null ? u : new double[(long)block * d];
@@ -832,9 +834,9 @@ public static class MarginSolver
         {
             for (int r = 0; r < rows; r++)
             {
-                var mr = mask.AsSpan(r * n, n); var ar = a.AsSpan(r * n, n);
-                if (fromPreActivations) for (int i = 0; i < n; i++) { bool on = ar[i] > 0; mr[i] = on; ar[i] = on ? weightsY[i] : 0; }
-                else for (int i = 0; i < n; i++) ar[i] = mr[i] ? weightsY[i] : 0;
+                var mr = mask.AsSpan(r * maskRow, maskRow); var ar = a.AsSpan(r * n, n);
+                if (fromPreActivations) SignMasks.TakeAndApply(ar, weightsY, mr);
+                else SignMasks.Apply(mr, weightsY, ar);
             }
             Blas.MultiplyAB(a, data.X, target, rows, d, n);
             for (int r = 0; r < rows; r++)
@@ -846,58 +848,50 @@ public static class MarginSolver
             }
         }
         long k = 0;
-        for (long j = 0; k < kTarget; j++)
+        double lastReport = start;
+        for (var directions = new DirectionBlocks(d, chunk, block, seed, stream, index * (1L << 32), kTarget, threads); k < kTarget;)
         {
             var t0 = clock.Elapsed.TotalSeconds;
-            int rows = (int)Math.Min(chunk, kTarget - k);
-            TheoryKit.Random.Gaussian.Fill(z, rows, d, seed, stream, index * (1L << 32) + j, threads);
-            for (int b0 = 0; b0 < rows; b0 += block)
+            int br = (int)Math.Min(block, kTarget - k);
+            var zb = directions.Next(br);
+            if (single is not null) allowanceSum += single.Norms(zb, br, norms, mirrored);   // upper bounds on ||U_q(+-z_k)|| from float32 GEMMs
+            else
             {
-                int br = Math.Min(block, rows - b0);
-                var zb = z.AsSpan(b0 * d, br * d);
-                if (single is not null) allowanceSum += single.Norms(zb, br, norms, mirrored);   // upper bounds on ||U_q(+-z_k)|| from float32 GEMMs
-                else
-                {
-                    Blas.MultiplyABt(zb, data.X, a, br, n, d);                      // pre-activations <z_k, x_i>
-                    Combine(br, qy, w, u, norms, mirrored, true);                   // masks, U_q(z_k), ||U_q(z_k)||, ||U_q(-z_k)|| = ||W - U_q(z_k)||
-                    if (primalQ is not null) Combine(br, py, wp, up, normsP, mirroredP, false);   // the same for the second weight vector p
-                }
+                Blas.MultiplyABt(zb, data.X, a, br, n, d);                      // pre-activations <z_k, x_i>
+                Combine(br, qy, w, u, norms, mirrored, true);                   // masks, U_q(z_k), ||U_q(z_k)||, ||U_q(-z_k)|| = ||W - U_q(z_k)||
+                if (primalQ is not null) Combine(br, py, wp, up, normsP, mirroredP, false);   // the same for the second weight vector p
+            }
+            for (int r = 0; r < br; r++)
+            {
+                double norm = norms[r];
+                dualSum += norm; dualSquares += norm * norm; maxNorm = Math.Max(maxNorm, norm);
+                double clipped = Math.Min(norm, clip);
+                clipSum += clipped; clipSquares += clipped * clipped;
+                for (int l = thresholds.Length - 1; l >= 0 && norm > thresholds[l] * (1 - 1e-9); l--) counts[l]++;   // descending thresholds
+                double pair = Math.Max(norm, mirrored[r]);
+                for (int l = thresholds.Length - 1; l >= 0 && pair > thresholds[l] * (1 - 1e-9); l--) pairCounts[l]++;
+            }
+            if (primal) Blas.MultiplyABt(up, data.X, a, br, n, d);            // <U_p(z_k), x_i> (p = q unless a second weight vector is given)
+            for (int l = 0; l < (primal ? nc : 0); l++)
+            {
+                // Antithetic pair (z_k, -z_k): v(z) = U_q(z) / max(||U_q(z)||, c), v(-z) = (W - U_q(z)) / max(||W - U_q(z)||, c); exactly one
+                // of the two masks of point i is 1, so the pair's mean value is half of <v(z), x_i> (active at z) or <v(-z), x_i> (else).
+                var sl = sums[l]; var ql = squares[l];
                 for (int r = 0; r < br; r++)
                 {
-                    double norm = norms[r];
-                    dualSum += norm; dualSquares += norm * norm; maxNorm = Math.Max(maxNorm, norm);
-                    double clipped = Math.Min(norm, clip);
-                    clipSum += clipped; clipSquares += clipped * clipped;
-                    for (int l = thresholds.Length - 1; l >= 0 && norm > thresholds[l] * (1 - 1e-9); l--) counts[l]++;   // descending thresholds
-                    double pair = Math.Max(norm, mirrored[r]);
-                    for (int l = thresholds.Length - 1; l >= 0 && pair > thresholds[l] * (1 - 1e-9); l--) pairCounts[l]++;
-                }
-                if (primal) Blas.MultiplyABt(up, data.X, a, br, n, d);            // <U_p(z_k), x_i> (p = q unless a second weight vector is given)
-                for (int l = 0; l < (primal ? nc : 0); l++)
-                {
-                    // Antithetic pair (z_k, -z_k): v(z) = U_q(z) / max(||U_q(z)||, c), v(-z) = (W - U_q(z)) / max(||W - U_q(z)||, c); exactly one
-                    // of the two masks of point i is 1, so the pair's mean value is half of <v(z), x_i> (active at z) or <v(-z), x_i> (else).
-                    var sl = sums[l]; var ql = squares[l];
-                    for (int r = 0; r < br; r++)
-                    {
-                        var mr = mask.AsSpan(r * n, n); var ar = a.AsSpan(r * n, n);
-                        double s = 0.5 / Math.Max(normsP[r], cs[l]), sm = 0.5 / Math.Max(mirroredP[r], cs[l]);
-                        for (int i = 0; i < n; i++)
-                        {
-                            double val = mr[i] ? ar[i] * s : (wx[i] - ar[i]) * sm;
-                            sl[i] += val; ql[i] += val * val;
-                        }
-                    }
+                    double s = 0.5 / Math.Max(normsP[r], cs[l]), sm = 0.5 / Math.Max(mirroredP[r], cs[l]);
+                    SignMasks.AccumulatePair(mask.AsSpan(r * maskRow, maskRow), a.AsSpan(r * n, n), wx, s, sm, sl, ql);
                 }
             }
-            k += rows;
+            k += br;
             double per = clock.Elapsed.TotalSeconds - t0;
-            if (j % 16 == 15 && progress is not null)
+            if (progress is not null && clock.Elapsed.TotalSeconds - lastReport >= 2)
             {
+                lastReport = clock.Elapsed.TotalSeconds;
                 double rate = k / Math.Max(clock.Elapsed.TotalSeconds - start, 1e-9);
                 double eta = Math.Min((kTarget - k) / rate, Math.Max(0, budget - clock.Elapsed.TotalSeconds));
                 string of = kTarget < long.MaxValue / 4 ? $" of {kTarget}" : "";
-                progress.Report($"certified on {k}{of} directions ({rate:F0}/s, ETA {eta:F0} s)");
+                progress.Report($"certified on {k}{of} directions ({rate:F0}/s, ETA {eta:F0} s at most: sooner when the width is reached)");
             }
             if (clock.Elapsed.TotalSeconds + per > budget) break;
             if (done is not null && nc == 1 && k >= nextLook && looks < Looks && (++looks > 0) && (nextLook = 2 * nextLook) > 0
@@ -1227,9 +1221,17 @@ public static class MarginSolver
     public static int ChunkRows(int n, int d) => (int)Math.Clamp(StreamChunkBytes(n, d) / (16L * (n + d)), 16, 2048);
 
     /// <summary>
-    /// Rows per block of a chunk (<see cref="ChunkRows"/>): a block x n buffer of doubles and one of mask bytes and three block x d
-    /// buffers of doubles, block (9 n + 24 d) bytes, fit <see cref="WorkingBytes"/> (at least 16 rows, at most a chunk). The results do not depend on the
-    /// block size: every row is computed and accumulated in the same order.
+    /// Directions per block of the certification's GEMMs (<see cref="DirectionBlocks"/>: blocks are read across the stream's chunks): the
+    /// most rows whose block x n buffer of doubles, at most n bytes of mask per row and three block x d buffers of doubles, block (9 n + 24 d)
+    /// bytes, fit <see cref="WorkingBytes"/> (at least 16, at most a chunk), rounded down to a multiple of 32 from 64 rows up (OpenBLAS's
+    /// dgemm runs at 87 GFLOP/s on 128 x 784 x 12000 and 79 on 148 rows on the 2-core machine: its kernels split the rows among threads
+    /// in multiples of their unrolling). 128 at n = 12000, d = 784. The directions and the order in which they are accumulated do not
+    /// depend on the block size; OpenBLAS's rounding of a row's products can (its edge kernels), by an ulp, which flips a mask only where
+    /// a pre-activation is within rounding of 0 (gaussians:2 at d = 50: the ends moved by 2e-10 relative when blocks went from 873 to 864 rows).
     /// </summary>
-    public static int BlockRows(int n, int d) => (int)Math.Clamp(WorkingBytes(n, d) / (9L * n + 24L * d), 16, ChunkRows(n, d));
+    public static int BlockRows(int n, int d)
+    {
+        int rows = (int)Math.Clamp(WorkingBytes(n, d) / (9L * n + 24L * d), 16, ChunkRows(n, d));
+        return rows >= 64 ? rows & ~31 : rows;
+    }
 }

@@ -105,52 +105,40 @@ internal static class NewtonRefinement
     private static (double[] m, double[] h) Estimate(Dataset data, double[] p, double c, int[] active, ulong seed, int round, int directions, int threads)
     {
         int n = data.N, d = data.D, s = active.Length;
-        int chunk = MarginSolver.ChunkRows(n, d), block = Math.Max(16, MarginSolver.BlockRows(n, d) / 2);
+        int chunk = MarginSolver.ChunkRows(n, d), block = Math.Max(16, MarginSolver.BlockRows(n, d) / 2), maskRow = SignMasks.BytesPerRow(n);
         MarginSolver.FreePreviousPhase(n, d);
         var py = p.Select((v, i) => v * data.Y[i]).ToArray();
-        // a holds the pre-activations, then the masked weights, then M; mask keeps the signs of the pre-activations.
-        var z = new double[(long)chunk * d]; var mask = new bool[(long)block * n]; var a = new double[(long)block * n];
+        // a holds the pre-activations, then the masked weights, then M; mask keeps the signs of the pre-activations as bits.
+        var mask = new byte[(long)block * maskRow]; var a = new double[(long)block * n];
         var u = new double[(long)block * d];
         var at = new double[(long)block * s]; var bt = new double[(long)block * s];
         var m = new double[n]; var h1 = new double[(long)s * s]; var h2 = new double[(long)s * s];
-        for (int done = 0, j = 0; done < directions; j++)
+        bool On(int r, int i) => (mask[(long)r * maskRow + (i >> 2)] >> (i & 3) & 1) != 0;
+        var stream = new DirectionBlocks(d, chunk, block, seed, "margin-newton", (long)round * (1L << 32), directions, threads);
+        for (int done = 0; done < directions;)
         {
-            int chunkRows = Math.Min(chunk, directions - done);
-            TheoryKit.Random.Gaussian.Fill(z, chunkRows, d, seed, "margin-newton", (long)round * (1L << 32) + j, threads);
-            for (int b0 = 0; b0 < chunkRows; b0 += block)
+            int rows = Math.Min(block, directions - done);
+            Blas.MultiplyABt(stream.Next(rows), data.X, a, rows, n, d);
+            for (int r = 0; r < rows; r++) SignMasks.TakeAndApply(a.AsSpan(r * n, n), py, mask.AsSpan(r * maskRow, maskRow));
+            Blas.MultiplyAB(a, data.X, u, rows, d, n);
+            for (int r = 0; r < rows; r++)
             {
-                int rows = Math.Min(block, chunkRows - b0);
-                Blas.MultiplyABt(z.AsSpan(b0 * d, rows * d), data.X, a, rows, n, d);
-                for (int r = 0; r < rows; r++)
-                    for (int i = 0; i < n; i++)
-                    {
-                        bool on = a[(long)r * n + i] > 0;
-                        mask[(long)r * n + i] = on;
-                        a[(long)r * n + i] = on ? py[i] : 0;
-                    }
-                Blas.MultiplyAB(a, data.X, u, rows, d, n);
-                for (int r = 0; r < rows; r++)
-                {
-                    var ur = u.AsSpan(r * d, d);
-                    double norm = TensorPrimitives.Norm(ur), scale = Math.Max(norm, c), root = 1 / Math.Sqrt(scale);
-                    TensorPrimitives.Multiply(ur, 1 / scale, ur);
-                    for (int b = 0; b < s; b++)
-                    {
-                        at[(long)r * s + b] = mask[(long)r * n + active[b]] ? root : 0;
-                    }
-                    bt.AsSpan(r * s, s).Clear();
-                    if (norm >= c) for (int b = 0; b < s; b++) bt[(long)r * s + b] = at[(long)r * s + b];   // times M below
-                }
-                Blas.MultiplyABt(u, data.X, a, rows, n, d);                      // M = V X^T
-                for (int r = 0; r < rows; r++)
-                {
-                    for (int i = 0; i < n; i++) if (mask[(long)r * n + i]) m[i] += a[(long)r * n + i];
-                    for (int b = 0; b < s; b++) bt[(long)r * s + b] *= a[(long)r * n + active[b]];
-                }
-                Blas.Current.Dgemm(true, false, s, s, rows, 1.0, at, s, at, s, 1.0, h1, s);
-                Blas.Current.Dgemm(true, false, s, s, rows, 1.0, bt, s, bt, s, 1.0, h2, s);
+                var ur = u.AsSpan(r * d, d);
+                double norm = TensorPrimitives.Norm(ur), scale = Math.Max(norm, c), root = 1 / Math.Sqrt(scale);
+                TensorPrimitives.Multiply(ur, 1 / scale, ur);
+                for (int b = 0; b < s; b++) at[(long)r * s + b] = On(r, active[b]) ? root : 0;
+                bt.AsSpan(r * s, s).Clear();
+                if (norm >= c) for (int b = 0; b < s; b++) bt[(long)r * s + b] = at[(long)r * s + b];   // times M below
             }
-            done += chunkRows;
+            Blas.MultiplyABt(u, data.X, a, rows, n, d);                      // M = V X^T
+            for (int r = 0; r < rows; r++)
+            {
+                SignMasks.AddMasked(mask.AsSpan(r * maskRow, maskRow), a.AsSpan(r * n, n), m);
+                for (int b = 0; b < s; b++) bt[(long)r * s + b] *= a[(long)r * n + active[b]];
+            }
+            Blas.Current.Dgemm(true, false, s, s, rows, 1.0, at, s, at, s, 1.0, h1, s);
+            Blas.Current.Dgemm(true, false, s, s, rows, 1.0, bt, s, bt, s, 1.0, h2, s);
+            done += rows;
         }
         for (int i = 0; i < n; i++) m[i] *= data.Y[i] / directions;
         // H = Y_S (G_SS o H1 - H2) Y_S / J, in place in H1, with G_SS in blocks of 256 rows.

@@ -24,14 +24,30 @@ public static class Gaussian
     /// <param name="threads">Maximum degree of parallelism; the result does not depend on it.</param>
     /// <exception cref="ArgumentException">The buffer is too short.</exception>
     public static void Fill(double[] target, int rows, int cols, ulong seed, string stream, long index, int threads = 0)
+        => Fill(target, 0, rows, cols, seed, stream, index, threads);
+
+    /// <summary>
+    /// As <see cref="Fill(double[], int, int, ulong, string, long, int)"/> into rows <paramref name="firstRow"/> .. firstRow + rows - 1 of
+    /// <paramref name="target"/> (the same numbers as a fill from row 0).
+    /// </summary>
+    /// <param name="target">Buffer of at least (firstRow + rows) * cols doubles.</param>
+    /// <param name="firstRow">First row of <paramref name="target"/> filled (&gt;= 0).</param>
+    /// <param name="rows">Number of rows filled.</param>
+    /// <param name="cols">Number of columns (the dimension d).</param>
+    /// <param name="seed">Master seed.</param>
+    /// <param name="stream">Stream name, e.g. "margin-cert".</param>
+    /// <param name="index">Caller's index within the stream (e.g. chunk number).</param>
+    /// <param name="threads">Maximum degree of parallelism; the result does not depend on it.</param>
+    /// <exception cref="ArgumentException">The buffer is too short.</exception>
+    public static void Fill(double[] target, int firstRow, int rows, int cols, ulong seed, string stream, long index, int threads = 0)
     {
-        if (target.Length < (long)rows * cols) throw new ArgumentException("target buffer too short");
+        if (firstRow < 0 || target.Length < (long)(firstRow + rows) * cols) throw new ArgumentException("target buffer too short");
         int blocks = (rows + BlockRows - 1) / BlockRows;
         var po = new ParallelOptions { MaxDegreeOfParallelism = threads > 0 ? threads : Environment.ProcessorCount };
         Parallel.For(0, blocks, po, b =>
         {
             int r0 = b * BlockRows, r1 = Math.Min(rows, r0 + BlockRows), len = (r1 - r0) * cols;
-            StandardNormals(SeedSequence.Rng(seed, stream, index, b), target.AsSpan(r0 * cols, len));
+            StandardNormals(SeedSequence.Rng(seed, stream, index, b), target.AsSpan((firstRow + r0) * cols, len));
         });
     }
 
@@ -82,7 +98,7 @@ public static class Gaussian
         return true;
     }
 
-    /// <summary>A new rows x cols row-major matrix of i.i.d. N(0,1) entries (see <see cref="Fill"/>).</summary>
+    /// <summary>A new rows x cols row-major matrix of i.i.d. N(0,1) entries (see <see cref="Fill(double[], int, int, ulong, string, long, int)"/>).</summary>
     public static double[] Matrix(int rows, int cols, ulong seed, string stream, long index = 0, int threads = 0)
     {
         var m = new double[(long)rows * cols];
