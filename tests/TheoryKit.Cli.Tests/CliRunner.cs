@@ -41,6 +41,14 @@ public static class CliRunner
         Directory.EnumerateFileSystemEntries(folder, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true })
             .Select(e => Path.GetRelativePath(folder, e)).ToHashSet();
 
+    /// <summary>
+    /// Sets DOTNET_PreferredVectorBitWidth=256 for a child process (and, through sbatch's exported environment, for the Slurm jobs it
+    /// submits): System.Numerics.Tensors reduces in 512-bit vectors where AVX-512 is available, which changes the last bits of dot
+    /// products and norms (the solver's iterations amplify them to about 1e-8 in gamma); the golden files hold the numbers of 256-bit
+    /// vectors, and a local run and a cluster's run of the same command must use the same width to agree bit for bit.
+    /// </summary>
+    public static void PinVectorWidth(ProcessStartInfo psi) => psi.Environment["DOTNET_PreferredVectorBitWidth"] = "256";
+
     /// <summary>Runs `theorykit ARGS` in <paramref name="workDir"/> (killed after <paramref name="timeout"/>).</summary>
     public static CliRun Run(string workDir, IEnumerable<string> args, TimeSpan? timeout = null)
     {
@@ -55,9 +63,7 @@ public static class CliRunner
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["DOTNET_NOLOGO"] = "1";
         psi.Environment["DOTNET_TieredPGO"] = "0";   // a short run gains nothing from profiling
-        // System.Numerics.Tensors reduces in 512-bit vectors where AVX-512 is available, which changes the last bits of dot products
-        // and norms (the solver's iterations amplify them to about 1e-8 in gamma): the golden files hold the numbers of 256-bit vectors.
-        psi.Environment["DOTNET_PreferredVectorBitWidth"] = "256";
+        PinVectorWidth(psi);
         var clock = Stopwatch.StartNew();
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();

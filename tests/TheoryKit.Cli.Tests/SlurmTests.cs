@@ -73,6 +73,7 @@ public sealed class SlurmCluster : IDisposable
         var psi = new ProcessStartInfo(program) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["SLURM_CONF"] = Config;
+        CliRunner.PinVectorWidth(psi);
         using var p = Process.Start(psi)!;
         var err = p.StandardError.ReadToEndAsync();
         var output = p.StandardOutput.ReadToEnd();
