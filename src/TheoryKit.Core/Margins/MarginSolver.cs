@@ -891,7 +891,7 @@ public static class MarginSolver
                 double rate = k / Math.Max(clock.Elapsed.TotalSeconds - start, 1e-9);
                 double eta = Math.Min((kTarget - k) / rate, Math.Max(0, budget - clock.Elapsed.TotalSeconds));
                 string of = kTarget < long.MaxValue / 4 ? $" of {kTarget}" : "";
-                progress.Report($"certified on {k}{of} directions ({rate:F0}/s, ETA {eta:F0} s at most: sooner when the width is reached)");
+                progress.Report($"certified on {k}{of} directions ({rate:F0}/s, ETA {eta:F0} s{(done is not null ? " at most: sooner when the width is reached" : "")})");
             }
             if (clock.Elapsed.TotalSeconds + per > budget) break;
             if (done is not null && nc == 1 && k >= nextLook && looks < Looks && (++looks > 0) && (nextLook = 2 * nextLook) > 0
