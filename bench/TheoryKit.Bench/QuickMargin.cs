@@ -12,7 +12,7 @@ namespace TheoryKit.Bench;
 /// (Gaussian draws, masks and sums included), then times dgemm at the shape of its GEMMs (a block of
 /// <see cref="MarginSolver.BlockRows"/> directions against the n points; best of 5).
 /// Options: <c>--n N</c> (default 1000), <c>--samples K</c> (default 65536), <c>--threads T</c> (default 2), <c>--float32</c>
-/// (the float32 norm pass where the solver drops the Monte Carlo primal: two GEMMs per chunk, compared with sgemm). Each figure
+/// (the float32 norm pass where the solver drops the Monte Carlo primal: two GEMMs per direction, compared with sgemm). Each figure
 /// is printed with the load average (the machine may be shared).
 /// </summary>
 public static class QuickMargin
@@ -28,23 +28,23 @@ public static class QuickMargin
         var r = MarginSolver.Certify(data, new MarginOptions(TimeBudget: 20, Threads: threads, CertificationSamples: k, Float32: float32));
         string loadAfter = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown";
         bool single = r.Backend.EndsWith("float32 norm pass", StringComparison.Ordinal);
-        int chunk = MarginSolver.BlockRows(n, data.D);   // the pass's GEMMs are one block of directions each
-        var z = TheoryKit.Random.Gaussian.Matrix(chunk, data.D, 1, "bench");
+        int block = MarginSolver.BlockRows(n, data.D);   // the pass's GEMMs are one block of directions each
+        var z = TheoryKit.Random.Gaussian.Matrix(block, data.D, 1, "bench");
         double best = double.PositiveInfinity;
         var z32 = Array.ConvertAll(z, v => (float)v); var x32 = Array.ConvertAll(data.X, v => (float)v);
-        var c = new double[(long)chunk * n]; var c32 = new float[(long)chunk * n];
+        var c = new double[(long)block * n]; var c32 = new float[(long)block * n];
         for (int rep = 0; rep < 5; rep++)
         {
             var sw = Stopwatch.StartNew();
-            if (single) Blas.Current.Sgemm(false, true, chunk, n, data.D, 1f, z32, data.D, x32, data.D, 0f, c32, n);
-            else Blas.MultiplyABt(z, data.X, c, chunk, n, data.D);
+            if (single) Blas.Current.Sgemm(false, true, block, n, data.D, 1f, z32, data.D, x32, data.D, 0f, c32, n);
+            else Blas.MultiplyABt(z, data.X, c, block, n, data.D);
             best = Math.Min(best, sw.Elapsed.TotalSeconds);
         }
-        double gemm = 2.0 * chunk * n * data.D / best / 1e9;
+        double gemm = 2.0 * block * n * data.D / best / 1e9;
         string name = single ? "sgemm" : "dgemm";
         Console.WriteLine($"backend: {r.Backend}");
         Console.WriteLine($"margin certification, n = {n}, d = {data.D}, K = {r.CertificationSamples}: {r.CertificationGflops:F1} GFLOP/s (load average before: {load}; after: {loadAfter})");
-        Console.WriteLine($"{name} {chunk}x{data.D} * ({n}x{data.D})^T, best of 5: {gemm:F1} GFLOP/s");
+        Console.WriteLine($"{name} {block}x{data.D} * ({n}x{data.D})^T, best of 5: {gemm:F1} GFLOP/s");
         Console.WriteLine($"ratio margin / {name}: {r.CertificationGflops / gemm:F2}");
         return 0;
     }
@@ -90,8 +90,8 @@ public static class QuickMarginScale
         var r = MarginSolver.Certify(data, new MarginOptions(Width: width, TimeBudget: minutes * 60, Threads: threads, Float32: float32), progress);
         long peak = QuickTrainStep.PeakWorkingSet();
         string loadAfter = LoadAverage();
-        int chunk = MarginSolver.BlockRows(data.N, data.D);   // the GEMMs of the pass are one block of directions each
-        var (dgemm, sgemm) = GemmRates(data, chunk, single: true);
+        int block = MarginSolver.BlockRows(data.N, data.D);   // the GEMMs of the pass are one block of directions each
+        var (dgemm, sgemm) = GemmRates(data, block, single: true);
         double rate = r.CertificationSeconds > 0 ? r.CertificationSamples / r.CertificationSeconds : double.NaN;
         double flops = (r.MonteCarloPrimal ? r.Certificate.PrimalQ is null ? 3.0 : 4.0 : 2.0) * 2 * data.N * (double)data.D * rate / 1e9;
         var (large, _) = GemmRates(data, LargeRows, single: false);
@@ -112,7 +112,7 @@ public static class QuickMarginScale
             ? $"peak memory beyond the warmed-up process before loading: {(peak - baseline) / 1e6:F0} MB against the data's {dataBytes / 1e6:F0} MB (ratio {(peak - baseline) / dataBytes:F2}; target <= 1.5); "
               + $"beyond the cold process (code, runtime and BLAS buffers not yet loaded): {(peak - cold) / 1e6:F0} MB (ratio {(peak - cold) / dataBytes:F2})"
             : $"peak memory: {peak / 1e6:F0} MB in all (the peak could not be reset), data {dataBytes / 1e6:F0} MB");
-        Console.WriteLine($"certification {flops:F1} GFLOP/s; sgemm {chunk}x{data.D} * ({data.N}x{data.D})^T {sgemm:F1}, dgemm {dgemm:F1} GFLOP/s (best of 5); "
+        Console.WriteLine($"certification {flops:F1} GFLOP/s; sgemm {block}x{data.D} * ({data.N}x{data.D})^T {sgemm:F1}, dgemm {dgemm:F1} GFLOP/s (best of 5); "
             + $"ratio {flops / sgemm:F2} of sgemm, {flops / dgemm:F2} of dgemm (target >= 0.85 of the GEMM the pass uses: {(r.Backend.EndsWith("float32 norm pass", StringComparison.Ordinal) ? "sgemm" : "dgemm")})");
         Console.WriteLine($"for scale: dgemm {LargeRows}x{data.D} * ({data.N}x{data.D})^T {large:F1} GFLOP/s (best of 5), certification {flops / large:F2} of it");
         return 0;
@@ -121,23 +121,23 @@ public static class QuickMarginScale
     /// <summary>Rows of the large dgemm printed for scale (OpenBLAS's rate levels off from about 512 rows at d = 784).</summary>
     private const int LargeRows = 1024;
 
-    private static (double dgemm, double sgemm) GemmRates(Dataset data, int chunk, bool single)
+    private static (double dgemm, double sgemm) GemmRates(Dataset data, int block, bool single)
     {
-        var z = TheoryKit.Random.Gaussian.Matrix(chunk, data.D, 1, "bench");
+        var z = TheoryKit.Random.Gaussian.Matrix(block, data.D, 1, "bench");
         var z32 = single ? Array.ConvertAll(z, v => (float)v) : []; var x32 = single ? Array.ConvertAll(data.X, v => (float)v) : [];
-        var c = new double[(long)chunk * data.N]; var c32 = single ? new float[(long)chunk * data.N] : [];
+        var c = new double[(long)block * data.N]; var c32 = single ? new float[(long)block * data.N] : [];
         double bestD = double.PositiveInfinity, bestS = double.PositiveInfinity;
         for (int rep = 0; rep < 5; rep++)
         {
             var sw = Stopwatch.StartNew();
-            Blas.MultiplyABt(z, data.X, c, chunk, data.N, data.D);
+            Blas.MultiplyABt(z, data.X, c, block, data.N, data.D);
             bestD = Math.Min(bestD, sw.Elapsed.TotalSeconds);
             if (!single) continue;
             sw.Restart();
-            Blas.Current.Sgemm(false, true, chunk, data.N, data.D, 1f, z32, data.D, x32, data.D, 0f, c32, data.N);
+            Blas.Current.Sgemm(false, true, block, data.N, data.D, 1f, z32, data.D, x32, data.D, 0f, c32, data.N);
             bestS = Math.Min(bestS, sw.Elapsed.TotalSeconds);
         }
-        double flops = 2.0 * chunk * data.N * data.D / 1e9;
+        double flops = 2.0 * block * data.N * data.D / 1e9;
         return (flops / bestD, flops / bestS);
     }
 

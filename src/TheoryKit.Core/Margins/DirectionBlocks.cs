@@ -15,7 +15,7 @@ internal sealed class DirectionBlocks
     private readonly long _indexBase, _total;
     private readonly double[] _z;
     private int _start, _end;        // rows [_start, _end) of _z are drawn and not yet read
-    private long _drawn, _chunks;
+    private long _drawn;             // rows drawn: every chunk but the stream's last is whole, so the next chunk's number is _drawn / _chunk
 
     /// <param name="d">Dimension (columns of a direction).</param>
     /// <param name="chunk">Rows per chunk of the stream (<see cref="MarginSolver.ChunkRows"/>).</param>
@@ -45,8 +45,8 @@ internal sealed class DirectionBlocks
             while (_end < rows)
             {
                 int count = (int)Math.Min(_chunk, _total - _drawn);
-                TheoryKit.Random.Gaussian.Fill(_z, _end, count, _d, _seed, _stream, _indexBase + _chunks, _threads);
-                (_end, _drawn, _chunks) = (_end + count, _drawn + count, _chunks + 1);
+                TheoryKit.Random.Gaussian.Fill(_z, _end, count, _d, _seed, _stream, _indexBase + _drawn / _chunk, _threads);
+                (_end, _drawn) = (_end + count, _drawn + count);
             }
         }
         var block = _z.AsSpan(_start * _d, rows * _d);

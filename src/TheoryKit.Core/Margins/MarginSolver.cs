@@ -810,7 +810,7 @@ public static class MarginSolver
         var py = primalQ is null ? qy : primalQ.Select((v, i) => v * data.Y[i]).ToArray();
         var wp = primalQ is null ? w : Combination(data, py);
         for (int i = 0; i < n; i++) wx[i] = TensorPrimitives.Dot(wp, data.X.AsSpan(i * d, d));
-        // A chunk of the random stream is processed in blocks of rows, so that the block x n buffers stay within the working-memory bound:
+        // The random stream is read in blocks of rows (across its chunks), so that the block x n buffers stay within the working-memory bound:
         // a holds the pre-activations, then the masked weights, then the primal's products; mask keeps the signs of the pre-activations as bits.
         int maskRow = SignMasks.BytesPerRow(n);
         var a = single is null ? new double[(long)block * n] : []; var mask = single is null ? new byte[(long)block * maskRow] : [];

@@ -113,7 +113,6 @@ internal static class NewtonRefinement
         var u = new double[(long)block * d];
         var at = new double[(long)block * s]; var bt = new double[(long)block * s];
         var m = new double[n]; var h1 = new double[(long)s * s]; var h2 = new double[(long)s * s];
-        bool On(int r, int i) => (mask[(long)r * maskRow + (i >> 2)] >> (i & 3) & 1) != 0;
         var stream = new DirectionBlocks(d, chunk, block, seed, "margin-newton", (long)round * (1L << 32), directions, threads);
         for (int done = 0; done < directions;)
         {
@@ -123,10 +122,10 @@ internal static class NewtonRefinement
             Blas.MultiplyAB(a, data.X, u, rows, d, n);
             for (int r = 0; r < rows; r++)
             {
-                var ur = u.AsSpan(r * d, d);
+                var mr = mask.AsSpan(r * maskRow, maskRow); var ur = u.AsSpan(r * d, d);
                 double norm = TensorPrimitives.Norm(ur), scale = Math.Max(norm, c), root = 1 / Math.Sqrt(scale);
                 TensorPrimitives.Multiply(ur, 1 / scale, ur);
-                for (int b = 0; b < s; b++) at[(long)r * s + b] = On(r, active[b]) ? root : 0;
+                for (int b = 0; b < s; b++) at[(long)r * s + b] = SignMasks.IsOn(mr, active[b]) ? root : 0;
                 bt.AsSpan(r * s, s).Clear();
                 if (norm >= c) for (int b = 0; b < s; b++) bt[(long)r * s + b] = at[(long)r * s + b];   // times M below
             }

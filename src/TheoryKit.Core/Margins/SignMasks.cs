@@ -13,6 +13,9 @@ internal static class SignMasks
     /// <summary>Bytes of mask per row of n points: ceil(n / 4).</summary>
     public static int BytesPerRow(int n) => (n + 3) / 4;
 
+    /// <summary>Mask bit i of a row (<paramref name="mask"/> of <see cref="BytesPerRow"/>(n) bytes, 0 &lt;= i &lt; n).</summary>
+    public static bool IsOn(ReadOnlySpan<byte> mask, int i) => (mask[i >> 2] >> (i & 3) & 1) != 0;
+
     // Lane l of entry b is all ones when bit l of b is set.
     private static readonly Vector256<double>[] Lanes = Enumerable.Range(0, 16).Select(b => Vector256.Create(
         (b & 1) != 0 ? -1L : 0, (b & 2) != 0 ? -1L : 0, (b & 4) != 0 ? -1L : 0, (b & 8) != 0 ? -1L : 0).AsDouble()).ToArray();
@@ -48,7 +51,7 @@ internal static class SignMasks
     {
         int n = a.Length, i = 0;
         for (; i + 4 <= n; i += 4) (Lanes[mask[i >> 2]] & Vector256.Create(weights.Slice(i, 4))).CopyTo(a.Slice(i, 4));
-        for (; i < n; i++) a[i] = (mask[i >> 2] >> (i & 3) & 1) != 0 ? weights[i] : 0;
+        for (; i < n; i++) a[i] = IsOn(mask, i) ? weights[i] : 0;
     }
 
     /// <summary>sums_i += values_i where mask bit i is set (values and sums of length n, mask of <see cref="BytesPerRow"/>(n) bytes).</summary>
@@ -60,7 +63,7 @@ internal static class SignMasks
             var old = Vector256.Create(sums.Slice(i, 4));
             Vector256.ConditionalSelect(Lanes[mask[i >> 2]], old + Vector256.Create(values.Slice(i, 4)), old).CopyTo(sums.Slice(i, 4));
         }
-        for (; i < n; i++) if ((mask[i >> 2] >> (i & 3) & 1) != 0) sums[i] += values[i];
+        for (; i < n; i++) if (IsOn(mask, i)) sums[i] += values[i];
     }
 
     /// <summary>
@@ -81,7 +84,7 @@ internal static class SignMasks
         }
         for (; i < n; i++)
         {
-            double v = (mask[i >> 2] >> (i & 3) & 1) != 0 ? products[i] * s : (wx[i] - products[i]) * sm;
+            double v = IsOn(mask, i) ? products[i] * s : (wx[i] - products[i]) * sm;
             sums[i] += v; squares[i] += v * v;
         }
     }
