@@ -211,17 +211,40 @@ public static class DeepTrainer
 /// calling thread's ICV), so it is set on every thread that trains, before its first torch call: a worker thread
 /// that was not set would use a team of as many threads as cores and change the order of the sums.
 /// TorchSharp 0.107 does not implement torch.use_deterministic_algorithms; on one CPU thread the kernels used here (linear, 3x3
-/// convolution, max pooling, their backward passes, the optimisers) run in a fixed order, so repeated runs give the same bits.</summary>
+/// convolution, max pooling, their backward passes, the optimisers) run in a fixed order, so repeated runs give the same bits.
+/// oneDNN is switched off for the process (libtorch's at::globalContext().setUserEnabledMkldnn(false), which TorchSharp does not
+/// expose, called through its exported symbols): oneDNN 3.7.1's JIT convolution kernels, which libtorch 2.10 uses for float32
+/// convolutions, intermittently return NaN in the first convolution's weight and bias gradients after a finite forward pass (9 of
+/// 2000 repeated 4-run CNN batches on a 2-core AMD EPYC, in bursts while a bad primitive stays cached; none of 2000 with oneDNN off).
+/// libtorch's own convolutions then run instead: 37% slower on a 28 x 28 CNN.</summary>
 public static class TorchRuntime
 {
     [ThreadStatic] private static bool _configured;
+    private static readonly Lazy<bool> OneDnnOff = new(SwitchOneDnnOff);
 
     /// <summary>Applies the settings to the calling thread once (idempotent).</summary>
+    /// <exception cref="InvalidOperationException">libtorch_cpu.so does not export at::globalContext or Context::setUserEnabledMkldnn.</exception>
     public static void Configure()
     {
         if (_configured) return;
         LibTorch.EnsureLoaded();
         set_num_threads(1);
+        _ = OneDnnOff.Value;
         _configured = true;
     }
+
+    /// <summary>at::globalContext().setUserEnabledMkldnn(false) in the libtorch_cpu.so this process loaded (found by its soname); true
+    /// when oneDNN reads as off afterwards.</summary>
+    private static unsafe bool SwitchOneDnnOff()
+    {
+        var lib = System.Runtime.InteropServices.NativeLibrary.Load("libtorch_cpu.so");
+        var context = ((delegate* unmanaged<IntPtr>)Export(lib, "_ZN2at13globalContextEv"))();
+        ((delegate* unmanaged<IntPtr, byte, void>)Export(lib, "_ZN2at7Context20setUserEnabledMkldnnEb"))(context, 0);
+        return ((delegate* unmanaged<IntPtr, byte>)Export(lib, "_ZNK2at7Context17userEnabledMkldnnEv"))(context) == 0
+            ? true : throw new InvalidOperationException("libtorch's oneDNN switch did not take effect");
+    }
+
+    private static IntPtr Export(IntPtr lib, string symbol) =>
+        System.Runtime.InteropServices.NativeLibrary.TryGetExport(lib, symbol, out var address) ? address
+            : throw new InvalidOperationException($"libtorch_cpu.so does not export {symbol}");
 }
